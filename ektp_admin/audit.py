@@ -1,0 +1,185 @@
+"""The audit trail: every change to the records clerks keep, in the same transaction.
+
+A ``before_flush`` listener on the session records who changed which record and
+each changed field's value before and after. Exports add one entry each (who,
+which view, which filters, how many rows). Nothing in the UI can edit or delete
+an entry.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from flask import has_request_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from . import models
+
+#: Models whose creates, updates and deletes are audited.
+AUDITED = (
+    models.Resident,
+    models.Device,
+    models.Visit,
+    models.VisitResult,
+    models.Campaign,
+    models.Team,
+    models.TeamMember,
+    models.Outreach,
+    models.User,
+)
+#: Never written to the trail in clear.
+SECRET_FIELDS = {"password_hash"}
+#: Bookkeeping columns that change on every write and say nothing.
+QUIET_FIELDS = {"version", "updated_at", "created_at", "name_key", "counted_resident_id"}
+
+
+def _username() -> str | None:
+    if not has_request_context():
+        return "system"
+    from .access import current_ektp_user
+
+    try:
+        user = current_ektp_user()
+    except KeyError:  # the plugin is not set up on this app
+        return None
+    return user.username if user else None
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.time, dt.datetime)):
+        return value.isoformat()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def _kecamatan(obj: Any) -> str | None:
+    for attr in ("kecamatan_code", "owner_kecamatan_code"):
+        code = getattr(obj, attr, None)
+        if code:
+            return code
+    visit = getattr(obj, "visit", None)
+    return getattr(visit, "kecamatan_code", None) if visit is not None else None
+
+
+def _snapshot(obj: Any, *, changed_only: bool) -> dict[str, list[Any]]:
+    state = inspect(obj)
+    out: dict[str, list[Any]] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in QUIET_FIELDS:
+            continue
+        hist = state.attrs[key].history
+        if changed_only:
+            if not hist.has_changes():
+                continue
+            before = hist.deleted[0] if hist.deleted else None
+            after = hist.added[0] if hist.added else None
+            if _value(before) == _value(after):
+                continue
+        else:
+            before, after = None, getattr(obj, key)
+        if key in SECRET_FIELDS:
+            before, after = ("***" if before is not None else None), "***"
+        out[key] = [_value(before), _value(after)]
+    return out
+
+
+def _record_id(obj: Any) -> str | None:
+    identity = inspect(obj).identity
+    return ",".join(str(v) for v in identity) if identity else None
+
+
+def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
+    username = _username()
+    entries = []
+    for obj in list(session.new):
+        if isinstance(obj, AUDITED):
+            entries.append(("create", obj, _snapshot(obj, changed_only=False)))
+    for obj in list(session.dirty):
+        if isinstance(obj, AUDITED) and session.is_modified(obj, include_collections=False):
+            changes = _snapshot(obj, changed_only=True)
+            if changes:
+                entries.append(("update", obj, changes))
+    for obj in list(session.deleted):
+        if isinstance(obj, AUDITED):
+            snap = {k: [v[1], None] for k, v in _snapshot(obj, changed_only=False).items()}
+            entries.append(("delete", obj, snap))
+    for action, obj, changes in entries:
+        entry = models.AuditEntry(
+            username=username,
+            action=action,
+            table_name=obj.__tablename__,
+            record_id=_record_id(obj),
+            kecamatan_code=_kecamatan(obj),
+            changes=json.dumps(changes, ensure_ascii=False, sort_keys=True),
+        )
+        if action == "create":
+            # The id is known only after the INSERT: fill it in then.
+            entry._pending_obj = obj  # type: ignore[attr-defined]
+        session.add(entry)
+
+
+def _after_flush(session: Session, flush_context: Any) -> None:
+    for entry in [o for o in session if isinstance(o, models.AuditEntry)]:
+        pending = getattr(entry, "_pending_obj", None)
+        if pending is not None and entry.record_id is None:
+            entry.record_id = _record_id(pending)
+            del entry._pending_obj
+
+
+_installed: set[int] = set()
+
+
+def install(db: Any) -> None:
+    """Attach the listeners to the Flask-SQLAlchemy object's session class (once)."""
+    session_cls = Session
+    if id(session_cls) in _installed:
+        return
+    event.listen(session_cls, "before_flush", _before_flush)
+    event.listen(session_cls, "after_flush_postexec", _after_flush)
+    _installed.add(id(session_cls))
+
+
+class ExportCounter:
+    """Counts the rows a streamed export sends, and records them when done."""
+
+    def __init__(self, session: Any, entry_id: int | None, view: str, filters: dict) -> None:
+        self.session = session
+        self.entry_id = entry_id
+        self.view = view
+        self.filters = filters
+        self.count = 0
+
+    def finish(self) -> None:
+        if self.entry_id is None:
+            return
+        entry = self.session.get(models.AuditEntry, self.entry_id)
+        if entry is not None:
+            entry.changes = json.dumps(
+                {"view": self.view, "filters": self.filters, "rows": self.count},
+                ensure_ascii=False,
+                sort_keys=True,
+                default=str,
+            )
+            self.session.commit()
+
+
+def record_export(session: Any, view: str, filters: dict) -> ExportCounter:
+    """Write the export's entry before the first byte leaves (rows filled in at the end)."""
+    user = _username()
+    from .access import current_ektp_user
+
+    ektp_user = current_ektp_user() if has_request_context() else None
+    entry = models.AuditEntry(
+        username=user,
+        action="export",
+        table_name=view,
+        kecamatan_code=ektp_user.kecamatan_code if ektp_user and ektp_user.is_scoped else None,
+        changes=json.dumps({"view": view, "filters": filters, "rows": None}, ensure_ascii=False, default=str),
+    )
+    session.add(entry)
+    session.commit()
+    return ExportCounter(session, entry.id, view, filters)

@@ -1,0 +1,257 @@
+"""NIK (Nomor Induk Kependudukan): structure checks and agreement with a resident.
+
+A NIK is 16 digits ``PP KK CC DDMMYY SSSS``: province, regency and kecamatan where the
+NIK was *first issued* (not where the resident lives now), the birth date with 40 added
+to the day for women, and a serial 0001-9999.
+
+The structural parsing is delegated to ``lokal`` (lokal-id); this module turns its
+Indonesian, coarse issues into our own translatable :class:`Message` list that tells a
+clerk exactly which part is wrong.
+
+Century: the NIK carries only two digits of the year. Like ``lokal`` we read ``YY`` as
+20YY when ``YY`` is not after the reference year's last two digits, else 19YY; on top of
+that we never accept a birth date after the reference date (``lokal`` can return one for
+the reference year itself), so such a date is read as 100 years earlier.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+from lokal import parse_nik as _lokal_parse_nik
+
+from .enums import Sex
+from .messages import Message, N_
+
+__all__ = ["NikParts", "NikCheck", "parse_nik", "check_nik_matches", "NIK_LENGTH"]
+
+NIK_LENGTH = 16
+
+_FEMALE_DAY_OFFSET = 40
+
+
+def _fmt_date(d: _dt.date) -> str:
+    return f"{d.day:02d}-{d.month:02d}-{d.year:04d}"
+
+
+@dataclass(frozen=True)
+class NikParts:
+    """What a structurally valid NIK says about its holder."""
+
+    province_code: str  # "35"
+    regency_code: str  # "35.10"
+    kecamatan_code: str  # "35.10.01"
+    birth_date: _dt.date
+    sex: Sex
+    serial: str  # "0001"
+
+    @property
+    def nik(self) -> str:
+        """The 16 digits again (the parts determine the NIK completely)."""
+        day = self.birth_date.day + (_FEMALE_DAY_OFFSET if self.sex == Sex.FEMALE else 0)
+        return (
+            self.kecamatan_code.replace(".", "")
+            + f"{day:02d}{self.birth_date.month:02d}{self.birth_date.year % 100:02d}"
+            + self.serial
+        )
+
+
+@dataclass(frozen=True)
+class NikCheck:
+    """The result of :func:`parse_nik`: ``parts`` is set only when there are no errors."""
+
+    parts: NikParts | None
+    errors: list[Message]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def _birth_year(yy: int, month: int, day: int, reference: _dt.date) -> int:
+    """Pick the century for a two-digit year (lokal's rule, but never in the future)."""
+    year = 2000 + yy if yy <= reference.year % 100 else 1900 + yy
+    if (year, month, day) > (reference.year, reference.month, reference.day):
+        year -= 100
+    return year
+
+
+def _format_errors(value: str) -> list[Message]:
+    """Messages for input that is not exactly 16 ASCII digits (empty list if it is)."""
+    if not value:
+        return [Message("nik_required", N_("Enter the NIK (16 digits)."))]
+    errors: list[Message] = []
+    bad: list[str] = []
+    for ch in value:
+        if not ("0" <= ch <= "9") and ch not in bad:
+            bad.append(ch)
+    if bad:
+        errors.append(
+            Message(
+                "nik_not_digits",
+                N_("The NIK may contain only the digits 0-9; remove %(chars)s."),
+                {"chars": ", ".join(f'"{ch}"' for ch in bad)},
+            )
+        )
+    digits = sum(1 for ch in value if "0" <= ch <= "9")
+    if digits != NIK_LENGTH:
+        errors.append(
+            Message(
+                "nik_length",
+                N_("NIK must have 16 digits, got %(count)s."),
+                {"count": digits},
+            )
+        )
+    return errors
+
+
+def _birth_date_errors(digits: str, reference: _dt.date) -> list[Message]:
+    """Explain why the DDMMYY part is not a birth date (lokal says only that it is not)."""
+    raw_day, month, yy = int(digits[6:8]), int(digits[8:10]), int(digits[10:12])
+    errors: list[Message] = []
+    if not (1 <= raw_day <= 31 or 41 <= raw_day <= 71):
+        errors.append(
+            Message(
+                "nik_day",
+                N_("The day in the NIK (%(day)s) must be 01-31 for men or 41-71 for women."),
+                {"day": digits[6:8]},
+            )
+        )
+    if not 1 <= month <= 12:
+        errors.append(
+            Message(
+                "nik_month",
+                N_("The month in the NIK (%(month)s) must be 01-12."),
+                {"month": digits[8:10]},
+            )
+        )
+    if errors:
+        return errors
+    day = raw_day - _FEMALE_DAY_OFFSET if raw_day > _FEMALE_DAY_OFFSET else raw_day
+    year = _birth_year(yy, month, day, reference)
+    try:
+        _dt.date(year, month, day)
+    except ValueError:
+        return [
+            Message(
+                "nik_date",
+                N_("The birth date in the NIK (%(date)s) does not exist in the calendar."),
+                {"date": f"{day:02d}-{month:02d}-{year:04d}"},
+            )
+        ]
+    return []
+
+
+def parse_nik(value: str, reference_date: _dt.date | None = None) -> NikCheck:
+    """Check a NIK as typed by a clerk and split it into its parts.
+
+    Only surrounding whitespace is ignored: spaces, dots or dashes inside are reported,
+    because the stored NIK must be exactly what SIAK holds. ``reference_date`` (default
+    today) decides the century of the two-digit birth year.
+    """
+    reference = reference_date or _dt.date.today()
+    text = (value or "").strip()
+    errors = _format_errors(text)
+    if errors:
+        return NikCheck(None, errors)
+
+    info = _lokal_parse_nik(text, reference_date=reference)
+    pp, kk, cc = text[0:2], text[2:4], text[4:6]
+    for issue in info.errors:
+        if issue.code == "province":
+            errors.append(
+                Message(
+                    "nik_province",
+                    N_("The NIK starts with %(code)s, which is not a province code."),
+                    {"code": pp},
+                )
+            )
+        elif issue.code == "wilayah":
+            if kk == "00":
+                errors.append(
+                    Message(
+                        "nik_regency",
+                        N_("The regency/city code in the NIK (digits 3-4) cannot be 00."),
+                    )
+                )
+            if cc == "00":
+                errors.append(
+                    Message(
+                        "nik_kecamatan",
+                        N_("The kecamatan code in the NIK (digits 5-6) cannot be 00."),
+                    )
+                )
+        elif issue.code == "birth_date":
+            errors.extend(_birth_date_errors(text, reference))
+        elif issue.code == "serial":
+            errors.append(
+                Message(
+                    "nik_serial",
+                    N_("The serial number in the NIK (last 4 digits) cannot be 0000."),
+                )
+            )
+        else:  # a check lokal may add in a later version
+            errors.append(
+                Message("nik_invalid", N_("The NIK is not valid: %(detail)s"), {"detail": issue.message})
+            )
+    if errors:
+        return NikCheck(None, errors)
+
+    lokal_birth = _dt.date.fromisoformat(info.birth_date)
+    year = _birth_year(lokal_birth.year % 100, lokal_birth.month, lokal_birth.day, reference)
+    try:  # differs from lokal only for a date after the reference date
+        birth = lokal_birth.replace(year=year)
+    except ValueError:  # 29-02-(20)00 after the reference date: 1900 was no leap year
+        return NikCheck(None, _birth_date_errors(text, reference))
+    parts = NikParts(
+        province_code=info.province_code,
+        regency_code=info.regency_code,
+        kecamatan_code=info.district_code,
+        birth_date=birth,
+        sex=Sex(info.gender),
+        serial=info.serial,
+    )
+    return NikCheck(parts, [])
+
+
+def check_nik_matches(parts: NikParts, birth_date: _dt.date | None, sex: Sex | None) -> list[Message]:
+    """The NIK must agree with the birth date and sex entered for the resident.
+
+    The century is not in the NIK, so only day, month and the last two digits of the
+    year are compared: the entered date decides the century (a resident born in 1920
+    has the same NIK digits as one born in 2020). The NIK's region is where it was first
+    issued and is never compared with where the resident lives now. A value not entered
+    yet (None) is not checked.
+    """
+    errors: list[Message] = []
+    nik_date = parts.birth_date
+    if birth_date is not None and (
+        (nik_date.day, nik_date.month, nik_date.year % 100)
+        != (birth_date.day, birth_date.month, birth_date.year % 100)
+    ):
+        errors.append(
+            Message(
+                "nik_birth_date_mismatch",
+                N_(
+                    "The birth date in the NIK (%(nik_date)s) does not match the birth date "
+                    "entered (%(birth_date)s)."
+                ),
+                {"nik_date": _fmt_date(nik_date), "birth_date": _fmt_date(birth_date)},
+            )
+        )
+    if sex is not None and Sex(sex) != parts.sex:
+        if parts.sex == Sex.FEMALE:
+            errors.append(
+                Message(
+                    "nik_sex_mismatch",
+                    N_("The NIK is a woman's (40 is added to the birth day) but the sex entered is male."),
+                )
+            )
+        else:
+            errors.append(
+                Message(
+                    "nik_sex_mismatch",
+                    N_("The NIK is a man's (birth day not increased by 40) but the sex entered is female."),
+                )
+            )
+    return errors

@@ -1,0 +1,101 @@
+"""Translations: Indonesian by default, English selectable.
+
+The plugin's own strings live in the ``ektp_admin`` gettext domain; Flask-Admin's
+strings (``admin`` domain) and WTForms' (``wtforms`` domain) get Indonesian
+catalogues shipped in the same folder, because neither project ships one.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import Domain, get_locale
+
+from .domain.messages import Message
+
+TRANSLATIONS_DIR = os.path.join(os.path.dirname(__file__), "translations")
+LANG_SESSION_KEY = "ektp_admin_lang"
+
+_domain = Domain(TRANSLATIONS_DIR, domain="ektp_admin")
+_wtforms_domain = Domain(TRANSLATIONS_DIR, domain="wtforms")
+
+gettext = _domain.gettext
+ngettext = _domain.ngettext
+lazy_gettext = _domain.lazy_gettext
+_ = gettext
+
+
+def translate(message: Message) -> str:
+    """A domain-layer :class:`Message` in the current user's language."""
+    params = {k: _param(v) for k, v in dict(message.params).items()}
+    return gettext(message.text, **params) if params else gettext(message.text)
+
+
+def _param(value: Any) -> Any:
+    label = getattr(value, "label", None)  # enum members carry a label msgid
+    if label:
+        return gettext(label)
+    if isinstance(value, tuple) and value and all(hasattr(v, "label") for v in value):
+        return ", ".join(gettext(v.label) for v in value)
+    return value
+
+
+def label(enum_member_or_code: Any, enum_cls: Any = None) -> str:
+    """The translated label of an enum member (or of a stored code)."""
+    if enum_member_or_code is None or enum_member_or_code == "":
+        return ""
+    member = enum_member_or_code
+    if enum_cls is not None and not hasattr(member, "label"):
+        try:
+            member = enum_cls(member)
+        except ValueError:
+            return str(enum_member_or_code)
+    return gettext(member.label)
+
+
+def translated_choices(enum_cls: Any) -> list[tuple[str, str]]:
+    return [(m.value, gettext(m.label)) for m in enum_cls]
+
+
+def select_locale() -> str:
+    """Locale selector installed when the host has no Flask-Babel of its own.
+
+    ``?lang=en`` (or ``id``) switches and is remembered in the signed session.
+    """
+    cfg = current_app.config
+    allowed = cfg["EKTP_ADMIN_LOCALES"]
+    if has_request_context():
+        asked = request.args.get("lang")
+        if asked in allowed:
+            session[LANG_SESSION_KEY] = asked
+            return asked
+        remembered = session.get(LANG_SESSION_KEY)
+        if remembered in allowed:
+            return remembered
+    return cfg["EKTP_ADMIN_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "id"
+
+
+_admin_domain = Domain(TRANSLATIONS_DIR, domain="admin")
+
+
+class WTFormsTranslations:
+    """WTForms messages ("This field is required.") in the user's language.
+
+    Flask-Admin's own fields ("Not a valid choice") also ask the WTForms
+    catalogue; their Indonesian text is in our ``admin`` catalogue, so fall back.
+    """
+
+    def gettext(self, string: str) -> str:
+        text = _wtforms_domain.get_translations().ugettext(string)
+        if text == string:
+            text = _admin_domain.get_translations().ugettext(string)
+        return text
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return _wtforms_domain.get_translations().ungettext(singular, plural, n)

@@ -1,0 +1,498 @@
+"""SQLAlchemy models of a recording campaign (every table prefixed ``ektp_``).
+
+The models are declared once, on the plugin's own :data:`metadata`. They work
+with the plugin's own Flask-SQLAlchemy :data:`db` (standalone) or with a host
+portal's ``db``: :meth:`ektp_admin.EktpAdmin.init_app` copies these tables into
+the host's metadata, so the host's ``db.create_all()`` and its migrations see
+them, and every query runs through the host's session and engine.
+
+Derived facts (age, wajib KTP, lansia, outstanding) are never stored: they come
+from :mod:`ektp_admin.domain` and :mod:`ektp_admin.queries`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
+
+from .domain.enums import (
+    Citizenship,
+    DeviceCondition,
+    DeviceOwnerKind,
+    DeviceRole,
+    KtpStatus,
+    MaritalStatus,
+    OutreachChannel,
+    ResultKind,
+    Role,
+    Sex,
+    TeamKind,
+    VisitKind,
+    VisitState,
+)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+#: The plugin's own Flask-SQLAlchemy object, used when the host passes none.
+db = SQLAlchemy(model_class=Base)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _code(length: int) -> sa.String:
+    return sa.String(length)
+
+
+def _enum_column(enum_cls, default=None, **kw):
+    """A short VARCHAR holding an enum's code (portable: no native ENUM types)."""
+    width = max(len(m.value) for m in enum_cls)
+    return mapped_column(sa.String(width), default=default, **kw)
+
+
+class VersionedMixin:
+    """Optimistic concurrency: every UPDATE checks and bumps ``version``.
+
+    SQLAlchemy raises StaleDataError when the row changed underneath; the views
+    also compare the version the clerk's form was rendered with.
+    """
+
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=_utcnow, nullable=False)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        sa.DateTime, default=_utcnow, onupdate=_utcnow, nullable=False
+    )
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+# --------------------------------------------------------------------------- regions
+
+
+class Kecamatan(Base):
+    __tablename__ = "ektp_kecamatan"
+
+    code: Mapped[str] = mapped_column(_code(8), primary_key=True)  # 35.10.01
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    regency_code: Mapped[str] = mapped_column(_code(5), nullable=False, index=True)  # 35.10
+
+    desa: Mapped[list["Desa"]] = relationship(
+        back_populates="kecamatan", order_by="Desa.name", passive_deletes="all"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Desa(Base):
+    """A desa or kelurahan (Kemendagri level 4)."""
+
+    __tablename__ = "ektp_desa"
+
+    code: Mapped[str] = mapped_column(_code(13), primary_key=True)  # 35.10.01.2001
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    is_kelurahan: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    postal_code: Mapped[str | None] = mapped_column(sa.String(5))
+    kecamatan_code: Mapped[str] = mapped_column(
+        sa.ForeignKey("ektp_kecamatan.code", ondelete="RESTRICT"), nullable=False, index=True
+    )
+
+    kecamatan: Mapped[Kecamatan] = relationship(back_populates="desa")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --------------------------------------------------------------------------- people
+
+
+class Resident(VersionedMixin, Base):
+    __tablename__ = "ektp_resident"
+    __table_args__ = (
+        sa.Index("ix_ektp_resident_desa_status", "desa_code", "ktp_status"),
+        sa.Index("ix_ektp_resident_kecamatan_status", "kecamatan_code", "ktp_status"),
+        sa.Index("ix_ektp_resident_status_desa", "ktp_status", "desa_code"),
+        sa.Index("ix_ektp_resident_name_key", "name_key"),
+        sa.Index("ix_ektp_resident_birth_date", "birth_date"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    nik: Mapped[str] = mapped_column(sa.String(16), nullable=False, unique=True)
+    kk_number: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    #: Upper-cased, space-folded name: an index serves prefix search on it.
+    name_key: Mapped[str] = mapped_column(sa.String(120), nullable=False, default="")
+    sex: Mapped[str] = _enum_column(Sex, nullable=False)
+    birth_place: Mapped[str | None] = mapped_column(sa.String(80))
+    birth_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    marital_status: Mapped[str] = _enum_column(
+        MaritalStatus, default=MaritalStatus.SINGLE.value, nullable=False
+    )
+    citizenship: Mapped[str] = _enum_column(Citizenship, default=Citizenship.WNI.value, nullable=False)
+
+    desa_code: Mapped[str] = mapped_column(
+        sa.ForeignKey("ektp_desa.code", ondelete="RESTRICT"), nullable=False
+    )
+    #: Copied from the desa on every write; scoping and filters use it directly.
+    kecamatan_code: Mapped[str] = mapped_column(_code(8), nullable=False)
+    address: Mapped[str | None] = mapped_column(sa.String(200))
+    rt: Mapped[str | None] = mapped_column(sa.String(3))
+    rw: Mapped[str | None] = mapped_column(sa.String(3))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+
+    disabled: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    disability_note: Mapped[str | None] = mapped_column(sa.String(120))
+    seriously_ill: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    away: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    away_location: Mapped[str | None] = mapped_column(sa.String(120))
+    away_until: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+    ktp_status: Mapped[str] = _enum_column(KtpStatus, default=KtpStatus.NOT_RECORDED.value, nullable=False)
+    ktp_status_changed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    recorded_visit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ektp_visit.id", ondelete="SET NULL", use_alter=True), index=True
+    )
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+
+    desa: Mapped[Desa] = relationship(lazy="joined", innerjoin=True)
+    recorded_visit: Mapped["Visit | None"] = relationship(foreign_keys=[recorded_visit_id])
+    status_changes: Mapped[list["StatusChange"]] = relationship(
+        back_populates="resident", order_by="StatusChange.id", passive_deletes=True
+    )
+    visit_results: Mapped[list["VisitResult"]] = relationship(
+        back_populates="resident", foreign_keys="VisitResult.resident_id", passive_deletes="all"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.nik})"
+
+
+def name_key(name: str | None) -> str:
+    return " ".join((name or "").upper().split())
+
+
+@event.listens_for(Resident, "before_insert")
+@event.listens_for(Resident, "before_update")
+def _resident_derived_columns(mapper, connection, target: Resident) -> None:
+    target.name_key = name_key(target.name)
+    if target.desa_code:
+        target.kecamatan_code = target.desa_code[:8]
+    elif target.desa is not None:
+        target.kecamatan_code = target.desa.kecamatan_code
+
+
+class StatusChange(Base):
+    """One dated move of a resident's KTP-el status (the pipeline's history)."""
+
+    __tablename__ = "ektp_status_change"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("ektp_resident.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    old_status: Mapped[str | None] = _enum_column(KtpStatus)
+    new_status: Mapped[str] = _enum_column(KtpStatus, nullable=False)
+    changed_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=_utcnow, nullable=False)
+    changed_by: Mapped[str | None] = mapped_column(sa.String(80))
+    visit_result_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ektp_visit_result.id", ondelete="SET NULL"), index=True
+    )
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+
+    resident: Mapped[Resident] = relationship(back_populates="status_changes")
+
+
+# --------------------------------------------------------------------------- kits and teams
+
+
+class Device(VersionedMixin, Base):
+    """A recording kit (camera, fingerprint and iris scanner, signature pad)."""
+
+    __tablename__ = "ektp_device"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    serial_number: Mapped[str] = mapped_column(sa.String(40), nullable=False, unique=True)
+    owner_kind: Mapped[str] = _enum_column(DeviceOwnerKind, nullable=False, default=DeviceOwnerKind.KECAMATAN.value)
+    owner_kecamatan_code: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("ektp_kecamatan.code", ondelete="RESTRICT"), index=True
+    )
+    role: Mapped[str] = _enum_column(DeviceRole, nullable=False, default=DeviceRole.STANDBY.value)
+    condition: Mapped[str] = _enum_column(DeviceCondition, nullable=False, default=DeviceCondition.WORKING.value)
+    location: Mapped[str | None] = mapped_column(sa.String(200))
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+
+    owner_kecamatan: Mapped[Kecamatan | None] = relationship()
+
+    def __str__(self) -> str:
+        return self.serial_number
+
+
+class Team(VersionedMixin, Base):
+    __tablename__ = "ektp_team"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False, unique=True)
+    kind: Mapped[str] = _enum_column(TeamKind, nullable=False, default=TeamKind.KECAMATAN.value)
+    kecamatan_code: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("ektp_kecamatan.code", ondelete="RESTRICT"), index=True
+    )
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+
+    kecamatan: Mapped[Kecamatan | None] = relationship()
+    members: Mapped[list["TeamMember"]] = relationship(
+        back_populates="team", cascade="all, delete-orphan", order_by="TeamMember.id"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TeamMember(Base):
+    __tablename__ = "ektp_team_member"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("ektp_team.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
+    position: Mapped[str | None] = mapped_column(sa.String(80))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+
+    team: Mapped[Team] = relationship(back_populates="members")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --------------------------------------------------------------------------- visits
+
+
+class Visit(VersionedMixin, Base):
+    """One recording session: at the office, a village post, a home or a cluster."""
+
+    __tablename__ = "ektp_visit"
+    __table_args__ = (
+        sa.Index("ix_ektp_visit_day", "day"),
+        sa.Index("ix_ektp_visit_device_day", "device_id", "day"),
+        sa.Index("ix_ektp_visit_desa_day", "desa_code", "day"),
+        sa.Index("ix_ektp_visit_kecamatan_day", "kecamatan_code", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    day: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    start_time: Mapped[dt.time] = mapped_column(sa.Time, nullable=False)
+    end_time: Mapped[dt.time] = mapped_column(sa.Time, nullable=False)
+    kind: Mapped[str] = _enum_column(VisitKind, nullable=False, default=VisitKind.OFFICE.value)
+    state: Mapped[str] = _enum_column(VisitState, nullable=False, default=VisitState.PLANNED.value)
+    kecamatan_code: Mapped[str] = mapped_column(
+        sa.ForeignKey("ektp_kecamatan.code", ondelete="RESTRICT"), nullable=False
+    )
+    desa_code: Mapped[str | None] = mapped_column(sa.ForeignKey("ektp_desa.code", ondelete="RESTRICT"))
+    host_address: Mapped[str | None] = mapped_column(sa.String(200))
+    host_resident_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ektp_resident.id", ondelete="SET NULL"), index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ektp_team.id", ondelete="RESTRICT"), index=True
+    )
+    device_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ektp_device.id", ondelete="RESTRICT"))
+    campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ektp_campaign.id", ondelete="SET NULL"), index=True
+    )
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+
+    kecamatan: Mapped[Kecamatan] = relationship()
+    desa: Mapped[Desa | None] = relationship()
+    host_resident: Mapped[Resident | None] = relationship(foreign_keys=[host_resident_id])
+    team: Mapped[Team | None] = relationship()
+    device: Mapped[Device | None] = relationship()
+    campaign: Mapped["Campaign | None"] = relationship()
+    results: Mapped[list["VisitResult"]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="VisitResult.id"
+    )
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.day:%d-%m-%Y} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class VisitResult(Base):
+    """What happened to one resident seen during a visit."""
+
+    __tablename__ = "ektp_visit_result"
+    __table_args__ = (
+        sa.UniqueConstraint("visit_id", "resident_id", name="uq_ektp_visit_result_visit_resident"),
+        # ``counted_resident_id`` equals resident_id only on a "recorded" result, NULL
+        # otherwise: a plain UNIQUE (portable to SQLite, PostgreSQL and MariaDB, all of
+        # which allow many NULLs) guarantees one counting recording per resident.
+        sa.UniqueConstraint("counted_resident_id", name="uq_ektp_visit_result_counted_resident"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("ektp_visit.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    resident_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("ektp_resident.id", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    result: Mapped[str] = _enum_column(ResultKind, nullable=False)
+    counted_resident_id: Mapped[int | None] = mapped_column(sa.Integer)
+    #: The resident's status before a "recorded" result moved it (restored on removal).
+    previous_status: Mapped[str | None] = _enum_column(KtpStatus)
+    note: Mapped[str | None] = mapped_column(sa.String(200))
+
+    visit: Mapped[Visit] = relationship(back_populates="results")
+    resident: Mapped[Resident] = relationship(back_populates="visit_results", foreign_keys=[resident_id])
+
+    def __str__(self) -> str:
+        return f"{self.resident_id}: {self.result}"
+
+
+@event.listens_for(VisitResult, "before_insert")
+@event.listens_for(VisitResult, "before_update")
+def _result_counted(mapper, connection, target: VisitResult) -> None:
+    target.counted_resident_id = (
+        target.resident_id if target.result == ResultKind.RECORDED.value else None
+    )
+
+
+# --------------------------------------------------------------------------- campaign
+
+
+class Campaign(VersionedMixin, Base):
+    __tablename__ = "ektp_campaign"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    start_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    target_date: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    #: A kab/kota code (35.10) or a kecamatan code (35.10.01).
+    scope_code: Mapped[str] = mapped_column(sa.String(13), nullable=False)
+    #: Outstanding residents when the campaign began (its denominator).
+    baseline_outstanding: Mapped[int | None] = mapped_column(sa.Integer)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Outreach(VersionedMixin, Base):
+    """Socialisation done in a desa: a mosque announcement, a meeting, a school."""
+
+    __tablename__ = "ektp_outreach"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    desa_code: Mapped[str] = mapped_column(
+        sa.ForeignKey("ektp_desa.code", ondelete="RESTRICT"), nullable=False, index=True
+    )
+    kecamatan_code: Mapped[str] = mapped_column(_code(8), nullable=False, index=True)
+    channel: Mapped[str] = _enum_column(OutreachChannel, nullable=False, default=OutreachChannel.MOSQUE.value)
+    held_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    by_whom: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+
+    desa: Mapped[Desa] = relationship()
+
+
+@event.listens_for(Outreach, "before_insert")
+@event.listens_for(Outreach, "before_update")
+def _outreach_kecamatan(mapper, connection, target: Outreach) -> None:
+    if target.desa_code:
+        target.kecamatan_code = target.desa_code[:8]
+
+
+# --------------------------------------------------------------------------- users and audit
+
+
+class User(VersionedMixin, Base):
+    """A login of the standalone portal (embedded hosts bring their own users)."""
+
+    __tablename__ = "ektp_user"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), nullable=False, unique=True)
+    password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    role: Mapped[str] = _enum_column(Role, nullable=False, default=Role.CLERK.value)
+    kecamatan_code: Mapped[str | None] = mapped_column(
+        sa.ForeignKey("ektp_kecamatan.code", ondelete="RESTRICT")
+    )
+    active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    failed_logins: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(sa.DateTime)
+
+    kecamatan: Mapped[Kecamatan | None] = relationship()
+
+    # Flask-Login protocol, written out so the model does not import Flask-Login.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class AuditEntry(Base):
+    """Who changed or exported what, when: written in the same transaction."""
+
+    __tablename__ = "ektp_audit"
+    __table_args__ = (
+        sa.Index("ix_ektp_audit_record", "table_name", "record_id"),
+        sa.Index("ix_ektp_audit_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=_utcnow, nullable=False)
+    username: Mapped[str | None] = mapped_column(sa.String(80), index=True)
+    action: Mapped[str] = mapped_column(sa.String(10), nullable=False)  # create/update/delete/export
+    table_name: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    record_id: Mapped[str | None] = mapped_column(sa.String(40))
+    kecamatan_code: Mapped[str | None] = mapped_column(sa.String(8), index=True)
+    #: JSON: {"field": [before, after], ...} or, for exports, {"view":..,"filters":..,"rows":..}
+    changes: Mapped[str | None] = mapped_column(sa.Text)
+
+
+MODELS = (
+    Kecamatan,
+    Desa,
+    Resident,
+    StatusChange,
+    Device,
+    Team,
+    TeamMember,
+    Visit,
+    VisitResult,
+    Campaign,
+    Outreach,
+    User,
+    AuditEntry,
+)

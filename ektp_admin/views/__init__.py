@@ -1,0 +1,44 @@
+"""Flask-Admin views, one module per screen family, registered on an Admin.
+
+Every endpoint is named ``ektp_*`` so it cannot collide with a host blueprint,
+and every URL is relative, so the screens sit under whatever prefix the host's
+Admin has (``/admin/residents/`` by default).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_admin import Admin
+
+from ..i18n import lazy_gettext
+from .. import models
+
+
+def register_views(admin: Admin, db: Any) -> None:
+    from .audit_log import AuditLogView
+    from .campaigns import CampaignView, OutreachView
+    from .devices import DeviceView, TeamView
+    from .outstanding import OutstandingView
+    from .regions import DesaView, KecamatanView
+    from .residents import ResidentView
+    from .users import UserView
+    from .visits import VisitView
+
+    recording = lazy_gettext("Recording")
+    people = lazy_gettext("Residents")
+    kits = lazy_gettext("Kits & teams")
+    regions = lazy_gettext("Regions")
+    admin_cat = lazy_gettext("Administration")
+
+    add = admin.add_view
+    add(ResidentView(models.Resident, db, name=lazy_gettext("Residents"), endpoint="ektp_residents", url="residents", category=people))
+    add(OutstandingView(name=lazy_gettext("Outstanding by village"), endpoint="ektp_outstanding", url="outstanding", category=people))
+    add(VisitView(models.Visit, db, name=lazy_gettext("Visit logs"), endpoint="ektp_visits", url="visits", category=recording))
+    add(CampaignView(models.Campaign, db, name=lazy_gettext("Campaigns"), endpoint="ektp_campaigns", url="campaigns", category=recording))
+    add(OutreachView(models.Outreach, db, name=lazy_gettext("Outreach"), endpoint="ektp_outreach", url="outreach", category=recording))
+    add(DeviceView(models.Device, db, name=lazy_gettext("Devices"), endpoint="ektp_devices", url="devices", category=kits))
+    add(TeamView(models.Team, db, name=lazy_gettext("Teams"), endpoint="ektp_teams", url="teams", category=kits))
+    add(KecamatanView(models.Kecamatan, db, name=lazy_gettext("Kecamatan"), endpoint="ektp_kecamatan", url="kecamatan", category=regions))
+    add(DesaView(models.Desa, db, name=lazy_gettext("Desa/Kelurahan"), endpoint="ektp_desa", url="desa", category=regions))
+    add(UserView(models.User, db, name=lazy_gettext("Users"), endpoint="ektp_users", url="users", category=admin_cat))
+    add(AuditLogView(models.AuditEntry, db, name=lazy_gettext("Audit log"), endpoint="ektp_audit", url="audit", category=admin_cat))

@@ -1,0 +1,84 @@
+"""Campaigns (the target progress is measured against) and outreach records."""
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms import SelectField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from ..access import ADMIN_ONLY, ALL, CREATE, DELETE, EDIT, EXPORT, READ, STAFF
+from ..domain.enums import OutreachChannel, Role
+from ..i18n import gettext, label, lazy_gettext, translated_choices
+from ..models import Desa
+from .base import EktpModelView
+
+
+class CampaignView(EktpModelView):
+    grants = {READ: ALL, CREATE: STAFF, EDIT: STAFF, DELETE: ADMIN_ONLY, EXPORT: STAFF}
+    export_basename = "kampanye"
+    column_default_sort = [("start_date", True)]
+    column_list = ["name", "start_date", "target_date", "scope_code", "baseline_outstanding"]
+    column_labels = {
+        "name": lazy_gettext("Name"),
+        "start_date": lazy_gettext("Start"),
+        "target_date": lazy_gettext("Target date"),
+        "scope_code": lazy_gettext("Scope (region code)"),
+        "baseline_outstanding": lazy_gettext("Outstanding at start"),
+        "notes": lazy_gettext("Notes"),
+    }
+    form_columns = ["name", "start_date", "target_date", "scope_code", "baseline_outstanding", "notes"]
+    form_args = {"name": {"label": lazy_gettext("Name"), "validators": [DataRequired(), Length(max=120)]}}
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if model.target_date < model.start_date:
+            raise ValidationError(gettext("The target date must not be before the start."))
+
+
+class OutreachView(EktpModelView):
+    """Socialisation per desa: mosque announcements, village hall, school."""
+
+    grants = {
+        READ: ALL,
+        CREATE: frozenset({Role.ADMIN, Role.CLERK}),
+        EDIT: frozenset({Role.ADMIN, Role.CLERK}),
+        DELETE: frozenset({Role.ADMIN, Role.CLERK}),
+        EXPORT: ALL,
+    }
+    scope_column = "kecamatan_code"
+    export_basename = "sosialisasi"
+    column_default_sort = [("held_on", True)]
+    column_list = ["held_on", "desa", "channel", "by_whom", "notes"]
+    column_labels = {
+        "held_on": lazy_gettext("Date"),
+        "desa": lazy_gettext("Desa/Kelurahan"),
+        "channel": lazy_gettext("Channel"),
+        "by_whom": lazy_gettext("By whom"),
+        "notes": lazy_gettext("Notes"),
+    }
+    column_formatters = {"channel": lambda v, c, m, n: label(m.channel, OutreachChannel)}
+    form_columns = ["desa", "channel", "held_on", "by_whom", "notes"]
+    form_overrides = {"channel": SelectField}
+    form_args = {"by_whom": {"label": lazy_gettext("By whom"), "validators": [DataRequired(), Length(max=120)]},
+                 "desa": {"label": lazy_gettext("Desa/Kelurahan"), "validators": [DataRequired()]}}
+
+    def __init__(self, model: Any, db: Any, **kwargs: Any) -> None:
+        self.form_ajax_refs = {
+            "desa": self.ajax_loader(db, "desa", Desa, scope_column="kecamatan_code", fields=["name", "code"], page_size=20, order_by="name")
+        }
+        super().__init__(model, db, **kwargs)
+
+    def create_form(self, obj: Any = None) -> Any:
+        form = super().create_form(obj)
+        form.channel.choices = translated_choices(OutreachChannel)
+        return form
+
+    def edit_form(self, obj: Any = None) -> Any:
+        form = super().edit_form(obj)
+        form.channel.choices = translated_choices(OutreachChannel)
+        return form
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if model.desa is not None:
+            model.kecamatan_code = model.desa.kecamatan_code
+        if not self.in_scope(model):
+            raise ValidationError(gettext("You may only record outreach in your own kecamatan."))

@@ -1,0 +1,150 @@
+"""Recording kits and the teams that carry them."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_admin.model.form import InlineFormAdmin
+from wtforms import SelectField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..access import ADMIN_ONLY, ALL, CREATE, DELETE, EDIT, EXPORT, READ, STAFF
+from ..domain.enums import DeviceCondition, DeviceOwnerKind, DeviceRole, Role, TeamKind, VisitKind
+from ..i18n import gettext, label, lazy_gettext, translated_choices
+from ..models import Device, Kecamatan, Team, TeamMember, Visit
+from .base import EktpModelView
+from .filters import ChoiceFilter
+
+
+def last_visit(session: Any, device: Device) -> Visit | None:
+    return session.execute(
+        sa.select(Visit).where(Visit.device_id == device.id).order_by(Visit.day.desc(), Visit.start_time.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+class DeviceView(EktpModelView):
+    """Registry of kits: owner, role (standby/mobile), condition, where it is now."""
+
+    grants = {READ: ALL, CREATE: ADMIN_ONLY, EDIT: ADMIN_ONLY, DELETE: ADMIN_ONLY, EXPORT: ALL}
+    export_basename = "perangkat"
+    column_default_sort = [("serial_number", False)]
+    column_list = ["serial_number", "owner_kind", "owner_kecamatan", "role", "condition", "location", "last_visit"]
+    column_searchable_list = ["serial_number", "location"]
+    column_labels = {
+        "serial_number": lazy_gettext("Serial number"),
+        "owner_kind": lazy_gettext("Owner"),
+        "owner_kecamatan": lazy_gettext("Kecamatan"),
+        "role": lazy_gettext("Role"),
+        "condition": lazy_gettext("Condition"),
+        "location": lazy_gettext("Where it is now"),
+        "last_visit": lazy_gettext("Last visit"),
+        "notes": lazy_gettext("Notes"),
+    }
+    column_formatters = {
+        "owner_kind": lambda v, c, m, n: label(m.owner_kind, DeviceOwnerKind),
+        "role": lambda v, c, m, n: label(m.role, DeviceRole),
+        "condition": lambda v, c, m, n: label(m.condition, DeviceCondition),
+        "last_visit": lambda v, c, m, n: _describe_visit(last_visit(v.session, m)),
+    }
+    form_columns = ["serial_number", "owner_kind", "owner_kecamatan", "role", "condition", "location", "notes"]
+    form_overrides = {"owner_kind": SelectField, "role": SelectField, "condition": SelectField}
+    form_args = {
+        "serial_number": {"label": lazy_gettext("Serial number"), "validators": [DataRequired(), Length(max=40)]},
+        "owner_kecamatan": {"label": lazy_gettext("Kecamatan")},
+    }
+
+    def __init__(self, model: Any, db: Any, **kwargs: Any) -> None:
+        self.column_filters = [
+            ChoiceFilter(Device.owner_kecamatan_code, lazy_gettext("Kecamatan"), options=_kecamatan_options),
+            ChoiceFilter(Device.role, lazy_gettext("Role"), options=lambda: translated_choices(DeviceRole)),
+            ChoiceFilter(Device.condition, lazy_gettext("Condition"), options=lambda: translated_choices(DeviceCondition)),
+        ]
+        super().__init__(model, db, **kwargs)
+
+    def _choices(self, form: Any) -> Any:
+        form.owner_kind.choices = translated_choices(DeviceOwnerKind)
+        form.role.choices = translated_choices(DeviceRole)
+        form.condition.choices = translated_choices(DeviceCondition)
+        return form
+
+    def create_form(self, obj: Any = None) -> Any:
+        return self._choices(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return self._choices(super().edit_form(obj))
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if model.owner_kind == DeviceOwnerKind.KECAMATAN.value and model.owner_kecamatan is None:
+            raise ValidationError(gettext("A kecamatan's kit needs its kecamatan."))
+        if model.owner_kind == DeviceOwnerKind.DINAS.value:
+            model.owner_kecamatan = None
+
+    def on_model_delete(self, model: Any) -> None:
+        used = self.session.execute(sa.select(sa.func.count()).where(Visit.device_id == model.id)).scalar_one()
+        if used:
+            raise ValidationError(
+                gettext("This device is used by %(count)d visit(s) and cannot be deleted; mark it retired instead.", count=used)
+            )
+
+
+def _describe_visit(visit: Visit | None) -> str:
+    if visit is None:
+        return ""
+    place = visit.desa.name if visit.desa else (visit.kecamatan.name if visit.kecamatan else "")
+    return f"{visit.day:%d-%m-%Y} {label(visit.kind, VisitKind)} {place}".strip()
+
+
+def _kecamatan_options() -> list[tuple[str, str]]:
+    from .. import get_state
+
+    session = get_state().db.session
+    return [(c, n) for c, n in session.execute(sa.select(Kecamatan.code, Kecamatan.name).order_by(Kecamatan.name))]
+
+
+class TeamMemberInline(InlineFormAdmin):
+    form_columns = ["id", "name", "position", "phone"]
+    form_label = lazy_gettext("Member")
+    column_labels = {"name": lazy_gettext("Name"), "position": lazy_gettext("Position"), "phone": lazy_gettext("Phone")}
+
+
+class TeamView(EktpModelView):
+    """Dinas and kecamatan teams with their members (supervisors plan them)."""
+
+    grants = {READ: ALL, CREATE: STAFF, EDIT: STAFF, DELETE: ADMIN_ONLY, EXPORT: STAFF}
+    export_basename = "tim"
+    column_default_sort = [("name", False)]
+    column_list = ["name", "kind", "kecamatan", "members"]
+    column_searchable_list = ["name"]
+    column_labels = {
+        "name": lazy_gettext("Name"),
+        "kind": lazy_gettext("Kind"),
+        "kecamatan": lazy_gettext("Kecamatan"),
+        "members": lazy_gettext("Members"),
+        "notes": lazy_gettext("Notes"),
+    }
+    column_formatters = {
+        "kind": lambda v, c, m, n: label(m.kind, TeamKind),
+        "members": lambda v, c, m, n: ", ".join(x.name for x in m.members),
+    }
+    form_columns = ["name", "kind", "kecamatan", "notes"]
+    form_overrides = {"kind": SelectField}
+    form_args = {"name": {"label": lazy_gettext("Name"), "validators": [DataRequired(), Length(max=100)]}}
+
+    def __init__(self, model: Any, db: Any, **kwargs: Any) -> None:
+        self.inline_models = [TeamMemberInline(TeamMember)]
+        super().__init__(model, db, **kwargs)
+
+    def create_form(self, obj: Any = None) -> Any:
+        form = super().create_form(obj)
+        form.kind.choices = translated_choices(TeamKind)
+        return form
+
+    def edit_form(self, obj: Any = None) -> Any:
+        form = super().edit_form(obj)
+        form.kind.choices = translated_choices(TeamKind)
+        return form
+
+    def on_model_delete(self, model: Any) -> None:
+        used = self.session.execute(sa.select(sa.func.count()).where(Visit.team_id == model.id)).scalar_one()
+        if used:
+            raise ValidationError(gettext("This team is named in %(count)d visit(s) and cannot be deleted.", count=used))

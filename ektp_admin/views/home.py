@@ -1,0 +1,22 @@
+"""The Admin index when the plugin creates its own Admin: the campaign at a glance."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+
+from ..access import current_ektp_user
+
+
+class HomeView(AdminIndexView):
+    """Landing page; sends a visitor who is not signed in to the login page."""
+
+    @expose("/")
+    def index(self) -> Any:
+        if current_ektp_user() is None:
+            endpoint = current_app.config["EKTP_ADMIN_LOGIN_ENDPOINT"]
+            if endpoint:
+                return redirect(url_for(endpoint, next=request.full_path))
+            return self.render("ektp_admin/home.html", anonymous=True)
+        return self.render("ektp_admin/home.html", anonymous=False)

@@ -1,0 +1,52 @@
+"""Logins of the standalone portal (admins only)."""
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.security import generate_password_hash
+from wtforms import PasswordField, SelectField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from ..access import ADMIN_ONLY, CREATE, DELETE, EDIT, READ
+from ..domain.enums import Role
+from ..i18n import gettext, label, lazy_gettext, translated_choices
+from .base import EktpModelView
+
+
+class UserView(EktpModelView):
+    grants = {READ: ADMIN_ONLY, CREATE: ADMIN_ONLY, EDIT: ADMIN_ONLY, DELETE: ADMIN_ONLY}
+    export_basename = "pengguna"
+    column_default_sort = [("username", False)]
+    column_list = ["username", "role", "kecamatan", "active", "failed_logins"]
+    column_details_exclude_list = ["password_hash"]
+    column_labels = {
+        "username": lazy_gettext("Username"),
+        "role": lazy_gettext("Role"),
+        "kecamatan": lazy_gettext("Kecamatan"),
+        "active": lazy_gettext("Active"),
+        "failed_logins": lazy_gettext("Failed logins"),
+        "locked_until": lazy_gettext("Locked until"),
+    }
+    column_formatters = {"role": lambda v, c, m, n: label(m.role, Role)}
+    form_columns = ["username", "role", "kecamatan", "active", "new_password"]
+    form_overrides = {"role": SelectField}
+    form_extra_fields = {"new_password": PasswordField(lazy_gettext("New password"), validators=[Optional(), Length(min=10)])}
+    form_args = {"username": {"label": lazy_gettext("Username"), "validators": [DataRequired(), Length(max=80)]}}
+
+    def create_form(self, obj: Any = None) -> Any:
+        form = super().create_form(obj)
+        form.role.choices = translated_choices(Role)
+        return form
+
+    def edit_form(self, obj: Any = None) -> Any:
+        form = super().edit_form(obj)
+        form.role.choices = translated_choices(Role)
+        return form
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if model.role == Role.CLERK.value and model.kecamatan is None:
+            raise ValidationError(gettext("A clerk must belong to a kecamatan."))
+        if form.new_password.data:
+            model.password_hash = generate_password_hash(form.new_password.data)
+        elif is_created:
+            raise ValidationError(gettext("A new user needs a password (at least 10 characters)."))

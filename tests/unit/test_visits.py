@@ -1,0 +1,251 @@
+"""Recording hours, device bookings and "recorded" visit results."""
+from __future__ import annotations
+
+import sys
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # runnable without a rootdir conftest or an installed package
+    sys.path.insert(0, str(ROOT))
+
+from ektp_admin.domain.enums import DeviceCondition, KtpStatus, VisitState  # noqa: E402
+from ektp_admin.domain.messages import RuleViolation  # noqa: E402
+from ektp_admin.domain.visits import (  # noqa: E402
+    Booking,
+    RecordingHours,
+    check_device_booking,
+    check_recorded_result,
+    check_visit_time,
+    overlaps,
+    status_after_recording,
+    status_after_removing_recording,
+)
+
+FRIDAY = date(2016, 9, 16)
+SATURDAY = date(2016, 9, 17)
+SUNDAY = date(2016, 9, 18)
+HOURS = RecordingHours()
+WEEKDAYS_ONLY = RecordingHours(weekends=False)
+
+
+def test_default_hours() -> None:
+    assert HOURS == RecordingHours(time(7, 0), time(20, 0), True)
+
+
+def test_hours_must_end_after_start() -> None:
+    with pytest.raises(ValueError):
+        RecordingHours(time(20, 0), time(7, 0))
+
+
+@pytest.mark.parametrize(
+    ("day", "start", "end", "hours", "codes"),
+    [
+        (FRIDAY, time(7, 0), time(20, 0), HOURS, []),  # the whole day, both edges
+        (FRIDAY, time(6, 59), time(9, 0), HOURS, ["visit_too_early"]),
+        (FRIDAY, time(19, 0), time(20, 1), HOURS, ["visit_too_late"]),
+        (FRIDAY, time(6, 0), time(21, 0), HOURS, ["visit_too_early", "visit_too_late"]),
+        (FRIDAY, time(10, 0), time(10, 0), HOURS, ["visit_end_before_start"]),
+        (FRIDAY, time(10, 0), time(9, 0), HOURS, ["visit_end_before_start"]),
+        (SATURDAY, time(8, 0), time(12, 0), HOURS, []),  # weekends included by default
+        (SUNDAY, time(8, 0), time(12, 0), HOURS, []),
+        (SATURDAY, time(8, 0), time(12, 0), WEEKDAYS_ONLY, ["visit_weekend"]),
+        (SUNDAY, time(8, 0), time(12, 0), WEEKDAYS_ONLY, ["visit_weekend"]),
+        (FRIDAY, time(8, 0), time(12, 0), WEEKDAYS_ONLY, []),
+        (FRIDAY, time(7, 30), time(16, 0), RecordingHours(time(8, 0), time(16, 0)), ["visit_too_early"]),
+    ],
+)
+def test_check_visit_time(day: date, start: time, end: time, hours: RecordingHours, codes: list[str]) -> None:
+    assert [m.code for m in check_visit_time(day, start, end, hours)] == codes
+
+
+def test_visit_time_texts() -> None:
+    assert [str(m) for m in check_visit_time(SATURDAY, time(6, 59), time(20, 1), WEEKDAYS_ONLY)] == [
+        "Recording starts at 07:00; this visit starts at 06:59.",
+        "Recording ends at 20:00; this visit ends at 20:01.",
+        "17-09-2016 is a weekend day, and recording is not scheduled on weekends.",
+    ]
+    assert str(check_visit_time(FRIDAY, time(10, 0), time(9, 30), HOURS)[0]) == (
+        "The visit must end after it starts (start 10:00, end 09:30)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ((time(8, 0), time(10, 0)), (time(10, 0), time(12, 0)), False),  # touching
+        ((time(10, 0), time(12, 0)), (time(8, 0), time(10, 0)), False),  # touching, other side
+        ((time(8, 0), time(10, 0)), (time(9, 59), time(12, 0)), True),  # one minute over
+        ((time(8, 0), time(12, 0)), (time(9, 0), time(10, 0)), True),  # containing
+        ((time(9, 0), time(10, 0)), (time(8, 0), time(12, 0)), True),  # contained
+        ((time(8, 0), time(10, 0)), (time(8, 0), time(10, 0)), True),  # identical
+        ((time(8, 0), time(9, 0)), (time(13, 0), time(14, 0)), False),  # disjoint
+    ],
+)
+def test_overlaps(a: tuple[time, time], b: tuple[time, time], expected: bool) -> None:
+    assert overlaps(*a, *b) is expected
+    assert overlaps(*b, *a) is expected
+
+
+def booking(visit_id: int | None, start: time, end: time, *, state: VisitState = VisitState.PLANNED,
+            serial: str = "KIT-3510-01", day: date = FRIDAY) -> Booking:
+    return Booking(visit_id, serial, day, start, end, state)
+
+
+CANDIDATE = booking(None, time(9, 0), time(12, 0))
+OTHERS_CASES = [
+    ("disjoint", [booking(11, time(13, 0), time(15, 0))], []),
+    ("touching before", [booking(11, time(7, 0), time(9, 0))], []),
+    ("touching after", [booking(11, time(12, 0), time(14, 0))], []),
+    ("containing", [booking(11, time(8, 0), time(13, 0))], [11]),
+    ("contained", [booking(11, time(10, 0), time(11, 0))], [11]),
+    ("partly", [booking(12, time(11, 30), time(13, 0))], [12]),
+    ("done visit still claims the kit", [booking(11, time(10, 0), time(11, 0), state=VisitState.DONE)], [11]),
+    ("cancelled other ignored", [booking(11, time(10, 0), time(11, 0), state=VisitState.CANCELLED)], []),
+    ("other device", [booking(11, time(10, 0), time(11, 0), serial="KIT-3510-02")], []),
+    ("other day", [booking(11, time(10, 0), time(11, 0), day=SATURDAY)], []),
+    ("two clashes, sorted by time", [booking(14, time(11, 0), time(12, 0)), booking(13, time(9, 30), time(10, 0)),
+                                     booking(15, time(12, 0), time(13, 0))], [13, 14]),
+]
+
+
+@pytest.mark.parametrize(("label", "others", "clashing"), OTHERS_CASES, ids=[c[0] for c in OTHERS_CASES])
+def test_device_booking_clashes(label: str, others: list[Booking], clashing: list[int]) -> None:
+    errors = check_device_booking(DeviceCondition.WORKING, CANDIDATE, others)
+    assert [m.code for m in errors] == ["device_double_booked"] * len(clashing)
+    assert [m.params["visit"] for m in errors] == clashing
+
+
+def test_device_booking_clash_text() -> None:
+    (message,) = check_device_booking(
+        DeviceCondition.WORKING, CANDIDATE, [booking(12, time(8, 0), time(9, 30))]
+    )
+    assert str(message) == "Device KIT-3510-01 is already booked for visit #12 on 16-09-2016 from 08:00 to 09:30."
+
+
+def test_device_booking_ignores_own_visit() -> None:
+    saved = booking(11, time(9, 0), time(12, 0))
+    moved = booking(11, time(10, 0), time(13, 0))  # editing visit 11 itself
+    assert check_device_booking(DeviceCondition.WORKING, moved, [saved]) == []
+    assert [m.params["visit"] for m in check_device_booking(
+        DeviceCondition.WORKING, moved, [saved, booking(12, time(12, 30), time(14, 0))])] == [12]
+
+
+def test_unsaved_candidate_clashes_with_unsaved_other() -> None:
+    (message,) = check_device_booking(DeviceCondition.WORKING, CANDIDATE, [booking(None, time(10, 0), time(11, 0))])
+    assert str(message) == "Device KIT-3510-01 is already booked for another visit on 16-09-2016 from 10:00 to 11:00."
+
+
+def test_cancelled_candidate_is_never_refused() -> None:
+    cancelled = booking(20, time(9, 0), time(12, 0), state=VisitState.CANCELLED)
+    assert check_device_booking(DeviceCondition.RETIRED, cancelled, [booking(11, time(9, 0), time(12, 0))]) == []
+
+
+@pytest.mark.parametrize(
+    ("condition", "codes"),
+    [
+        (DeviceCondition.WORKING, []),
+        (DeviceCondition.IN_REPAIR, ["device_in_repair"]),
+        (DeviceCondition.RETIRED, ["device_retired"]),
+    ],
+)
+def test_device_condition_blocks_planned_visits(condition: DeviceCondition, codes: list[str]) -> None:
+    assert [m.code for m in check_device_booking(condition, CANDIDATE, [])] == codes
+
+
+def test_device_condition_texts() -> None:
+    assert str(check_device_booking(DeviceCondition.IN_REPAIR, CANDIDATE, [])[0]) == (
+        "Device KIT-3510-01 is in repair and cannot be used for a visit."
+    )
+    assert str(check_device_booking(DeviceCondition.RETIRED, CANDIDATE, [])[0]) == (
+        "Device KIT-3510-01 is retired and cannot be used for a visit."
+    )
+
+
+def test_device_in_repair_and_clashing_reports_both() -> None:
+    errors = check_device_booking(DeviceCondition.IN_REPAIR, CANDIDATE, [booking(11, time(8, 0), time(10, 0))])
+    assert [m.code for m in errors] == ["device_in_repair", "device_double_booked"]
+
+
+def test_done_visit_stays_editable_after_kit_went_to_repair() -> None:
+    done = booking(11, time(9, 0), time(12, 0), state=VisitState.DONE)
+    assert check_device_booking(DeviceCondition.IN_REPAIR, done, []) == []
+    assert [m.code for m in check_device_booking(
+        DeviceCondition.IN_REPAIR, done, [booking(12, time(11, 0), time(13, 0))])] == ["device_double_booked"]
+
+
+# -- "recorded" results ------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("status", "other_visit", "texts"),
+    [
+        (KtpStatus.NOT_RECORDED, None, []),
+        (KtpStatus.ENROL_FAILED, None, []),  # EFAC: capture must be redone
+        (KtpStatus.RECORDED, 12, ["This resident was already recorded in visit #12."]),
+        (KtpStatus.NOT_RECORDED, 12, ["This resident was already recorded in visit #12."]),
+        (KtpStatus.RECORDED, None, ["This resident is already recorded (status: recorded)."]),
+        (KtpStatus.PRINTED, None, ["This resident is already recorded (status: printed)."]),
+        (KtpStatus.SENT, None, ["This resident is already recorded (status: sent)."]),
+        (KtpStatus.DUPLICATE, None, ["This resident is already recorded (status: duplicate)."]),
+        (KtpStatus.HANDED_OVER, None, ["This resident is already recorded (status: handed_over)."]),
+    ],
+)
+def test_check_recorded_result(status: KtpStatus, other_visit: int | None, texts: list[str]) -> None:
+    assert [str(m) for m in check_recorded_result(status, other_visit)] == texts
+
+
+def test_already_recorded_status_param_carries_label() -> None:
+    (message,) = check_recorded_result(KtpStatus.PRINTED, None)
+    assert message.code == "already_recorded_status"
+    assert message.params["status"] is KtpStatus.PRINTED
+    assert message.params["status"].label == "Printed"
+
+
+@pytest.mark.parametrize("status", [KtpStatus.NOT_RECORDED, KtpStatus.ENROL_FAILED, "not_recorded"])
+def test_status_after_recording(status: KtpStatus) -> None:
+    assert status_after_recording(status) is KtpStatus.RECORDED
+
+
+@pytest.mark.parametrize(
+    "status",
+    [KtpStatus.RECORDED, KtpStatus.SENT, KtpStatus.PRINT_READY, KtpStatus.PRINTED,
+     KtpStatus.HANDED_OVER, KtpStatus.DUPLICATE],
+)
+def test_recording_twice_is_refused(status: KtpStatus) -> None:
+    with pytest.raises(RuleViolation) as excinfo:
+        status_after_recording(status)
+    assert [m.code for m in excinfo.value.messages] == ["already_recorded_status"]
+
+
+@pytest.mark.parametrize("previous", [KtpStatus.NOT_RECORDED, KtpStatus.ENROL_FAILED])
+def test_removing_recording_restores_previous(previous: KtpStatus) -> None:
+    assert status_after_removing_recording(KtpStatus.RECORDED, previous) is previous
+
+
+@pytest.mark.parametrize(
+    "current",
+    [KtpStatus.SENT, KtpStatus.PRINT_READY, KtpStatus.PRINTED, KtpStatus.HANDED_OVER,
+     KtpStatus.ENROL_FAILED, KtpStatus.DUPLICATE, KtpStatus.NOT_RECORDED],
+)
+def test_undo_after_record_moved_on_is_refused(current: KtpStatus) -> None:
+    with pytest.raises(RuleViolation) as excinfo:
+        status_after_removing_recording(current, KtpStatus.NOT_RECORDED)
+    assert [m.code for m in excinfo.value.messages] == ["recording_undo_too_late"]
+    assert excinfo.value.messages[0].params["status"] is current
+
+
+def test_undo_after_sfe_text() -> None:
+    with pytest.raises(RuleViolation) as excinfo:
+        status_after_removing_recording(KtpStatus.SENT, KtpStatus.NOT_RECORDED)
+    assert str(excinfo.value) == (
+        'The "recorded" result cannot be removed: the KTP-el has already moved on to sent, '
+        "which cannot be undone from a visit log."
+    )
+
+
+def test_undo_with_impossible_previous_is_refused() -> None:
+    with pytest.raises(RuleViolation) as excinfo:
+        status_after_removing_recording(KtpStatus.RECORDED, KtpStatus.PRINTED)
+    assert [m.code for m in excinfo.value.messages] == ["recording_undo_bad_previous"]
