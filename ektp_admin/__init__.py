@@ -102,7 +102,8 @@ class EktpAdmin:
         from .views import register_views
 
         audit.install(db)
-        register_views(admin, db)
+        # The users screen manages the plugin's own logins: only when no host hook is given.
+        register_views(admin, db, with_users=current_user is None and self.user_loader is flask_login_user)
         app.cli.add_command(cli.ektp_cli)
 
         @app.context_processor

@@ -14,7 +14,7 @@ from ..i18n import lazy_gettext
 from .. import models
 
 
-def register_views(admin: Admin, db: Any) -> None:
+def register_views(admin: Admin, db: Any, *, with_users: bool = True) -> None:
     from .audit_log import AuditLogView
     from .campaigns import CampaignView, OutreachView
     from .devices import DeviceView, TeamView
@@ -40,5 +40,6 @@ def register_views(admin: Admin, db: Any) -> None:
     add(TeamView(models.Team, db, name=lazy_gettext("Teams"), endpoint="ektp_teams", url="teams", category=kits))
     add(KecamatanView(models.Kecamatan, db, name=lazy_gettext("Kecamatan"), endpoint="ektp_kecamatan", url="kecamatan", category=regions))
     add(DesaView(models.Desa, db, name=lazy_gettext("Desa/Kelurahan"), endpoint="ektp_desa", url="desa", category=regions))
-    add(UserView(models.User, db, name=lazy_gettext("Users"), endpoint="ektp_users", url="users", category=admin_cat))
+    if with_users:
+        add(UserView(models.User, db, name=lazy_gettext("Users"), endpoint="ektp_users", url="users", category=admin_cat))
     add(AuditLogView(models.AuditEntry, db, name=lazy_gettext("Audit log"), endpoint="ektp_audit", url="audit", category=admin_cat))
