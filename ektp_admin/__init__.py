@@ -117,6 +117,7 @@ class EktpAdmin:
                 "ektp_language": current_language,
                 "ektp_gettext": gettext,
                 "ektp_label": label,
+                "ektp_endpoints": app.view_functions,
             }
 
     # ------------------------------------------------------------------ setup steps
@@ -173,7 +174,7 @@ class EktpAdmin:
                 url=url,
                 endpoint="ektp_home",
                 index_view=HomeView(url=url, endpoint="ektp_home"),
-                theme=Bootstrap4Theme(swatch="default"),
+                theme=Bootstrap4Theme(swatch="default", base_template="ektp_admin/layout.html"),
                 translations_path=TRANSLATIONS_DIR,
             )
         elif admin.translations_path is None:
