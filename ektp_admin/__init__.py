@@ -81,6 +81,9 @@ class EktpAdmin:
 
         db = self._init_db(app, db)
         self._init_babel(app)
+        from .i18n import lend_catalogues_to_flask_admin
+
+        lend_catalogues_to_flask_admin()
         admin = self._init_admin(app, admin)
 
         app.extensions["ektp_admin"] = self

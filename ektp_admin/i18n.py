@@ -99,3 +99,20 @@ class WTFormsTranslations:
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return _wtforms_domain.get_translations().ungettext(singular, plural, n)
+
+
+def lend_catalogues_to_flask_admin() -> None:
+    """Make Flask-Admin find our Indonesian ``admin`` catalogue on every page.
+
+    Flask-Admin looks in ``Admin.translations_path`` only while one of its views
+    is rendering, and caches the result per process and locale: a page rendered
+    outside a view (a login page, an error page) would cache "no Indonesian" for
+    good. Adding our folder to its domain's base folders (after its own, so a
+    host's catalogue still wins) closes that gap. Idempotent.
+    """
+    from flask_admin import babel as admin_babel
+
+    domain = getattr(admin_babel, "domain", None)
+    folders = getattr(domain, "_translation_directories", None)
+    if isinstance(folders, list) and TRANSLATIONS_DIR not in folders:
+        folders.append(TRANSLATIONS_DIR)
