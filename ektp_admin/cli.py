@@ -93,12 +93,21 @@ def create_user(username: str, role: str, kecamatan_code: str | None, password: 
 
 
 @ektp_cli.command("demo")
-@click.option("--residents", "residents", type=click.IntRange(min=100), default=20000, show_default=True)
+@click.option("--residents", "residents", type=click.IntRange(min=100), default=20000, show_default=True,
+              help="Resident rows to create (about 70 % of them wajib KTP).")
 @click.option("--seed", type=int, default=2016, show_default=True)
+@click.option("--reset", is_flag=True, help="Delete existing residents, visits, kits, teams, campaigns and "
+              "outreach first (asks for confirmation; regions, users and the audit trail are kept).")
 @with_appcontext
-def demo(residents: int, seed: int) -> None:
-    """Build a realistic Banyuwangi campaign (regions, residents, kits, teams, visits)."""
+def demo(residents: int, seed: int, reset: bool) -> None:
+    """Build a realistic Banyuwangi campaign (regions, residents, kits, teams, visits).
+
+    The campaign as it stood on its day 14 (2016-09-21); the same seed gives the same
+    data. Refuses when the database already holds campaign data, unless --reset.
+    """
     from .demo import build_demo
 
+    if reset:
+        click.confirm("Delete all residents, visits, kits, teams, campaigns and outreach records?", abort=True)
     db = _db()
-    build_demo(db, residents=residents, seed=seed, echo=click.echo)
+    build_demo(db, residents=residents, seed=seed, echo=click.echo, reset=reset)
