@@ -19,6 +19,9 @@ def register_views(admin: Admin, db: Any, *, with_users: bool = True) -> None:
     from .campaigns import CampaignView, OutreachView
     from .devices import DeviceView, TeamView
     from .outstanding import OutstandingView
+    from .home_visits import HomeVisitView
+    from .kits import KitMapView
+    from .progress import ProgressView
     from .regions import DesaView, KecamatanView
     from .residents import ResidentView
     from .users import UserView
@@ -33,11 +36,14 @@ def register_views(admin: Admin, db: Any, *, with_users: bool = True) -> None:
     add = admin.add_view
     add(ResidentView(models.Resident, db, name=lazy_gettext("Residents"), endpoint="ektp_residents", url="residents", category=people))
     add(OutstandingView(name=lazy_gettext("Outstanding by village"), endpoint="ektp_outstanding", url="outstanding", category=people))
+    add(HomeVisitView(name=lazy_gettext("Home visits"), endpoint="ektp_home_visits", url="home-visits", category=people))
+    add(ProgressView(name=lazy_gettext("Campaign progress"), endpoint="ektp_progress", url="progress", category=recording))
     add(VisitView(models.Visit, db, name=lazy_gettext("Visit logs"), endpoint="ektp_visits", url="visits", category=recording))
     add(CampaignView(models.Campaign, db, name=lazy_gettext("Campaigns"), endpoint="ektp_campaigns", url="campaigns", category=recording))
     add(OutreachView(models.Outreach, db, name=lazy_gettext("Outreach"), endpoint="ektp_outreach", url="outreach", category=recording))
     add(DeviceView(models.Device, db, name=lazy_gettext("Devices"), endpoint="ektp_devices", url="devices", category=kits))
     add(TeamView(models.Team, db, name=lazy_gettext("Teams"), endpoint="ektp_teams", url="teams", category=kits))
+    add(KitMapView(name=lazy_gettext("Where the kits are"), endpoint="ektp_kit_map", url="kits", category=kits))
     add(KecamatanView(models.Kecamatan, db, name=lazy_gettext("Kecamatan"), endpoint="ektp_kecamatan", url="kecamatan", category=regions))
     add(DesaView(models.Desa, db, name=lazy_gettext("Desa/Kelurahan"), endpoint="ektp_desa", url="desa", category=regions))
     if with_users:

@@ -1,12 +1,202 @@
-"""Per-village outstanding list (placeholder until the screen lands)."""
+"""Per-village outstanding list: who in each desa still has to be recorded.
+
+URLs (relative to the view, ``/admin/outstanding/`` by default):
+
+- ``/?kecamatan=35.10.01``: every desa of a kecamatan (or all) with wajib KTP,
+  recorded, outstanding, percent done and the outstanding broken down, plus a
+  totals row; a clerk always gets their own kecamatan;
+- ``/export.csv?kecamatan=``: the same summary as CSV;
+- ``/<desa code>/``: that desa's outstanding residents, paginated, by RW/RT and name;
+- ``/<desa code>/print/``: a printable sheet for the village head or the mosque
+  caretaker (no admin navigation, no NIK, no phone numbers);
+- ``/<desa code>/export.csv``: the residents as CSV.
+
+Every number comes from :mod:`ektp_admin.queries` (one aggregate query, never a
+per-desa loop), so the list, the sheet and the progress page agree.
+"""
 from __future__ import annotations
 
-from typing import Any
+import itertools
+from typing import Any, Iterator
 
-from flask_admin import BaseView, expose
+from flask import render_template
+from flask_admin import expose
+
+from .. import queries
+from ..domain.eligibility import age_on
+from ..domain.enums import KtpStatus, Sex, VisitKind
+from ..domain.messages import N_
+from ..i18n import label, ngettext
+from ..models import Resident
+from .reports import (
+    REPORT_GRANTS,
+    EktpReportView,
+    fmt_day,
+    fmt_long_date,
+    fmt_num,
+    fmt_time,
+    resident_list_url,
+)
+
+#: Columns of the per-desa summary CSV (English msgids, translated when written).
+SUMMARY_HEADER = [
+    N_("Kecamatan code"), N_("Kecamatan"), N_("Desa code"), N_("Desa/Kelurahan"), N_("Wajib KTP"),
+    N_("Recorded"), N_("Outstanding"), N_("Done (%)"), N_("Lansia (60+)"), N_("Disabled or seriously ill"),
+    N_("Away (migrant worker)"), N_("Newly 17"), N_("Newly 17 since"),
+]
+#: Columns of one desa's residents CSV.
+RESIDENTS_HEADER = [
+    "NIK", N_("Name"), N_("Sex"), N_("Age"), "RW", "RT", N_("Address"), N_("Phone"), N_("KTP-el status"),
+    N_("Reason"), N_("Desa/Kelurahan"), N_("Kecamatan"),
+]
 
 
-class OutstandingView(BaseView):
+class OutstandingView(EktpReportView):
+    """Per-village outstanding list, its printable sheet per desa, and CSV."""
+
+    grants = REPORT_GRANTS
+
+    # ------------------------------------------------------------------ summary
     @expose("/")
     def index(self) -> Any:
-        return "todo"
+        kecamatan = self.kecamatan_from_args()
+        code = kecamatan.code if kecamatan else None
+        on = queries.reference_date()
+        session = self.session
+        page = self.page(queries.desa_count(session, code))
+        rows = queries.outstanding_by_desa(session, code, on, limit=page.size, offset=page.offset)
+        totals = queries.outstanding_totals(session, code, on)
+        sinces = {row.newly_17_since for row in rows}
+        return self.render(
+            "ektp_admin/outstanding/index.html",
+            kecamatan=kecamatan,
+            kecamatan_options=self.kecamatan_options(),
+            may_choose_all=not (self.user and self.user.is_scoped),
+            rows=rows,
+            totals=totals,
+            page=page,
+            on=on,
+            newly_17_since=sinces.pop() if len(sinces) == 1 else None,
+            resident_list_url=lambda desa_code: resident_list_url(self.admin, desa_code),
+        )
+
+    @expose("/export.csv")
+    def export_summary(self) -> Any:
+        self.require_export()
+        kecamatan = self.kecamatan_from_args()
+        code = kecamatan.code if kecamatan else None
+        on = queries.reference_date()
+        rows = queries.outstanding_by_desa(self.session, code, on)
+        return self.csv(
+            f"belum-rekam-{code or 'semua'}",
+            SUMMARY_HEADER,
+            (
+                [
+                    r.kecamatan_code, r.kecamatan_name, r.desa_code, r.desa_name, r.wajib, r.recorded,
+                    r.outstanding, "" if r.percent_done is None else f"{r.percent_done:.1f}", r.lansia,
+                    r.disabled_or_ill, r.away, r.newly_17, fmt_day(r.newly_17_since),
+                ]
+                for r in rows
+            ),
+            {"kecamatan": code or "all", "on": on.isoformat()},
+        )
+
+    # ------------------------------------------------------------------ one desa
+    @expose("/<desa_code>/")
+    def desa(self, desa_code: str) -> Any:
+        desa = self.get_desa(desa_code)
+        on = queries.reference_date()
+        session = self.session
+        counts = queries.outstanding_totals(session, desa.code, on)
+        page = self.page(counts.outstanding)
+        statement = queries.outstanding_residents(session, desa.code, on).limit(page.size).offset(page.offset)
+        since = queries.newly_17_since(session, desa.code, on)
+        residents = [
+            (resident, queries.outstanding_reason(resident, on, since))
+            for resident in session.execute(statement).scalars()
+        ]
+        return self.render(
+            "ektp_admin/outstanding/desa.html",
+            desa=desa,
+            counts=counts,
+            residents=residents,
+            page=page,
+            on=on,
+            since=since,
+            status_label=lambda code: label(code, KtpStatus),
+            resident_list_url=resident_list_url(self.admin, desa.code),
+        )
+
+    @expose("/<desa_code>/print/")
+    def print_desa(self, desa_code: str) -> Any:
+        desa = self.get_desa(desa_code)
+        on = queries.reference_date()
+        session = self.session
+        context = dict(
+            desa=desa,
+            kecamatan=desa.kecamatan,
+            counts=queries.outstanding_totals(session, desa.code, on),
+            visits=queries.next_visits(session, desa.code, on),
+            on=on,
+            fmt_long_date=fmt_long_date,
+            fmt_num=fmt_num,
+            fmt_time=fmt_time,
+            visit_kind=lambda code: label(code, VisitKind),
+            ngettext=ngettext,
+            back_url=self.get_url(".desa", desa_code=desa.code),
+        )
+        since = queries.newly_17_since(session, desa.code, on)
+        # Everything else is loaded first: while the residents stream, no other
+        # query may run on the connection (MariaDB cannot).
+        statement = queries.outstanding_residents(session, desa.code, on).execution_options(yield_per=500)
+        result = session.execute(statement)
+        try:
+            # A standalone page: no admin layout, so nothing but the sheet is printed.
+            return render_template(
+                "ektp_admin/outstanding/print.html", groups=_groups_by_rt(result.scalars(), on, since), **context
+            )
+        finally:
+            result.close()
+
+    @expose("/<desa_code>/export.csv")
+    def export_desa(self, desa_code: str) -> Any:
+        self.require_export()
+        desa = self.get_desa(desa_code)
+        on = queries.reference_date()
+        session = self.session
+        since = queries.newly_17_since(session, desa.code, on)
+        statement = queries.outstanding_residents(session, desa.code, on).execution_options(yield_per=1000)
+        # Plain strings: the export's audit entry commits (expiring ORM objects)
+        # and no query may run while the rows stream.
+        desa_name, kecamatan_name = desa.name, desa.kecamatan.name
+
+        def rows() -> Iterator[list[Any]]:
+            for r in session.execute(statement).scalars():
+                yield [
+                    r.nik, r.name, label(r.sex, Sex), age_on(r.birth_date, on), r.rw, r.rt, r.address,
+                    r.phone, label(r.ktp_status, KtpStatus), queries.outstanding_reason(r, on, since),
+                    desa_name, kecamatan_name,
+                ]
+
+        return self.csv(
+            f"belum-rekam-{desa.code}",
+            RESIDENTS_HEADER,
+            rows(),
+            {"desa": desa.code, "on": on.isoformat()},
+        )
+
+
+def _groups_by_rt(residents: Any, on: Any, since: Any) -> Iterator[dict[str, Any]]:
+    """Consecutive residents of the same RW/RT as one group (the query sorts by them)."""
+
+    def key(r: Resident) -> tuple[str, str]:
+        return (queries.cluster_part(r.rw), queries.cluster_part(r.rt))
+
+    number = itertools.count(1)
+    for (rw, rt), members in itertools.groupby(residents, key=key):
+        yield {
+            "rw": rw,
+            "rt": rt,
+            "rows": [(next(number), r, queries.outstanding_reason(r, on, since)) for r in members],
+        }
+

@@ -1,0 +1,113 @@
+"""Whom to record at home: outstanding lansia, disabled and seriously ill residents.
+
+``/admin/home-visits/?kecamatan=&desa=``: grouped by desa and RW/RT so that
+neighbours can be recorded together at the nearest house (a "cluster" visit);
+``/admin/home-visits/export.csv`` with the same filters. Residents away (migrant
+workers) are left out until their ``away until`` date has passed.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import sqlalchemy as sa
+from flask import request
+from flask_admin import expose
+
+from .. import queries
+from ..domain.eligibility import age_on
+from ..domain.enums import Sex
+from ..domain.messages import N_
+from ..i18n import label
+from ..models import Desa, Kecamatan
+from .reports import REPORT_GRANTS, EktpReportView
+
+HEADER = [
+    N_("Kecamatan"), N_("Desa/Kelurahan"), "RW", "RT", N_("Name"), "NIK", N_("Sex"), N_("Age"), N_("Address"),
+    N_("Phone"), N_("Reason"),
+]
+
+
+class HomeVisitView(EktpReportView):
+    """Residents who need a home visit, clustered by desa and RW/RT."""
+
+    grants = REPORT_GRANTS
+
+    def _region(self) -> tuple[Kecamatan | None, Desa | None, str | None]:
+        kecamatan = self.kecamatan_from_args()
+        desa_code = (request.args.get("desa") or "").strip()
+        desa = self.get_desa(desa_code) if desa_code else None
+        if desa is not None and kecamatan is not None and desa.kecamatan_code != kecamatan.code:
+            kecamatan = desa.kecamatan
+        if desa is not None:
+            return kecamatan or desa.kecamatan, desa, desa.code
+        return kecamatan, None, kecamatan.code if kecamatan else None
+
+    @expose("/")
+    def index(self) -> Any:
+        kecamatan, desa, region = self._region()
+        on = queries.reference_date()
+        session = self.session
+        page = self.page(queries.home_visit_count(session, region, on))
+        statement = queries.home_visit_residents(session, region, on).limit(page.size).offset(page.offset)
+        residents = list(session.execute(statement).scalars())
+        desa_codes = sorted({r.desa_code for r in residents})
+        sizes = queries.home_visit_cluster_sizes(session, desa_codes, on)
+        starts = queries.campaign_starts(session, on, region)
+        groups: list[dict[str, Any]] = []
+        for r in residents:
+            key = (r.desa_code, queries.cluster_part(r.rw), queries.cluster_part(r.rt))
+            if not groups or groups[-1]["key"] != key:
+                groups.append({"key": key, "desa": r.desa, "rw": key[1], "rt": key[2], "size": sizes.get(key, 0), "rows": []})
+            since = queries.since_for_region(r.desa_code, starts, on)
+            groups[-1]["rows"].append((r, age_on(r.birth_date, on), queries.outstanding_reason(r, on, since)))
+        return self.render(
+            "ektp_admin/home_visits/index.html",
+            kecamatan=kecamatan,
+            desa=desa,
+            kecamatan_options=self.kecamatan_options(),
+            desa_options=self._desa_options(kecamatan),
+            may_choose_all=not (self.user and self.user.is_scoped),
+            groups=groups,
+            page=page,
+            on=on,
+        )
+
+    def _desa_options(self, kecamatan: Kecamatan | None) -> list[tuple[str, str]]:
+        if kecamatan is None:
+            return []
+        query = sa.select(Desa.code, Desa.name).where(Desa.kecamatan_code == kecamatan.code).order_by(Desa.name)
+        return [(code, name) for code, name in self.session.execute(query)]
+
+    @expose("/export.csv")
+    def export(self) -> Any:
+        self.require_export()
+        kecamatan, desa, region = self._region()
+        on = queries.reference_date()
+        session = self.session
+        starts = queries.campaign_starts(session, on, region)
+        statement = queries.home_visit_residents(session, region, on).execution_options(yield_per=1000)
+        # Names looked up before streaming: no query may run while the rows stream
+        # (MariaDB cannot, on the same connection).
+        kecamatan_names = dict(
+            session.execute(
+                sa.select(Kecamatan.code, Kecamatan.name).where(
+                    sa.true() if region is None else Kecamatan.code == region[:8]
+                )
+            ).all()
+        )
+
+        def rows() -> Iterator[list[Any]]:
+            for r in session.execute(statement).scalars():
+                since = queries.since_for_region(r.desa_code, starts, on)
+                yield [
+                    kecamatan_names.get(r.kecamatan_code, r.kecamatan_code), r.desa.name, r.rw, r.rt, r.name, r.nik, label(r.sex, Sex),
+                    age_on(r.birth_date, on), r.address, r.phone, queries.outstanding_reason(r, on, since),
+                ]
+
+        return self.csv(
+            f"kunjungan-rumah-{region or 'semua'}",
+            HEADER,
+            rows(),
+            {"kecamatan": kecamatan.code if kecamatan else "all", "desa": desa.code if desa else None,
+             "on": on.isoformat()},
+        )

@@ -1,0 +1,77 @@
+"""Progress against a campaign's target: how much of the backlog is recorded, and the pace.
+
+``/admin/progress/?campaign=<id>&kecamatan=<code>``: the latest campaign by
+default. Baseline (stored, or recorded + remaining), recorded within the
+campaign window, remaining (the outstanding count of the per-village list, from
+the same query), days left, the pace needed against the pace so far, recordings
+per day (a table and a CSS bar chart) and the per-kecamatan breakdown.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, request
+from flask_admin import expose
+
+from .. import queries
+from ..i18n import gettext
+from ..models import Campaign
+from .reports import REPORT_GRANTS, EktpReportView
+
+#: How many campaigns the selector offers (latest first).
+CAMPAIGN_CHOICES = 200
+
+
+class ProgressView(EktpReportView):
+    """Campaign progress (all roles; a clerk sees their own kecamatan's share)."""
+
+    grants = REPORT_GRANTS
+
+    @expose("/")
+    def index(self) -> Any:
+        kecamatan = self.kecamatan_from_args()
+        code = kecamatan.code if kecamatan else None
+        session = self.session
+        campaign = self._campaign(code)
+        on = queries.reference_date()
+        progress = per_day = breakdown = None
+        if campaign is not None:
+            progress = queries.campaign_progress(session, campaign, code, on)
+            if progress is None:  # the campaign does not touch this kecamatan
+                abort(404, description=gettext("This campaign does not cover kecamatan %(name)s.", name=kecamatan.name))
+            per_day = queries.recorded_per_day(session, campaign, code, on)
+            breakdown = queries.campaign_progress_by_kecamatan(session, campaign, code, on)
+        peak = max((n for _, n in per_day or []), default=0)
+        return self.render(
+            "ektp_admin/progress/index.html",
+            campaign=campaign,
+            campaigns=self._campaign_choices(code),
+            kecamatan=kecamatan,
+            kecamatan_options=self.kecamatan_options(),
+            may_choose_all=not (self.user and self.user.is_scoped),
+            progress=progress,
+            per_day=per_day or [],
+            peak=peak,
+            breakdown=breakdown or [],
+            on=on,
+        )
+
+    def _campaign(self, kecamatan_code: str | None) -> Campaign | None:
+        raw = (request.args.get("campaign") or "").strip()
+        session = self.session
+        if not raw:
+            return queries.latest_campaign(session, kecamatan_code)
+        campaign = session.get(Campaign, int(raw)) if raw.isdigit() else None
+        user = self.user
+        if campaign is None or (
+            user is not None and user.is_scoped and queries.campaign_region(campaign, user.kecamatan_code) is None
+        ):
+            abort(404, description=gettext("There is no campaign with the number %(id)s.", id=raw))
+        return campaign
+
+    def _campaign_choices(self, kecamatan_code: str | None) -> list[tuple[int, str]]:
+        query = sa.select(Campaign.id, Campaign.name).order_by(Campaign.start_date.desc(), Campaign.id.desc())
+        if kecamatan_code:
+            query = query.where(queries.campaign_overlap_clause(kecamatan_code))
+        return [(cid, name) for cid, name in self.session.execute(query.limit(CAMPAIGN_CHOICES))]

@@ -1,0 +1,256 @@
+"""The base of the custom (non-model) screens: reports, printable sheets, maps.
+
+:class:`EktpReportView` carries for a Flask-Admin ``BaseView`` what
+:class:`~ektp_admin.views.base.EktpModelView` carries for model screens:
+
+- access (from :class:`~ektp_admin.views.base.EktpAccess`): deny by default;
+  ``grants`` names the roles allowed each action (``read``, ``export``); a
+  visitor nobody signed in goes to ``EKTP_ADMIN_LOGIN_ENDPOINT`` when the host
+  has one, a signed-in user without the grant gets 403;
+- scoping: a clerk only reaches their own kecamatan; asking for another
+  kecamatan or for a desa outside it is answered 404, on every URL (page, print,
+  CSV), exactly as a code that does not exist;
+- CSV through :func:`~ektp_admin.views.base.csv_response` (BOM, formulas
+  neutralised) with an audit entry per export.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+import sqlalchemy as sa
+from flask import abort, current_app, request, url_for
+from flask_admin import BaseView
+from flask_babel import format_date, format_decimal
+
+from ..access import ALL, EXPORT, READ
+from ..domain.enums import Role
+from ..i18n import gettext, label, ngettext
+from ..models import Desa, Kecamatan
+from .base import EktpAccess, csv_response
+
+#: What the shipped report screens grant: every role reads them and exports from
+#: them; a clerk only ever gets their own kecamatan's rows (see
+#: :meth:`EktpReportView.kecamatan_from_args` and :meth:`EktpReportView.get_desa`).
+REPORT_GRANTS: dict[str, frozenset[Role]] = {READ: ALL, EXPORT: ALL}
+
+DESA_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: which rows, and the links around it."""
+
+    number: int
+    size: int
+    total: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size)) if self.size else 1
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    def url(self, number: int) -> str:
+        args = request.args.to_dict()
+        args["page"] = str(number)
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+class EktpReportView(EktpAccess, BaseView):
+    """Base of every custom e-KTP screen (a Flask-Admin ``BaseView``).
+
+    Access comes from :class:`~ektp_admin.views.base.EktpAccess`, exactly as on
+    the model screens: deny by default, ``grants`` per action, a visitor nobody
+    signed in sent to the login page (401 without one), 403 for a missing grant.
+    """
+
+    #: role sets per action. Empty here: a screen is closed until it says who may
+    #: use it (the shipped screens use :data:`REPORT_GRANTS`).
+    grants: dict[str, frozenset[Role]] = {}
+
+    @property
+    def can_export(self) -> bool:
+        return self.allowed(EXPORT)
+
+    def require_export(self) -> None:
+        self.require(EXPORT)
+
+    # ------------------------------------------------------------------ data
+    @property
+    def session(self) -> Any:
+        from .. import get_state
+
+        return get_state().db.session
+
+    # ------------------------------------------------------------------ scoping
+    def kecamatan_from_args(self, arg: str = "kecamatan") -> Kecamatan | None:
+        """The kecamatan asked for in the query string; a clerk always gets their own.
+
+        None means "all" (only for users who see the whole regency). A code that
+        names no kecamatan, or another kecamatan than a clerk's, is a 404.
+        """
+        user = self.user
+        code = (request.args.get(arg) or "").strip()
+        if user is not None and user.is_scoped:
+            if code and code != user.kecamatan_code:
+                self._no_kecamatan(code)  # the same answer as for a code that does not exist
+            code = user.kecamatan_code or ""
+        if not code:
+            return None
+        kecamatan = self.session.get(Kecamatan, code) if KECAMATAN_CODE.match(code) else None
+        if kecamatan is None:
+            self._no_kecamatan(code)
+        return kecamatan
+
+    @staticmethod
+    def _no_kecamatan(code: str) -> None:
+        abort(404, description=gettext("There is no kecamatan with the code %(code)s.", code=code))
+
+    def get_desa(self, code: str) -> Desa:
+        """The desa ``code`` names, if the user may see it; 404 otherwise."""
+        desa = self.session.get(Desa, code) if DESA_CODE.match(code or "") else None
+        if desa is None or not self.in_scope(desa.kecamatan_code):
+            abort(404, description=gettext("There is no desa with the code %(code)s.", code=code))
+        return desa
+
+    def in_scope(self, kecamatan_code: str | None) -> bool:
+        user = self.user
+        if user is None:
+            return False
+        return not user.is_scoped or kecamatan_code == user.kecamatan_code
+
+    def kecamatan_options(self) -> list[tuple[str, str]]:
+        """(code, name) of the kecamatan the user may pick (regions are a small table)."""
+        query = sa.select(Kecamatan.code, Kecamatan.name).order_by(Kecamatan.name)
+        user = self.user
+        if user is not None and user.is_scoped:
+            query = query.where(Kecamatan.code == user.kecamatan_code)
+        return [(code, name) for code, name in self.session.execute(query)]
+
+    # ------------------------------------------------------------------ lists
+    def page_size(self) -> int:
+        return int(current_app.config.get("EKTP_ADMIN_PAGE_SIZE") or 50)
+
+    def page(self, total: int) -> Page:
+        """The page asked for (``?page=``), kept within the pages there are."""
+        raw = request.args.get("page", "1")
+        number = int(raw) if raw.isdigit() else 1
+        page = Page(max(number, 1), self.page_size(), total)
+        if page.number > page.pages:
+            page = Page(page.pages, page.size, total)
+        return page
+
+    # ------------------------------------------------------------------ export
+    def csv(self, filename: str, header_msgids: list[str], rows: Iterable[Iterable[Any]], filters: dict) -> Any:
+        """Stream a CSV (BOM, neutralised cells, translated headers) and audit it.
+
+        The audit entry names the endpoint (``ektp_outstanding.export_desa``), the
+        filters and, once the last row has gone out, how many rows were sent.
+        """
+        self.require_export()
+        from ..audit import record_export
+
+        session = self.session
+        counter = record_export(session, request.endpoint or self.endpoint, filters)
+        header = [gettext(h) for h in header_msgids]
+
+        def counted() -> Iterator[Iterable[Any]]:
+            for row in rows:
+                counter.count += 1
+                yield row
+            counter.finish()
+
+        return csv_response(f"{filename}.csv", header, counted())
+
+    # ------------------------------------------------------------------ rendering
+    def render(self, template: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("fmt_num", fmt_num)
+        kwargs.setdefault("fmt_pct", fmt_pct)
+        kwargs.setdefault("fmt_dec", fmt_dec)
+        kwargs.setdefault("fmt_day", fmt_day)
+        kwargs.setdefault("fmt_long_date", fmt_long_date)
+        kwargs.setdefault("label", label)
+        kwargs.setdefault("ngettext", ngettext)
+        kwargs.setdefault("can_export", self.can_export)
+        return super().render(template, **kwargs)
+
+
+# ---------------------------------------------------------------------- formatting
+
+
+def fmt_num(value: Any) -> str:
+    """A count in the user's locale (1.288.630 in Indonesian)."""
+    if value is None:
+        return "-"
+    return format_decimal(value, format="#,##0")
+
+
+def fmt_dec(value: Any) -> str:
+    """A rate with at most one decimal (0,3 in Indonesian)."""
+    if value is None:
+        return "-"
+    return format_decimal(value, format="#,##0.#")
+
+
+def fmt_pct(value: Any) -> str:
+    if value is None:
+        return "-"
+    return format_decimal(value, format="#,##0.0") + " %"
+
+
+def fmt_day(value: Any) -> str:
+    return f"{value.day:02d}-{value.month:02d}-{value.year:04d}" if value else ""
+
+
+def fmt_long_date(value: Any) -> str:
+    return format_date(value, format="long") if value else ""
+
+
+def fmt_time(value: Any) -> str:
+    return f"{value.hour:02d}:{value.minute:02d}" if value else ""
+
+
+def resident_list_url(admin: Any, desa_code: str, *, outstanding: bool = True) -> str | None:
+    """The residents list filtered to one desa (and to outstanding residents), or None.
+
+    Flask-Admin names filter arguments by their position in the list view's
+    filters; look them up on the registered view rather than hard-coding them.
+    None when the host has no residents screen or the user cannot open it.
+    """
+    from .. import queries
+
+    view = next((v for v in getattr(admin, "_views", []) if v.endpoint == "ektp_residents"), None)
+    if view is None or not view.is_accessible():
+        return None
+    desa_arg = outstanding_arg = None
+    wanted = str(queries.outstanding_clause()) if outstanding else None
+    for index, flt in enumerate(getattr(view, "_filters", None) or []):
+        clause = getattr(flt, "clause", None)
+        if clause is None and getattr(getattr(flt, "column", None), "key", None) == "desa_code":
+            desa_arg = desa_arg or view.get_filter_arg(index, flt)
+        elif wanted and callable(clause) and outstanding_arg is None:
+            try:
+                if str(clause()) == wanted:
+                    outstanding_arg = view.get_filter_arg(index, flt)
+            except Exception:  # a clause that needs other context is not the one we want
+                continue
+    if desa_arg is None:
+        return None
+    args = {f"flt0_{desa_arg}": desa_code}
+    if outstanding_arg is not None:
+        args[f"flt1_{outstanding_arg}"] = "1"
+    return url_for("ektp_residents.index_view", **args)

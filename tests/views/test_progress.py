@@ -1,0 +1,237 @@
+"""Campaign progress (/admin/progress/) and where the kits are (/admin/kits/).
+
+The central promise: the "remaining" on the progress page is the very number the
+per-village outstanding list shows, for the whole area and per kecamatan.
+Pages are read in English (session language ``en``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from typing import Any
+
+import pytest
+
+from ektp_admin import models
+from ektp_admin.domain.enums import DeviceOwnerKind, DeviceRole, KtpStatus, ResultKind, VisitKind, VisitState
+from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, KEC_B
+
+URL = "/admin/progress/"
+
+
+@pytest.fixture
+def as_user(login_as: Any, client: Any) -> Any:
+    def _as(username: str) -> Any:
+        login_as(username)
+        with client.session_transaction() as session:
+            session["ektp_admin_lang"] = "en"
+        return client
+
+    return _as
+
+
+def text(response: Any) -> str:
+    assert response.status_code == 200, response.get_data(as_text=True)[:1000]
+    return response.get_data(as_text=True)
+
+
+def _clean(value: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", value)).strip()
+
+
+def figure(page: str, name: str) -> str:
+    match = re.search(rf'data-figure="{name}"[^>]*>(.*?)</td>', page, re.S)
+    assert match, f"no figure {name}"
+    return _clean(match.group(1))
+
+
+def row_cells(page: str, marker: str) -> dict[str, str]:
+    start = page.index(marker)
+    row = page[start: page.index("</tr>", start)]
+    return {k: _clean(v) for k, v in re.findall(r'data-col="([a-z_0-9]+)"[^>]*>(.*?)</td>', row, re.S)}
+
+
+def outstanding_total(client: Any, kecamatan: str = "") -> str:
+    page = text(client.get(f"/admin/outstanding/?kecamatan={kecamatan}"))
+    return row_cells(page, 'class="font-weight-bold ektp-totals"')["outstanding"]
+
+
+def _add(obj: Any) -> int:
+    models.db.session.add(obj)
+    models.db.session.commit()
+    return obj.id
+
+
+def _visit(day: dt.date, desa: str = DESA_A, **extra: Any) -> int:
+    return _add(models.Visit(
+        day=day, start_time=extra.pop("start", dt.time(8, 0)), end_time=extra.pop("end", dt.time(12, 0)),
+        kind=extra.pop("kind", VisitKind.VILLAGE_POST.value), state=extra.pop("state", VisitState.DONE.value),
+        kecamatan_code=desa[:8], desa_code=desa, **extra,
+    ))
+
+
+def _record(visit_id: int, resident_id: int) -> None:
+    resident = models.db.session.get(models.Resident, resident_id)
+    previous, resident.ktp_status = resident.ktp_status, KtpStatus.RECORDED.value
+    _add(models.VisitResult(visit_id=visit_id, resident_id=resident_id, result=ResultKind.RECORDED.value,
+                            previous_status=previous))
+
+
+@pytest.fixture
+def campaign(app: Any, make_resident: Any) -> int:
+    """A regency campaign from 7 September with recordings in both kecamatan.
+
+    Desa A: 6 outstanding residents at the start, 3 recorded in the campaign, one
+    more before it; desa B: 3 at the start, 1 recorded. A lansia and an EFAC
+    resident stay outstanding in desa A2.
+    """
+    a = [make_resident(f"WARGA A{i}", birth_date=dt.date(1980, 1, 1 + i)) for i in range(6)]
+    b = [make_resident(f"WARGA B{i}", birth_date=dt.date(1981, 1, 1 + i), desa=DESA_B) for i in range(3)]
+    make_resident("MBAH A2", birth_date=dt.date(1940, 1, 1), desa=DESA_A2)
+    make_resident("EFAC A2", birth_date=dt.date(1979, 1, 1), desa=DESA_A2, status=KtpStatus.ENROL_FAILED)
+    with app.app_context():
+        cid = _add(models.Campaign(name="Jemput bola September", start_date=dt.date(2016, 9, 7),
+                                   target_date=dt.date(2016, 10, 6), scope_code="35.10"))
+        v8 = _visit(dt.date(2016, 9, 8))
+        v10 = _visit(dt.date(2016, 9, 10))
+        vb = _visit(dt.date(2016, 9, 10), desa=DESA_B, start=dt.time(13, 0), end=dt.time(17, 0))
+        before = _visit(dt.date(2016, 9, 1))
+        _record(v8, a[0])
+        _record(v10, a[1])
+        _record(v10, a[2])
+        _record(vb, b[0])
+        _record(before, a[3])
+    return cid
+
+
+def test_progress_agrees_with_the_outstanding_list(as_user: Any, campaign: int) -> None:
+    client = as_user("supervisor")
+    page = text(client.get(URL))
+    assert "Jemput bola September" in page
+    assert figure(page, "recorded") == "4"
+    assert figure(page, "remaining") == outstanding_total(client) == "6"
+    assert figure(page, "baseline") == "10"  # recorded + remaining: none stored
+    assert figure(page, "percent") == "40.0 %"
+    for kecamatan, remaining in ((KEC_A, "4"), (KEC_B, "2")):
+        row = row_cells(page, f'data-kecamatan="{kecamatan}"')
+        assert row["remaining"] == outstanding_total(client, kecamatan) == remaining
+        mine = text(client.get(f"{URL}?kecamatan={kecamatan}"))
+        assert figure(mine, "remaining") == remaining
+
+
+def test_pace_and_recordings_per_day(as_user: Any, campaign: int) -> None:
+    page = text(as_user("supervisor").get(f"{URL}?campaign={campaign}"))
+    assert figure(page, "days_left") == "16"  # 21 September to 6 October, both included
+    assert figure(page, "days_elapsed") == "15"
+    assert figure(page, "needed_per_day") == "1"  # 6 remaining over 16 days, rounded up
+    assert figure(page, "actual_per_day") == "0.3"  # 4 over 15 days
+    days = dict(re.findall(r'data-day="([\d-]+)">\s*<td>[^<]*</td>\s*<td class="ektp-num">(\d+)</td>', page))
+    assert days["2016-09-10"] == "3" and days["2016-09-08"] == "1" and days["2016-09-09"] == "0"
+    assert "2016-09-01" not in days  # before the campaign
+    assert len(days) == 15
+    assert 'style="height: .9rem; width: 100.0%"' in page  # the busiest day's bar is full
+
+
+def test_stored_baseline_is_shown_for_the_whole_scope(as_user: Any, campaign: int, app: Any) -> None:
+    with app.app_context():
+        models.db.session.get(models.Campaign, campaign).baseline_outstanding = 56014
+        models.db.session.commit()
+    client = as_user("supervisor")
+    page = text(client.get(URL))
+    assert figure(page, "baseline") == "56,014"
+    assert "as entered for the campaign" in page
+    mine = text(client.get(f"{URL}?kecamatan={KEC_A}"))
+    assert figure(mine, "baseline") == "7"  # a kecamatan's share is always computed
+
+
+def test_clerk_sees_own_kecamatan(as_user: Any, campaign: int, app: Any) -> None:
+    with app.app_context():
+        other = _add(models.Campaign(name="Bangorejo only", start_date=dt.date(2016, 9, 12),
+                                     target_date=dt.date(2016, 9, 30), scope_code=KEC_B))
+    client = as_user("clerk")
+    page = text(client.get(URL))
+    assert "Jemput bola September" in page and "Bangorejo only" not in page
+    assert figure(page, "remaining") == "4" and figure(page, "recorded") == "3"
+    assert f'data-kecamatan="{KEC_B}"' not in page
+    assert client.get(f"{URL}?campaign={other}").status_code == 404
+    assert client.get(f"{URL}?kecamatan={KEC_B}").status_code == 404
+    # the other clerk's default is their own campaign, the latest covering them
+    page_b = text(as_user("clerk_b").get(URL))
+    assert "Bangorejo only" in page_b
+
+
+def test_bad_campaign_and_no_campaign(as_user: Any, app: Any) -> None:
+    client = as_user("supervisor")
+    assert "No campaign has been entered yet" in text(client.get(URL))
+    for bad in ("999", "abc", "-1"):
+        response = client.get(f"{URL}?campaign={bad}")
+        assert response.status_code == 404
+        assert "There is no campaign" in response.get_data(as_text=True)
+
+
+def test_campaign_of_another_kecamatan_for_a_chosen_kecamatan(as_user: Any, app: Any) -> None:
+    with app.app_context():
+        other = _add(models.Campaign(name="Bangorejo only", start_date=dt.date(2016, 9, 12),
+                                     target_date=dt.date(2016, 9, 30), scope_code=KEC_B))
+    response = as_user("supervisor").get(f"{URL}?campaign={other}&kecamatan={KEC_A}")
+    assert response.status_code == 404
+    assert "does not cover" in response.get_data(as_text=True)
+
+
+# ------------------------------------------------------------------ kits
+
+
+@pytest.fixture
+def kits(app: Any) -> None:
+    with app.app_context():
+        team = _add(models.Team(name="Tim Dinas Satu", kind="dinas"))
+        kit_a = _add(models.Device(serial_number="KIT-PSG-MOBILE", owner_kind=DeviceOwnerKind.KECAMATAN.value,
+                                   owner_kecamatan_code=KEC_A, role=DeviceRole.MOBILE.value,
+                                   location="Balai Desa Sarongan"))
+        _add(models.Device(serial_number="KIT-BGR-STANDBY", owner_kind=DeviceOwnerKind.KECAMATAN.value,
+                           owner_kecamatan_code=KEC_B, role=DeviceRole.STANDBY.value, location="Kantor kecamatan"))
+        dinas = _add(models.Device(serial_number="KIT-DINAS-01", owner_kind=DeviceOwnerKind.DINAS.value,
+                                   role=DeviceRole.MOBILE.value, condition="in_repair"))
+        _visit(dt.date(2016, 9, 20), device_id=kit_a, team_id=team, desa=DESA_A2)
+        _visit(dt.date(2016, 9, 23), device_id=kit_a, team_id=team, state=VisitState.PLANNED.value,
+               kind=VisitKind.HOME.value, host_address="Rumah Pak RT 02", start=dt.time(15, 30), end=dt.time(18, 0))
+        _visit(dt.date(2016, 9, 30), device_id=kit_a, state=VisitState.PLANNED.value)
+        _visit(dt.date(2016, 9, 22), device_id=kit_a, state=VisitState.CANCELLED.value)
+        _visit(dt.date(2016, 9, 19), device_id=dinas, desa=DESA_B)
+
+
+def _kit_row(page: str, serial: str) -> str:
+    start = page.index(f'data-serial="{serial}"')
+    return page[start: page.index("</tr>", start)]
+
+
+def test_kits_show_latest_and_next_planned_visit(as_user: Any, kits: None) -> None:
+    page = text(as_user("supervisor").get("/admin/kits/"))
+    row = _kit_row(page, "KIT-PSG-MOBILE")
+    latest = row[row.index('class="ektp-latest"'): row.index('class="ektp-next"')]
+    upcoming = row[row.index('class="ektp-next"'):]
+    assert "20-09-2016" in latest and "Pesanggaran" in latest and "Tim Dinas Satu" in latest
+    assert "23-09-2016" in upcoming and "15:30" in upcoming and "Rumah Pak RT 02" in upcoming
+    assert "Home visit" in upcoming and "Tim Dinas Satu" in upcoming and "Planned" in upcoming
+    assert "22-09-2016" not in row  # cancelled
+    assert "Balai Desa Sarongan" in row and "Mobile" in row
+    assert "In repair" in _kit_row(page, "KIT-DINAS-01")
+    assert "KIT-BGR-STANDBY" in page
+
+
+def test_clerk_sees_own_and_dinas_kits(as_user: Any, kits: None) -> None:
+    page = text(as_user("clerk").get("/admin/kits/"))
+    assert "KIT-PSG-MOBILE" in page and "KIT-DINAS-01" in page
+    assert "KIT-BGR-STANDBY" not in page
+    page_b = text(as_user("clerk_b").get("/admin/kits/"))
+    assert "KIT-BGR-STANDBY" in page_b and "KIT-PSG-MOBILE" not in page_b
+
+
+def test_kits_paginate(as_user: Any, kits: None, app: Any) -> None:
+    app.config["EKTP_ADMIN_PAGE_SIZE"] = 2
+    client = as_user("supervisor")
+    first, second = text(client.get("/admin/kits/")), text(client.get("/admin/kits/?page=2"))
+    assert "Page 1 of 2" in first
+    serials = re.findall(r'data-serial="([^"]+)"', first) + re.findall(r'data-serial="([^"]+)"', second)
+    assert sorted(serials) == ["KIT-BGR-STANDBY", "KIT-DINAS-01", "KIT-PSG-MOBILE"]
