@@ -1,13 +1,14 @@
 """Writes that keep several records in agreement (status, results, history).
 
 Views and the CLI call these; each applies a domain rule and records what it did
-in the same transaction. They flush nothing themselves: the caller commits.
+in the same transaction. The caller commits; only the visit-result helpers flush
+(a visit's new rows need ids before the status history can point at them).
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy import inspect
@@ -16,7 +17,7 @@ from .domain.enums import KtpStatus, ResultKind
 from .domain.messages import RuleViolation
 from .domain.status import check_move
 from .domain.visits import check_recorded_result, status_after_recording, status_after_removing_recording
-from .models import AuditEntry, Resident, StatusChange, VisitResult
+from .models import AuditEntry, Resident, StatusChange, Visit, VisitResult
 
 
 def apply_manual_status(session: Any, resident: Resident, is_created: bool, username: str | None,
@@ -47,55 +48,172 @@ def apply_manual_status(session: Any, resident: Resident, is_created: bool, user
     resident.status_changes.append(StatusChange(old_status=old.value, new_status=new.value, changed_on=on, changed_by=username))
 
 
-def other_recording_visit(session: Any, resident_id: int, exclude_result_id: int | None) -> int | None:
+def other_recording_visit(session: Any, resident_id: int, exclude_result_id: int | None,
+                          *, also_exclude: Iterable[int] = ()) -> int | None:
+    """The visit that already holds a counting "recorded" result for the resident, if any.
+
+    Reads what the database holds without flushing the session first: a result a
+    form has just added is not there yet, so it cannot find itself. ``also_exclude``
+    names result rows that are going away in the same save.
+    """
     query = sa.select(VisitResult.visit_id).where(VisitResult.counted_resident_id == resident_id)
-    if exclude_result_id is not None:
-        query = query.where(VisitResult.id != exclude_result_id)
-    return session.execute(query.limit(1)).scalar_one_or_none()
+    excluded = {i for i in (exclude_result_id, *also_exclude) if i is not None}
+    if excluded:
+        query = query.where(VisitResult.id.not_in(excluded))
+    with session.no_autoflush:
+        return session.execute(query.limit(1)).scalar_one_or_none()
 
 
-def apply_result(session: Any, result: VisitResult, username: str | None, on: dt.date) -> None:
-    """A result was added or changed: move the resident's status to match."""
+#: (status change, the result that caused it): ids are linked after the flush.
+Recording = tuple[StatusChange, VisitResult]
+
+
+def apply_result(session: Any, result: VisitResult, username: str | None, on: dt.date, *,
+                 removed_on: dt.date | None = None, going_away: Iterable[int] = ()) -> list[Recording]:
+    """A result was added or changed: move the resident's status to match.
+
+    Works on rows a form has just built and not flushed (Flask-Admin inline rows):
+    what the row held before comes from the attribute history, the resident from
+    the relationship or the column. Handles a row changed to or from "recorded"
+    and a "recorded" row moved to another resident. ``on`` dates a recording,
+    ``removed_on`` (default ``on``) dates an undo. Returns the status changes it
+    wrote, for :func:`link_recordings` once the flush has given the rows ids.
+    """
+    recorded = ResultKind.RECORDED.value
     state = inspect(result)
-    hist = state.attrs.result.history
-    was = hist.deleted[0] if hist.deleted else (None if state.pending or state.transient else result.result)
-    now = result.result
-    resident = result.resident
-    if resident is None:
-        resident = session.get(Resident, result.resident_id)
-    if was == ResultKind.RECORDED.value and now != ResultKind.RECORDED.value:
-        undo_recording(session, result, resident, username, on)
-    elif now == ResultKind.RECORDED.value and was != ResultKind.RECORDED.value:
-        problems = check_recorded_result(
-            KtpStatus(resident.ktp_status), other_recording_visit(session, resident.id, result.id)
-        )
-        if problems:
-            raise RuleViolation(*problems)
-        previous = KtpStatus(resident.ktp_status)
-        resident.ktp_status = status_after_recording(previous).value
+    with session.no_autoflush:
+        if state.transient or state.pending:
+            was, was_resident_id = None, None
+        else:
+            hist = state.attrs.result.history
+            was = hist.deleted[0] if hist.deleted else result.result
+            id_hist = state.attrs.resident_id.history
+            was_resident_id = id_hist.deleted[0] if id_hist.deleted else result.resident_id
+        resident = result.resident if result.resident is not None else session.get(Resident, result.resident_id)
+        if resident is None:
+            return []
+        now = result.result
+        same_resident = was_resident_id is None or was_resident_id == resident.id
+        written: list[Recording] = []
+        if was == recorded and (now != recorded or not same_resident):
+            before = resident if same_resident else session.get(Resident, was_resident_id)
+            written += undo_recording(session, result, before, username, removed_on or on)
+        if now == recorded and (was != recorded or not same_resident):
+            problems = check_recorded_result(
+                KtpStatus(resident.ktp_status),
+                other_recording_visit(session, resident.id, result.id, also_exclude=going_away),
+            )
+            if problems:
+                raise RuleViolation(*problems)
+            previous = KtpStatus(resident.ktp_status)
+            resident.ktp_status = status_after_recording(previous).value
+            resident.ktp_status_changed_on = on
+            # A visit being created has no id yet: link_recordings sets it after the flush.
+            resident.recorded_visit_id = result.visit_id or (result.visit.id if result.visit else None)
+            result.previous_status = previous.value
+            result.counted_resident_id = resident.id
+            change = StatusChange(old_status=previous.value, new_status=resident.ktp_status, changed_on=on,
+                                  changed_by=username, note=_visit_note(result))
+            resident.status_changes.append(change)
+            written.append((change, result))
+        return written
+
+
+def undo_recording(session: Any, result: VisitResult, resident: Resident, username: str | None,
+                   on: dt.date) -> list[Recording]:
+    """A "recorded" result goes away: restore the status it replaced.
+
+    Refused (RuleViolation) once the KTP-el has moved on past RECORDED (SFE...).
+    """
+    with session.no_autoflush:
+        previous = KtpStatus(result.previous_status or KtpStatus.NOT_RECORDED.value)
+        current = KtpStatus(resident.ktp_status)
+        restored = status_after_removing_recording(current, previous)
+        resident.ktp_status = restored.value
         resident.ktp_status_changed_on = on
-        resident.recorded_visit_id = result.visit_id or (result.visit.id if result.visit else None)
-        result.previous_status = previous.value
-        result.counted_resident_id = resident.id
-        resident.status_changes.append(
-            StatusChange(old_status=previous.value, new_status=resident.ktp_status, changed_on=on,
-                         changed_by=username, note=f"visit #{result.visit_id}" if result.visit_id else None)
+        resident.recorded_visit_id = None
+        result.counted_resident_id = None
+        change = StatusChange(old_status=current.value, new_status=restored.value, changed_on=on,
+                              changed_by=username, note="recording removed")
+        resident.status_changes.append(change)
+        return [(change, result)]
+
+
+def _visit_note(result: VisitResult) -> str | None:
+    visit_id = result.visit_id or (result.visit.id if result.visit is not None else None)
+    return f"visit #{visit_id}" if visit_id else None
+
+
+def link_recordings(recordings: Iterable[Recording]) -> None:
+    """After a flush: point each status change at its result row, and a recorded
+    resident at the visit (a visit being created had no id before the flush)."""
+    for change, result in recordings:
+        state = inspect(result)
+        if state.deleted or state.was_deleted or result.id is None:
+            continue
+        change.visit_result_id = result.id
+        if change.new_status == KtpStatus.RECORDED.value:
+            change.note = change.note or _visit_note(result)
+            resident = result.resident
+            if resident is not None and resident.recorded_visit_id is None:
+                resident.recorded_visit_id = result.visit_id
+
+
+def apply_visit_results(session: Any, visit: Visit, username: str | None, today: dt.date) -> None:
+    """Bring residents' statuses in line with a visit's results after a form save.
+
+    For a visit whose ``results`` a form has just rewritten (Flask-Admin inline
+    rows: new rows appended, changed rows updated, removed rows passed to
+    ``session.delete``): removed "recorded" rows restore the status they replaced,
+    changed rows move it either way, new "recorded" rows record the resident.
+    Recordings are dated on the visit's day, undos on ``today``. Flushes once (the
+    rows need ids) and links the status history to the rows; the caller commits.
+    A rule broken anywhere raises RuleViolation and the caller rolls back.
+    """
+    removed = [r for r in session.deleted
+               if isinstance(r, VisitResult) and r.visit_id is not None and r.visit_id == visit.id]
+    going_away = [r.id for r in removed if r.id is not None]
+    recordings: list[Recording] = []
+    changed = bool(removed)
+    with session.no_autoflush:
+        for result in removed:
+            if result.result == ResultKind.RECORDED.value and result.counted_resident_id is not None:
+                resident = result.resident or session.get(Resident, result.resident_id)
+                undo_recording(session, result, resident, username, today)
+        live = [r for r in visit.results if r not in removed]
+        # Undo first, so a recording moved from one row to another is free again.
+        ordered = sorted(live, key=lambda r: r.result == ResultKind.RECORDED.value)
+        for result in ordered:
+            state = inspect(result)
+            if state.transient or state.pending or session.is_modified(result):
+                changed = True
+            recordings += apply_result(session, result, username, visit.day, removed_on=today, going_away=going_away)
+        if changed and inspect(visit).persistent:
+            # Touch the visit so its version moves: a form opened before this save
+            # (with the old rows) is then refused as stale instead of re-adding them.
+            visit.updated_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    session.flush()
+    link_recordings(recordings)
+
+
+def remove_visit_results(session: Any, visit: Visit, username: str | None, today: dt.date) -> None:
+    """A whole visit is about to be deleted: undo its recordings first.
+
+    Refused (RuleViolation) when one of them has already moved on past RECORDED.
+    """
+    result_ids = []
+    with session.no_autoflush:
+        for result in visit.results:
+            result_ids.append(result.id)
+            if result.result == ResultKind.RECORDED.value and result.counted_resident_id is not None:
+                resident = result.resident or session.get(Resident, result.resident_id)
+                undo_recording(session, result, resident, username, today)
+    if result_ids:
+        # The history keeps the changes but no longer points at rows that go away
+        # (the foreign key does this itself, except on SQLite without PRAGMA foreign_keys).
+        session.execute(
+            sa.update(StatusChange).where(StatusChange.visit_result_id.in_(result_ids)).values(visit_result_id=None)
         )
-
-
-def undo_recording(session: Any, result: VisitResult, resident: Resident, username: str | None, on: dt.date) -> None:
-    """A "recorded" result goes away: restore the status it replaced."""
-    previous = KtpStatus(result.previous_status or KtpStatus.NOT_RECORDED.value)
-    current = KtpStatus(resident.ktp_status)
-    restored = status_after_removing_recording(current, previous)
-    resident.ktp_status = restored.value
-    resident.ktp_status_changed_on = on
-    resident.recorded_visit_id = None
-    result.counted_resident_id = None
-    resident.status_changes.append(
-        StatusChange(old_status=current.value, new_status=restored.value, changed_on=on, changed_by=username,
-                     note="recording removed")
-    )
 
 
 def record_history(session: Any, model: Any) -> list[AuditEntry]:
