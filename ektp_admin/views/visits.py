@@ -356,6 +356,7 @@ class VisitView(EktpModelView):
         "kecamatan": {
             "label": lazy_gettext("Kecamatan"),
             "query_factory": _scoped_kecamatan_query,
+            "blank_text": lazy_gettext("(none)"),
             "validators": [Optional()],
             "description": lazy_gettext("Taken from the desa; choose it only for an office visit."),
         },
@@ -365,9 +366,10 @@ class VisitView(EktpModelView):
             "description": lazy_gettext("Home or cluster visit: the resident whose house it is."),
         },
         "host_address": {"label": lazy_gettext("Host address"), "validators": [Optional(), Length(max=200)]},
-        "team": {"label": lazy_gettext("Team"), "query_factory": _scoped_team_query},
-        "device": {"label": lazy_gettext("Device"), "query_factory": _scoped_device_query, "get_label": _device_label},
-        "campaign": {"label": lazy_gettext("Campaign"), "query_factory": _campaign_query},
+        "team": {"label": lazy_gettext("Team"), "query_factory": _scoped_team_query, "blank_text": lazy_gettext("(none)")},
+        "device": {"label": lazy_gettext("Device"), "query_factory": _scoped_device_query, "get_label": _device_label,
+                   "blank_text": lazy_gettext("(none)")},
+        "campaign": {"label": lazy_gettext("Campaign"), "query_factory": _campaign_query, "blank_text": lazy_gettext("(none)")},
         "notes": {"label": lazy_gettext("Notes")},
         "results": {"label": lazy_gettext("Results")},
     }

@@ -484,3 +484,10 @@ def test_export_csv_honours_a_filter(app, sign_in, make_resident, make_visit):
     assert row["State"] == "Done" and row["Residents recorded"] == "1" and row["Day"] == "20-09-2016"
     everything = client.get(f"{URL}export/csv/").get_data(as_text=True)
     assert len(list(csv.reader(io.StringIO(everything.lstrip("\ufeff"))))) == 3
+
+
+def test_optional_pickers_offer_a_readable_empty_choice(login_as):
+    """WTForms 3.3 shows a blank choice's value when its label is empty: never "__None"."""
+    html = login_as("clerk").get("/admin/visits/new/").get_data(as_text=True)
+    assert ">__None<" not in html
+    assert html.count('value="__None"') >= 4
