@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import Any
 
-from flask import has_request_context
+from flask import current_app, has_app_context, has_request_context
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from . import models
+
+log = logging.getLogger(__name__)
 
 #: Models whose creates, updates and deletes are audited.
 AUDITED = (
@@ -29,6 +32,8 @@ AUDITED = (
     models.Outreach,
     models.User,
 )
+#: session.info key of the create entries waiting for their record's id
+_PENDING = "ektp_audit_pending_creates"
 #: Never written to the trail in clear.
 SECRET_FIELDS = {"password_hash"}
 #: Bookkeeping columns that change on every write and say nothing.
@@ -117,17 +122,40 @@ def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
             changes=json.dumps(changes, ensure_ascii=False, sort_keys=True),
         )
         if action == "create":
-            # The id is known only after the INSERT: fill it in then.
-            entry._pending_obj = obj  # type: ignore[attr-defined]
+            # The id is known only after the INSERT: fill it in then. The session
+            # holds clean objects only weakly, so keep both alive until then.
+            session.info.setdefault(_PENDING, []).append((entry, obj))
         session.add(entry)
 
 
+def _stored_values(obj: Any) -> dict[str, list[Any]]:
+    """A created record's columns as the INSERT wrote them (defaults included)."""
+    state = inspect(obj)
+    pk_keys = {state.mapper.get_property_by_column(c).key for c in state.mapper.primary_key}
+    out: dict[str, list[Any]] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in QUIET_FIELDS or key in pk_keys:
+            continue
+        value = state.dict.get(key)  # never triggers a load inside the flush
+        if value is None:
+            continue
+        out[key] = [None, "***" if key in SECRET_FIELDS else _value(value)]
+    return out
+
+
 def _after_flush(session: Session, flush_context: Any) -> None:
-    for entry in [o for o in session if isinstance(o, models.AuditEntry)]:
-        pending = getattr(entry, "_pending_obj", None)
-        if pending is not None and entry.record_id is None:
-            entry.record_id = _record_id(pending)
-            del entry._pending_obj
+    # A created record's id, kecamatan and defaults exist only after its INSERT:
+    # complete its entry now (written by the same transaction's next flush).
+    pending = session.info.pop(_PENDING, None)
+    for entry, obj in pending or ():
+        entry.record_id = _record_id(obj)
+        entry.kecamatan_code = entry.kecamatan_code or _kecamatan(obj)
+        entry.changes = json.dumps(_stored_values(obj), ensure_ascii=False, sort_keys=True)
+
+
+def _forget_pending(session: Session, *args: Any) -> None:
+    session.info.pop(_PENDING, None)
 
 
 _installed: set[int] = set()
@@ -140,31 +168,62 @@ def install(db: Any) -> None:
         return
     event.listen(session_cls, "before_flush", _before_flush)
     event.listen(session_cls, "after_flush_postexec", _after_flush)
+    event.listen(session_cls, "after_rollback", _forget_pending)
+    for model in AUDITED:
+        # Load a column's old value before it is overwritten, even on an object
+        # expired by a commit: otherwise the trail would read "None -> new".
+        for attr in model.__mapper__.column_attrs:
+            event.listen(getattr(model, attr.key), "set", _keep_old_value, active_history=True)
     _installed.add(id(session_cls))
 
 
-class ExportCounter:
-    """Counts the rows a streamed export sends, and records them when done."""
+def _keep_old_value(target: Any, value: Any, oldvalue: Any, initiator: Any) -> Any:
+    return value
 
-    def __init__(self, session: Any, entry_id: int | None, view: str, filters: dict) -> None:
+
+class ExportCounter:
+    """Counts the rows a streamed export sends, and records them when done.
+
+    The entry is written before the first byte leaves; :meth:`finish` stores
+    the number of rows sent. Call it when the stream ends; it is also safe to
+    register on the response (``response.call_on_close(counter.finish)``), which
+    a WSGI server calls even when the user goes away before the end, and after
+    the request's context is gone (it then opens an app context of its own).
+    """
+
+    def __init__(self, session: Any, entry_id: int | None, view: str, filters: dict, app: Any = None) -> None:
         self.session = session
         self.entry_id = entry_id
         self.view = view
         self.filters = filters
+        self.app = app
         self.count = 0
+        self.finished = False
 
     def finish(self) -> None:
-        if self.entry_id is None:
+        if self.entry_id is None or self.finished:
             return
-        entry = self.session.get(models.AuditEntry, self.entry_id)
-        if entry is not None:
-            entry.changes = json.dumps(
-                {"view": self.view, "filters": self.filters, "rows": self.count},
-                ensure_ascii=False,
-                sort_keys=True,
-                default=str,
-            )
-            self.session.commit()
+        self.finished = True
+        if has_app_context() or self.app is None:
+            self._store()
+        else:
+            with self.app.app_context():
+                self._store()
+
+    def _store(self) -> None:
+        try:
+            entry = self.session.get(models.AuditEntry, self.entry_id)
+            if entry is not None:
+                entry.changes = json.dumps(
+                    {"view": self.view, "filters": self.filters, "rows": self.count},
+                    ensure_ascii=False,
+                    sort_keys=True,
+                    default=str,
+                )
+                self.session.commit()
+        except Exception:  # the download already left; keep the entry that says it started
+            log.exception("could not record the row count of export %s", self.entry_id)
+            self.session.rollback()
 
 
 def record_export(session: Any, view: str, filters: dict) -> ExportCounter:
@@ -182,4 +241,5 @@ def record_export(session: Any, view: str, filters: dict) -> ExportCounter:
     )
     session.add(entry)
     session.commit()
-    return ExportCounter(session, entry.id, view, filters)
+    app = current_app._get_current_object() if has_app_context() else None
+    return ExportCounter(session, entry.id, view, filters, app)

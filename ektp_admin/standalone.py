@@ -6,23 +6,28 @@ PostgreSQL (``postgresql+psycopg://...``) or MariaDB (``mysql+pymysql://...``).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, flash, redirect, request, url_for
+import sqlalchemy as sa
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask_login import LoginManager, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import event
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
 from . import EktpAdmin
-from .i18n import WTFormsTranslations, gettext, lazy_gettext
+from .i18n import LANG_SESSION_KEY, WTFormsTranslations, gettext, lazy_gettext
 from .models import User, db
+
+log = logging.getLogger(__name__)
 
 #: Failed logins before an account is locked, and for how long.
 MAX_FAILED_LOGINS = 5
@@ -59,6 +64,9 @@ def _safe_next(target: str | None) -> str:
     default = url_for("ektp_home.index")
     if not target:
         return default
+    # Only a path on this site: browsers read "/\\evil.example" like "//evil.example".
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
@@ -73,29 +81,71 @@ def _now() -> dt.datetime:
 def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.execute(db.select(User).filter_by(username=form.username.data.strip())).scalar_one_or_none()
+        from .views.base import clean_text
+
+        username = clean_text(form.username.data).strip()
+        user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
         now = _now()
         if user is not None and user.locked_until and user.locked_until > now:
-            flash(gettext("Too many failed logins: this account is locked for a few minutes."), "error")
-            return _render_login(form), 429
+            # Even the right password is refused until the lock ends.
+            return _locked(form)
         if user is None or not user.active or not check_password_hash(user.password_hash, form.password.data):
-            if user is not None:
-                user.failed_logins += 1
-                if user.failed_logins >= MAX_FAILED_LOGINS:
-                    user.locked_until = now + dt.timedelta(minutes=LOCK_MINUTES)
-                    user.failed_logins = 0
-                db.session.commit()
-            else:
+            if user is None:
                 # Same work as a real check, so timing does not reveal which usernames exist.
                 check_password_hash(_DUMMY_HASH, form.password.data)
+            elif _count_failure(user.id, now):
+                return _locked(form)
             flash(gettext("Wrong username or password."), "error")
             return _render_login(form), 401
-        user.failed_logins = 0
-        user.locked_until = None
-        db.session.commit()
+        if user.failed_logins or user.locked_until:
+            _reset_failures(user.id)
+        # A new session for the signed-in user: nothing from before the login
+        # survives but the chosen language.
+        language = session.get(LANG_SESSION_KEY)
+        session.clear()
+        if language:
+            session[LANG_SESSION_KEY] = language
         login_user(user)
         return redirect(_safe_next(request.args.get("next")))
     return _render_login(form)
+
+
+def _count_failure(user_id: int, now: dt.datetime) -> bool:
+    """Count one failed login; lock the account at the limit. True when it is now locked.
+
+    Single UPDATE statements, so concurrent attempts can neither lose a count
+    nor collide on the row's version (the user screen's optimistic lock); and
+    they are no edits of the record, so they stay out of the audit trail.
+    """
+    table = User.__table__
+    db.session.execute(
+        sa.update(table).where(table.c.id == user_id).values(failed_logins=table.c.failed_logins + 1)
+    )
+    locked = db.session.execute(
+        sa.update(table)
+        .where(table.c.id == user_id, table.c.failed_logins >= MAX_FAILED_LOGINS)
+        .values(failed_logins=0, locked_until=now + dt.timedelta(minutes=LOCK_MINUTES))
+    ).rowcount
+    db.session.commit()
+    if locked:
+        log.warning("account %s locked after %d failed logins", user_id, MAX_FAILED_LOGINS)
+    return bool(locked)
+
+
+def _reset_failures(user_id: int) -> None:
+    table = User.__table__
+    db.session.execute(sa.update(table).where(table.c.id == user_id).values(failed_logins=0, locked_until=None))
+    db.session.commit()
+
+
+def _locked(form: LoginForm) -> Any:
+    flash(
+        gettext("Too many failed logins: this account is locked for %(minutes)d minutes.", minutes=LOCK_MINUTES),
+        "error",
+    )
+    response = current_app.make_response((_render_login(form), 429))
+    response.headers["Retry-After"] = str(LOCK_MINUTES * 60)
+    return response
 
 
 def _render_login(form: LoginForm) -> str:
@@ -112,6 +162,10 @@ def logout() -> Any:
     if not form.validate_on_submit():
         abort(400)
     logout_user()
+    language = session.get(LANG_SESSION_KEY)
+    session.clear()
+    if language:
+        session[LANG_SESSION_KEY] = language
     flash(gettext("You are signed out."), "info")
     return redirect(url_for("ektp_auth.login"))
 
@@ -154,6 +208,19 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     login_manager.login_message = lazy_gettext("Please sign in to open this page.")
     app.register_blueprint(auth)
     EktpAdmin(app)
+    with app.app_context():
+        enable_sqlite_foreign_keys(db.engine)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_refused(error: CSRFError) -> Any:
+        # Flask-WTF's own text is English and technical; say what to do instead.
+        from . import get_state
+
+        message = gettext(
+            "This request was refused because its security token is missing or has expired. "
+            "Reload the page and try again."
+        )
+        return get_state().admin.index_view.render("ektp_admin/message.html", message=message), 400
 
     @app.after_request
     def _headers(response: Any) -> Any:
@@ -163,6 +230,27 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
         return response
 
     return app
+
+
+def enable_sqlite_foreign_keys(engine: sa.Engine) -> bool:
+    """Make SQLite enforce foreign keys (and ON DELETE rules) on every connection.
+
+    SQLite ignores them unless each connection says ``PRAGMA foreign_keys=ON``;
+    PostgreSQL and MariaDB always enforce them. Does nothing on other databases
+    or when already enabled; True when the engine is SQLite.
+    """
+    if engine.dialect.name != "sqlite":
+        return False
+    if not event.contains(engine, "connect", _sqlite_foreign_keys_on):
+        event.listen(engine, "connect", _sqlite_foreign_keys_on)
+        engine.dispose()  # connections opened before now would not have it
+    return True
+
+
+def _sqlite_foreign_keys_on(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 def _instance_secret(instance: Path) -> str:

@@ -1,11 +1,44 @@
-"""The audit log: read-only for admins and supervisors, filterable, exportable."""
+"""The audit log: read-only for admins and supervisors, filterable, exportable.
+
+No role is granted create, edit or delete, so the base view answers 403 to the
+new/edit/delete/inline-edit/action endpoints for everyone: an entry written in
+the transaction of a change can never be altered from the UI.
+"""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ..access import EXPORT, READ, STAFF
-from ..i18n import lazy_gettext
+from ..i18n import gettext, lazy_gettext
 from .base import EktpModelView
+
+ACTION_LABELS = {"create": "Created", "update": "Changed", "delete": "Deleted", "export": "Exported"}
+
+
+def describe_changes(raw: str | None) -> str:
+    """``{"name": ["A", "B"]}`` as ``name: A → B``; an export as its view, filters and rows."""
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return raw or ""
+    if not isinstance(data, dict):
+        return str(data)
+    if "rows" in data and "view" in data:
+        rows = data.get("rows")
+        return gettext(
+            "%(rows)s row(s); filters: %(filters)s",
+            rows="?" if rows is None else rows,
+            filters=json.dumps(data.get("filters"), ensure_ascii=False, default=str),
+        )
+    parts = []
+    for field, pair in data.items():
+        if isinstance(pair, list) and len(pair) == 2:
+            before, after = ("-" if v is None else v for v in pair)
+            parts.append(f"{field}: {before} \u2192 {after}")
+        else:
+            parts.append(f"{field}: {pair}")
+    return "; ".join(parts)
 
 
 class AuditLogView(EktpModelView):
@@ -25,4 +58,11 @@ class AuditLogView(EktpModelView):
         "kecamatan_code": lazy_gettext("Kecamatan"),
         "changes": lazy_gettext("Changes"),
     }
+    column_formatters = {
+        "at": lambda v, c, m, n: m.at.strftime("%d-%m-%Y %H:%M:%S") if m.at else "",
+        "action": lambda v, c, m, n: gettext(ACTION_LABELS.get(m.action, m.action)),
+        "changes": lambda v, c, m, n: describe_changes(m.changes),
+    }
+    # The CSV keeps the stored codes and JSON, for whoever analyses it.
+    column_formatters_export: dict[str, Any] = {}
     simple_list_pager = True

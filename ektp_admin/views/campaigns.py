@@ -4,13 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from wtforms import SelectField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from ..access import ADMIN_ONLY, ALL, CREATE, DELETE, EDIT, EXPORT, READ, STAFF
 from ..domain.enums import OutreachChannel, Role
 from ..i18n import gettext, label, lazy_gettext, translated_choices
 from ..models import Desa
-from .base import EktpModelView
+from .base import EktpModelView, ReachableChoice
 
 
 class CampaignView(EktpModelView):
@@ -27,7 +27,16 @@ class CampaignView(EktpModelView):
         "notes": lazy_gettext("Notes"),
     }
     form_columns = ["name", "start_date", "target_date", "scope_code", "baseline_outstanding", "notes"]
-    form_args = {"name": {"label": lazy_gettext("Name"), "validators": [DataRequired(), Length(max=120)]}}
+    form_args = {
+        "name": {"label": lazy_gettext("Name"), "validators": [DataRequired(), Length(max=120)]},
+        "scope_code": {"label": lazy_gettext("Scope (region code)"), "validators": [DataRequired(), Regexp(
+            r"^\d{2}\.\d{2}(\.\d{2})?$",
+            message=lazy_gettext("Give a regency code (35.10) or a kecamatan code (35.10.01)."))]},
+        # Within a database integer on every engine (SQLite would store anything).
+        "baseline_outstanding": {"label": lazy_gettext("Outstanding at start"), "validators": [
+            Optional(), NumberRange(min=0, max=2_000_000_000,
+                                    message=lazy_gettext("Enter a number of residents between 0 and 2,000,000,000."))]},
+    }
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         if model.target_date < model.start_date:
@@ -59,7 +68,8 @@ class OutreachView(EktpModelView):
     form_columns = ["desa", "channel", "held_on", "by_whom", "notes"]
     form_overrides = {"channel": SelectField}
     form_args = {"by_whom": {"label": lazy_gettext("By whom"), "validators": [DataRequired(), Length(max=120)]},
-                 "desa": {"label": lazy_gettext("Desa/Kelurahan"), "validators": [DataRequired()]}}
+                 "desa": {"label": lazy_gettext("Desa/Kelurahan"), "validators": [ReachableChoice(lazy_gettext(
+                     "This desa/kelurahan is unknown or outside your kecamatan: pick one from the list."))]}}
 
     def __init__(self, model: Any, db: Any, **kwargs: Any) -> None:
         self.form_ajax_refs = {

@@ -12,7 +12,7 @@ from ..access import ADMIN_ONLY, ALL, CREATE, DELETE, EDIT, EXPORT, READ, STAFF
 from ..domain.enums import DeviceCondition, DeviceOwnerKind, DeviceRole, Role, TeamKind, VisitKind
 from ..i18n import gettext, label, lazy_gettext, translated_choices
 from ..models import Device, Kecamatan, Team, TeamMember, Visit
-from .base import EktpModelView
+from .base import EktpModelView, still_referenced
 from .filters import ChoiceFilter
 
 
@@ -44,7 +44,7 @@ class DeviceView(EktpModelView):
         "owner_kind": lambda v, c, m, n: label(m.owner_kind, DeviceOwnerKind),
         "role": lambda v, c, m, n: label(m.role, DeviceRole),
         "condition": lambda v, c, m, n: label(m.condition, DeviceCondition),
-        "last_visit": lambda v, c, m, n: _describe_visit(last_visit(v.session, m)),
+        "last_visit": lambda v, c, m, n: _describe_visit(last_visit(v.db.session, m)),
     }
     form_columns = ["serial_number", "owner_kind", "owner_kecamatan", "role", "condition", "location", "notes"]
     form_overrides = {"owner_kind": SelectField, "role": SelectField, "condition": SelectField}
@@ -80,11 +80,13 @@ class DeviceView(EktpModelView):
             model.owner_kecamatan = None
 
     def on_model_delete(self, model: Any) -> None:
-        used = self.session.execute(sa.select(sa.func.count()).where(Visit.device_id == model.id)).scalar_one()
-        if used:
-            raise ValidationError(
-                gettext("This device is used by %(count)d visit(s) and cannot be deleted; mark it retired instead.", count=used)
-            )
+        reasons = still_referenced(self.db.session, [
+            (Visit, Visit.device_id == model.id, "%(num)d visit", "%(num)d visits"),
+        ])
+        if reasons:
+            raise ValidationError(gettext(
+                "This device cannot be deleted: it is named in %(what)s. Mark it retired instead.",
+                what=", ".join(reasons)))
 
 
 def _describe_visit(visit: Visit | None) -> str:
@@ -145,6 +147,9 @@ class TeamView(EktpModelView):
         return form
 
     def on_model_delete(self, model: Any) -> None:
-        used = self.session.execute(sa.select(sa.func.count()).where(Visit.team_id == model.id)).scalar_one()
-        if used:
-            raise ValidationError(gettext("This team is named in %(count)d visit(s) and cannot be deleted.", count=used))
+        reasons = still_referenced(self.db.session, [
+            (Visit, Visit.team_id == model.id, "%(num)d visit", "%(num)d visits"),
+        ])
+        if reasons:
+            raise ValidationError(gettext(
+                "This team cannot be deleted: it is named in %(what)s.", what=", ".join(reasons)))

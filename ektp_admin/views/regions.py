@@ -8,8 +8,8 @@ from wtforms.validators import ValidationError
 
 from ..access import ADMIN_ONLY, ALL, EDIT, EXPORT, READ
 from ..i18n import gettext, lazy_gettext
-from ..models import Desa, Kecamatan, Resident, Visit
-from .base import EktpModelView
+from ..models import Desa, Device, Kecamatan, Outreach, Resident, Team, User, Visit
+from .base import EktpModelView, still_referenced
 
 
 class KecamatanView(EktpModelView):
@@ -22,8 +22,19 @@ class KecamatanView(EktpModelView):
     form_columns = ["name"]
 
     def on_model_delete(self, model: Any) -> None:
-        if self.session.execute(sa.select(Desa.code).where(Desa.kecamatan_code == model.code).limit(1)).first():
-            raise ValidationError(gettext("This kecamatan still has desa/kelurahan and cannot be deleted."))
+        code = model.code
+        reasons = still_referenced(self.db.session, [
+            (Desa, Desa.kecamatan_code == code, "%(num)d desa/kelurahan", "%(num)d desa/kelurahan"),
+            (Resident, Resident.kecamatan_code == code, "%(num)d resident", "%(num)d residents"),
+            (Visit, Visit.kecamatan_code == code, "%(num)d visit", "%(num)d visits"),
+            (Device, Device.owner_kecamatan_code == code, "%(num)d device", "%(num)d devices"),
+            (Team, Team.kecamatan_code == code, "%(num)d team", "%(num)d teams"),
+            (User, User.kecamatan_code == code, "%(num)d user", "%(num)d users"),
+            (Outreach, Outreach.kecamatan_code == code, "%(num)d outreach record", "%(num)d outreach records"),
+        ])
+        if reasons:
+            raise ValidationError(gettext(
+                "This kecamatan cannot be deleted: it still has %(what)s.", what=", ".join(reasons)))
 
 
 class DesaView(EktpModelView):
@@ -44,9 +55,12 @@ class DesaView(EktpModelView):
     form_columns = ["name", "postal_code"]
 
     def on_model_delete(self, model: Any) -> None:
-        for table, column, what in ((Resident, Resident.desa_code, "residents"), (Visit, Visit.desa_code, "visits")):
-            count = self.session.execute(sa.select(sa.func.count()).where(column == model.code)).scalar_one()
-            if count:
-                raise ValidationError(
-                    gettext("This desa still has %(count)d %(what)s and cannot be deleted.", count=count, what=gettext(what))
-                )
+        code = model.code
+        reasons = still_referenced(self.db.session, [
+            (Resident, Resident.desa_code == code, "%(num)d resident", "%(num)d residents"),
+            (Visit, Visit.desa_code == code, "%(num)d visit", "%(num)d visits"),
+            (Outreach, Outreach.desa_code == code, "%(num)d outreach record", "%(num)d outreach records"),
+        ])
+        if reasons:
+            raise ValidationError(gettext(
+                "This desa/kelurahan cannot be deleted: it still has %(what)s.", what=", ".join(reasons)))

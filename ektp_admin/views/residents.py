@@ -5,18 +5,19 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from wtforms import SelectField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from .. import queries
 from ..access import ALL, CREATE, EDIT, EXPORT, READ, STAFF
 from ..domain.eligibility import age_on, check_birth_date, is_lansia, is_outstanding, is_wajib_ktp
-from ..domain.enums import Citizenship, KtpStatus, MaritalStatus, Role, Sex
+from ..domain.enums import Citizenship, KtpStatus, MaritalStatus, ResultKind, Role, Sex, VisitKind
 from ..domain.nik import check_nik_matches, parse_nik
 from ..domain.status import check_move
 from ..i18n import gettext, label, lazy_gettext, translate, translated_choices
-from ..models import Desa, Kecamatan, Resident
-from .base import EktpModelView
+from ..models import Desa, Kecamatan, Resident, Visit, VisitResult
+from .base import EktpModelView, ReachableChoice, clean_text
 from .filters import BooleanClauseFilter, ChoiceFilter
 
 
@@ -119,13 +120,15 @@ class ResidentView(EktpModelView):
         "ktp_status": SelectField,
     }
     form_args = {
-        "nik": {"label": "NIK", "validators": [DataRequired(), Regexp(r"^\s*\d{16}\s*$", message=lazy_gettext("NIK must be exactly 16 digits."))], "filters": [lambda s: s.strip() if s else s]},
+        # The NIK's own check (validate_form) names exactly what is wrong with it.
+        "nik": {"label": "NIK", "validators": [DataRequired()], "filters": [lambda s: s.strip() if s else s]},
         "kk_number": {"label": lazy_gettext("KK number"), "validators": [Optional(), Regexp(r"^\d{16}$", message=lazy_gettext("KK number must be exactly 16 digits."))]},
         "name": {"label": lazy_gettext("Name"), "validators": [DataRequired(), Length(max=120)], "filters": [lambda s: " ".join(s.split()) if s else s]},
         "rt": {"label": "RT", "validators": [Optional(), Regexp(r"^\d{1,3}$", message=lazy_gettext("RT is a number of at most 3 digits."))]},
         "rw": {"label": "RW", "validators": [Optional(), Regexp(r"^\d{1,3}$", message=lazy_gettext("RW is a number of at most 3 digits."))]},
         "phone": {"label": lazy_gettext("Phone"), "validators": [Optional(), Regexp(r"^\+?[0-9 \-]{8,20}$", message=lazy_gettext("Phone number: digits only, 8 to 20."))]},
-        "desa": {"label": lazy_gettext("Desa/Kelurahan"), "validators": [DataRequired()]},
+        "desa": {"label": lazy_gettext("Desa/Kelurahan"), "validators": [ReachableChoice(lazy_gettext(
+            "This desa/kelurahan is unknown or outside your kecamatan: pick one from the list."))]},
         "birth_date": {"label": lazy_gettext("Birth date"), "validators": [DataRequired()]},
     }
 
@@ -158,6 +161,16 @@ class ResidentView(EktpModelView):
         return query, count_query, joins, count_joins
 
     # ------------------------------------------------------------------ forms
+    def scaffold_form(self) -> Any:
+        form_class = super().scaffold_form()
+        # Flask-Admin adds a generic "Already exists." check for the unique NIK;
+        # validate_form says which NIK and why, once.
+        from flask_admin.contrib.sqla.validators import Unique
+
+        field = form_class.nik
+        field.kwargs["validators"] = [v for v in field.kwargs.get("validators", []) if not isinstance(v, Unique)]
+        return form_class
+
     def create_form(self, obj: Any = None) -> Any:
         return self._with_choices(super().create_form(obj), creating=True)
 
@@ -199,7 +212,7 @@ class ResidentView(EktpModelView):
             for message in check_nik_matches(check.parts, form.birth_date.data, Sex(form.sex.data)):
                 form.nik.errors.append(translate(message))
                 ok = False
-        existing = self.session.execute(
+        existing = self.db.session.execute(
             sa.select(Resident.id).where(Resident.nik == form.nik.data)
         ).scalar_one_or_none()
         editing_id = getattr(getattr(form, "_obj", None), "id", None)
@@ -214,20 +227,36 @@ class ResidentView(EktpModelView):
         if model.desa is not None:
             model.kecamatan_code = model.desa.kecamatan_code
         if not self.in_scope(model):
-            from wtforms.validators import ValidationError
-
+            # A second guard: the desa picker already refuses (even in a
+            # hand-made POST) a desa outside the clerk's kecamatan.
             raise ValidationError(gettext("You may only keep residents of your own kecamatan."))
-        apply_manual_status(self.session, model, is_created, self.user.username if self.user else None)
+        apply_manual_status(self.db.session, model, is_created, self.user.username if self.user else None)
+
+    def on_model_delete(self, model: Any) -> None:
+        results = self.db.session.execute(
+            sa.select(sa.func.count()).select_from(VisitResult).where(VisitResult.resident_id == model.id)
+        ).scalar_one()
+        if results:
+            raise ValidationError(gettext(
+                "This resident appears in %(count)d visit result(s) and cannot be deleted; "
+                "remove the results from their visit logs first.",
+                count=results,
+            ))
 
     # ------------------------------------------------------------------ details
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.details_template and "model" in kwargs:
-            from ..services import record_history
-
             model = kwargs["model"]
-            kwargs["ektp_history"] = record_history(self.session, model)
-            kwargs["ektp_visit_results"] = model.visit_results
+            kwargs["ektp_visit_results"] = self.db.session.execute(
+                sa.select(VisitResult)
+                .join(VisitResult.visit)
+                .where(VisitResult.resident_id == model.id)
+                .options(joinedload(VisitResult.visit).joinedload(Visit.desa),
+                         joinedload(VisitResult.visit).joinedload(Visit.kecamatan))
+                .order_by(Visit.day.desc(), Visit.start_time.desc(), VisitResult.id.desc())
+            ).scalars().all()
             kwargs["ektp_status_changes"] = model.status_changes
+            kwargs["ektp_labels"] = {"result": ResultKind, "kind": VisitKind, "status": KtpStatus}
         return super().render(template, **kwargs)
 
 
@@ -251,7 +280,9 @@ def resident_search_clause(search: str) -> Any:
     Stock Flask-Admin ORs ``ILIKE '%term%'`` over every column, which no index
     can serve on 1.29 M rows.
     """
-    term = " ".join(search.split())
+    term = " ".join(clean_text(search).split())
+    if not term:
+        return sa.true()
     if term.isdigit():
         if len(term) >= 16:
             return Resident.nik == term[:16]

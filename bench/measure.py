@@ -1,0 +1,179 @@
+"""Timers and memory probes: medians of warm runs, streamed responses, heap peaks."""
+from __future__ import annotations
+
+import gc
+import statistics
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+
+@dataclass
+class Timing:
+    """Wall-clock seconds of ``runs`` warm runs (one untimed warm-up before)."""
+
+    samples: list[float] = field(default_factory=list)
+    error: str | None = None
+    note: str | None = None
+
+    @property
+    def median(self) -> float | None:
+        return statistics.median(self.samples) if self.samples else None
+
+    @property
+    def spread(self) -> str:
+        if not self.samples:
+            return "-"
+        return f"{min(self.samples) * 1000:.1f}-{max(self.samples) * 1000:.1f} ms"
+
+
+def time_call(fn: Callable[[], Any], runs: int, *, warmup: int = 1, max_seconds: float | None = None) -> Timing:
+    """Median of ``runs`` calls after ``warmup`` untimed ones.
+
+    ``max_seconds``: when the warm-up alone takes longer, fewer runs are made
+    (at least one) so a slow baseline cannot hold the whole benchmark hostage;
+    the cell then says how many runs it is the median of.
+    """
+    result = Timing()
+    try:
+        for _ in range(warmup):
+            started = time.perf_counter()
+            fn()
+            first = time.perf_counter() - started
+        if warmup and max_seconds is not None and first * runs > max_seconds:
+            runs = max(1, int(max_seconds // max(first, 1e-9)))
+            result.note = f"{runs} run{'s' if runs > 1 else ''}"
+        for _ in range(runs):
+            gc.collect()
+            started = time.perf_counter()
+            fn()
+            result.samples.append(time.perf_counter() - started)
+    except Exception as exc:  # one failing cell must not lose the others
+        result.error = f"{type(exc).__name__}: {exc}"[:300]
+    return result
+
+
+@dataclass
+class Stream:
+    """One streamed download: when the first byte and first data row came, and the end."""
+
+    first_byte: float
+    first_row: float
+    total: float
+    nbytes: int
+    lines: int
+
+
+def consume(chunks: Iterable[bytes | str], started: float, *, header_lines: int = 1) -> Stream:
+    """Read a streamed body to the end, noting the first byte and first data row."""
+    first_byte = first_row = None
+    nbytes = lines = 0
+    iterator: Iterator[Any] = iter(chunks)
+    try:
+        for chunk in iterator:
+            if not chunk:
+                continue
+            now = time.perf_counter()
+            if first_byte is None:
+                first_byte = now - started
+            nbytes += len(chunk)
+            lines += chunk.count(b"\n" if isinstance(chunk, bytes) else "\n")
+            if first_row is None and lines > header_lines:
+                first_row = now - started
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    total = time.perf_counter() - started
+    return Stream(first_byte or total, first_row or total, total, nbytes, lines)
+
+
+@dataclass
+class StreamTiming:
+    runs: list[Stream] = field(default_factory=list)
+    error: str | None = None
+    note: str | None = None
+
+    def median(self, attr: str) -> float | None:
+        return statistics.median(getattr(r, attr) for r in self.runs) if self.runs else None
+
+
+def time_stream(fn: Callable[[], Stream], runs: int, *, warmup: int = 1, max_seconds: float | None = None) -> StreamTiming:
+    result = StreamTiming()
+    try:
+        for _ in range(warmup):
+            first = fn().total
+        if warmup and max_seconds is not None and first * runs > max_seconds:
+            runs = max(1, int(max_seconds // max(first, 1e-9)))
+            result.note = f"{runs} run{'s' if runs > 1 else ''}"
+        for _ in range(runs):
+            gc.collect()
+            result.runs.append(fn())
+    except Exception as exc:
+        result.error = f"{type(exc).__name__}: {exc}"[:300]
+    return result
+
+
+@dataclass
+class Memory:
+    """Peak growth during one call: Python heap (tracemalloc) and process RSS."""
+
+    heap_peak: int | None = None
+    rss_peak: int | None = None
+    error: str | None = None
+
+
+def _status_kb(name: str) -> int | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(name + ":"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def _reset_rss_peak() -> bool:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # Linux: reset VmHWM to the current RSS
+        return True
+    except OSError:
+        return False
+
+
+def measure_memory(fn: Callable[[], Any]) -> Memory:
+    """Peak memory growth of one call of ``fn``: process RSS, then Python heap.
+
+    Run it in a fresh process (``run.py`` does, one per export), after a small
+    warm-up, so memory freed by earlier work cannot hide the growth. Two calls:
+
+    - the RSS high-water mark (reset through /proc/self/clear_refs), without
+      tracemalloc: it also sees C buffers such as libpq's copy of a whole
+      result set, and allocator slack;
+    - tracemalloc's peak: every Python allocation (ORM objects, rows, strings),
+      the figure the target is stated in.
+    """
+    result = Memory()
+    try:
+        gc.collect()
+        if _reset_rss_peak():
+            rss_before = _status_kb("VmRSS")
+            fn()
+            hwm = _status_kb("VmHWM")
+            if rss_before is not None and hwm is not None:
+                result.rss_peak = max(0, hwm - rss_before)
+        gc.collect()
+        tracemalloc.start()
+        try:
+            tracemalloc.reset_peak()
+            base, _ = tracemalloc.get_traced_memory()
+            fn()
+            _, peak = tracemalloc.get_traced_memory()
+            result.heap_peak = peak - base
+        finally:
+            tracemalloc.stop()
+    except Exception as exc:
+        result.error = f"{type(exc).__name__}: {exc}"[:300]
+    return result
