@@ -447,7 +447,8 @@ def verdict_of(value: float | None, target: float | None, cell: Any) -> str:
 
 
 def _shown_args(args: argparse.Namespace) -> list[str]:
-    shown = ["--database-url", report.redact(args.database_url), "--residents", str(args.residents)]
+    shown = [] if args.database_url == DEFAULT_URL else ["--database-url", report.redact(args.database_url)]
+    shown += ["--residents", str(args.residents)]
     for flag in ("reuse", "rebuild", "no_stock", "no_explain", "no_analyze"):
         if getattr(args, flag):
             shown.append("--" + flag.replace("_", "-"))

@@ -132,6 +132,11 @@ class Resident(VersionedMixin, Base):
         sa.Index("ix_ektp_resident_kecamatan_status", "kecamatan_code", "ktp_status"),
         sa.Index("ix_ektp_resident_status_desa", "ktp_status", "desa_code"),
         sa.Index("ix_ektp_resident_name_key", "name_key"),
+        # A desa's or a kecamatan's residents in list order (list pages, exports).
+        sa.Index("ix_ektp_resident_desa_name", "desa_code", "name_key"),
+        sa.Index("ix_ektp_resident_kecamatan_name", "kecamatan_code", "name_key"),
+        # Wajib counts per desa read this index alone (no table rows).
+        sa.Index("ix_ektp_resident_desa_wajib", "desa_code", "birth_date", "marital_status", "citizenship"),
         sa.Index("ix_ektp_resident_birth_date", "birth_date"),
     )
 

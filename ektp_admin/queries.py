@@ -244,7 +244,16 @@ def outstanding_counts_select(
         sa.select(*group_by, *_count_columns(on, starts))
         .select_from(Desa)
         .join(Kecamatan, Kecamatan.code == Desa.kecamatan_code)
-        .outerjoin(Resident, sa.and_(Resident.desa_code == Desa.code, wajib_clause(on)))
+        # The region is repeated on the resident side so the database can use the
+        # resident's own kecamatan/desa index instead of reading every resident.
+        .outerjoin(
+            Resident,
+            sa.and_(
+                Resident.desa_code == Desa.code,
+                region_clause(region_code, Resident.desa_code, Resident.kecamatan_code),
+                wajib_clause(on),
+            ),
+        )
         .where(region_clause(region_code, Desa.code, Desa.kecamatan_code))
     )
 
@@ -301,6 +310,15 @@ def desa_count(session: Any, kecamatan_code: str | None = None) -> int:
         region_clause(kecamatan_code, Desa.code, Desa.kecamatan_code)
     )
     return int(session.execute(query).scalar_one())
+
+
+def sum_counts(rows: Any) -> OutstandingCounts:
+    """Totals of per-desa rows already fetched (saves a second scan of the residents)."""
+    totals = dict.fromkeys(_COUNT_FIELDS, 0)
+    for row in rows:
+        for name in _COUNT_FIELDS:
+            totals[name] += getattr(row, name)
+    return OutstandingCounts(**totals)
 
 
 def outstanding_totals(session: Any, region_code: str | None = None, on: dt.date | None = None) -> OutstandingCounts:

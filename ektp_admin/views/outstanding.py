@@ -63,9 +63,11 @@ class OutstandingView(EktpReportView):
         code = kecamatan.code if kecamatan else None
         on = queries.reference_date()
         session = self.session
-        page = self.page(queries.desa_count(session, code))
-        rows = queries.outstanding_by_desa(session, code, on, limit=page.size, offset=page.offset)
-        totals = queries.outstanding_totals(session, code, on)
+        # One aggregate for the page and its totals row: at most a few hundred desa.
+        all_rows = queries.outstanding_by_desa(session, code, on)
+        page = self.page(len(all_rows))
+        rows = all_rows[page.offset : page.offset + page.size]
+        totals = queries.sum_counts(all_rows)
         sinces = {row.newly_17_since for row in rows}
         return self.render(
             "ektp_admin/outstanding/index.html",
