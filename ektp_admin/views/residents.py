@@ -286,7 +286,12 @@ def resident_search_clause(search: str) -> Any:
     if term.isdigit():
         if len(term) >= 16:
             return Resident.nik == term[:16]
-        return sa.and_(Resident.nik >= term, Resident.nik < term + ":")  # ':' follows '9'
+        # The next number of the same length bounds the range: digits sort alike
+        # under every collation (a ':' after '9' does not under ICU collations).
+        following = str(int(term) + 1).zfill(len(term))
+        if len(following) > len(term):  # all nines: everything from term upwards
+            return Resident.nik >= term
+        return sa.and_(Resident.nik >= term, Resident.nik < following)
     key = term.upper()
     upper = key[:-1] + chr(ord(key[-1]) + 1)
     escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
