@@ -26,6 +26,11 @@ lazy_gettext = _domain.lazy_gettext
 _ = gettext
 
 
+def Np_(singular: str, plural: str) -> tuple[str, str]:
+    """Mark a singular/plural msgid pair for extraction without translating it."""
+    return singular, plural
+
+
 def translate(message: Message) -> str:
     """A domain-layer :class:`Message` in the current user's language."""
     params = {k: _param(v) for k, v in dict(message.params).items()}

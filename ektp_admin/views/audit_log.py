@@ -10,10 +10,11 @@ import json
 from typing import Any
 
 from ..access import EXPORT, READ, STAFF
+from ..domain.messages import N_
 from ..i18n import gettext, lazy_gettext
 from .base import EktpModelView
 
-ACTION_LABELS = {"create": "Created", "update": "Changed", "delete": "Deleted", "export": "Exported"}
+ACTION_LABELS = {"create": N_("Created"), "update": N_("Changed"), "delete": N_("Deleted"), "export": N_("Exported")}
 
 
 def describe_changes(raw: str | None) -> str:

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..access import ADMIN_ONLY, ALL, CREATE, DELETE, EDIT, EXPORT, READ, STAFF
 from ..domain.enums import DeviceCondition, DeviceOwnerKind, DeviceRole, Role, TeamKind, VisitKind
-from ..i18n import gettext, label, lazy_gettext, translated_choices
+from ..i18n import Np_, gettext, label, lazy_gettext, translated_choices
 from ..models import Device, Kecamatan, Team, TeamMember, Visit
 from .base import EktpModelView, still_referenced
 from .filters import ChoiceFilter
@@ -81,7 +81,7 @@ class DeviceView(EktpModelView):
 
     def on_model_delete(self, model: Any) -> None:
         reasons = still_referenced(self.db.session, [
-            (Visit, Visit.device_id == model.id, "%(num)d visit", "%(num)d visits"),
+            (Visit, Visit.device_id == model.id, *Np_("%(num)d visit", "%(num)d visits")),
         ])
         if reasons:
             raise ValidationError(gettext(
@@ -148,7 +148,7 @@ class TeamView(EktpModelView):
 
     def on_model_delete(self, model: Any) -> None:
         reasons = still_referenced(self.db.session, [
-            (Visit, Visit.team_id == model.id, "%(num)d visit", "%(num)d visits"),
+            (Visit, Visit.team_id == model.id, *Np_("%(num)d visit", "%(num)d visits")),
         ])
         if reasons:
             raise ValidationError(gettext(

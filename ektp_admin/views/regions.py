@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from wtforms.validators import ValidationError
 
 from ..access import ADMIN_ONLY, ALL, EDIT, EXPORT, READ
-from ..i18n import gettext, lazy_gettext
+from ..i18n import Np_, gettext, lazy_gettext
 from ..models import Desa, Device, Kecamatan, Outreach, Resident, Team, User, Visit
 from .base import EktpModelView, still_referenced
 
@@ -24,13 +24,13 @@ class KecamatanView(EktpModelView):
     def on_model_delete(self, model: Any) -> None:
         code = model.code
         reasons = still_referenced(self.db.session, [
-            (Desa, Desa.kecamatan_code == code, "%(num)d desa/kelurahan", "%(num)d desa/kelurahan"),
-            (Resident, Resident.kecamatan_code == code, "%(num)d resident", "%(num)d residents"),
-            (Visit, Visit.kecamatan_code == code, "%(num)d visit", "%(num)d visits"),
-            (Device, Device.owner_kecamatan_code == code, "%(num)d device", "%(num)d devices"),
-            (Team, Team.kecamatan_code == code, "%(num)d team", "%(num)d teams"),
-            (User, User.kecamatan_code == code, "%(num)d user", "%(num)d users"),
-            (Outreach, Outreach.kecamatan_code == code, "%(num)d outreach record", "%(num)d outreach records"),
+            (Desa, Desa.kecamatan_code == code, *Np_("%(num)d desa/kelurahan", "%(num)d desa/kelurahan")),
+            (Resident, Resident.kecamatan_code == code, *Np_("%(num)d resident", "%(num)d residents")),
+            (Visit, Visit.kecamatan_code == code, *Np_("%(num)d visit", "%(num)d visits")),
+            (Device, Device.owner_kecamatan_code == code, *Np_("%(num)d device", "%(num)d devices")),
+            (Team, Team.kecamatan_code == code, *Np_("%(num)d team", "%(num)d teams")),
+            (User, User.kecamatan_code == code, *Np_("%(num)d user", "%(num)d users")),
+            (Outreach, Outreach.kecamatan_code == code, *Np_("%(num)d outreach record", "%(num)d outreach records")),
         ])
         if reasons:
             raise ValidationError(gettext(
@@ -57,9 +57,9 @@ class DesaView(EktpModelView):
     def on_model_delete(self, model: Any) -> None:
         code = model.code
         reasons = still_referenced(self.db.session, [
-            (Resident, Resident.desa_code == code, "%(num)d resident", "%(num)d residents"),
-            (Visit, Visit.desa_code == code, "%(num)d visit", "%(num)d visits"),
-            (Outreach, Outreach.desa_code == code, "%(num)d outreach record", "%(num)d outreach records"),
+            (Resident, Resident.desa_code == code, *Np_("%(num)d resident", "%(num)d residents")),
+            (Visit, Visit.desa_code == code, *Np_("%(num)d visit", "%(num)d visits")),
+            (Outreach, Outreach.desa_code == code, *Np_("%(num)d outreach record", "%(num)d outreach records")),
         ])
         if reasons:
             raise ValidationError(gettext(

@@ -14,7 +14,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 
 ROOT = Path(__file__).parents[2]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None, "ektp_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None, "Np_": (1, 2), "ektp_gettext": None}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|%[sd]")
 
 
