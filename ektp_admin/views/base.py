@@ -401,8 +401,11 @@ class EktpModelView(EktpAccess, ModelView):
         return ScopedAjaxLoader(name, db.session, model, scope_column=scope_column, **options)
 
     def _get_list_extra_args(self) -> Any:
-        # Search and filter values go into SQL parameters: never a NUL.
+        # These values go into SQL parameters. A negative page would be a
+        # negative OFFSET (PostgreSQL refuses it; pages count from 0), a NUL in
+        # a search or filter value a DataError.
         args = super()._get_list_extra_args()
+        args.page = max(args.page or 0, 0)
         args.search = clean_text(args.search) or None
         if args.filters:
             args.filters = [(index, name, clean_text(value)) for index, name, value in args.filters]
