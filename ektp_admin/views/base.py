@@ -45,7 +45,7 @@ from wtforms.validators import ValidationError
 
 from ..access import CREATE, DELETE, EDIT, EXPORT, READ, EktpUser, current_ektp_user
 from ..domain.enums import Role
-from ..domain.messages import RuleViolation
+from ..domain.messages import N_, RuleViolation
 from ..i18n import WTFormsTranslations, gettext, translate
 
 log = logging.getLogger(__name__)
@@ -59,17 +59,17 @@ UTF8_BOM = "\ufeff"
 #: Readable reasons for the constraints a clerk can hit, by constraint name, with
 #: the columns SQLite names instead ("UNIQUE constraint failed: ektp_resident.nik").
 CONSTRAINT_MESSAGES: dict[str, tuple[str, str]] = {
-    "uq_ektp_resident_nik": ("ektp_resident.nik", "This NIK is already registered to another resident."),
+    "uq_ektp_resident_nik": ("ektp_resident.nik", N_("This NIK is already registered to another resident.")),
     "uq_ektp_device_serial_number": (
-        "ektp_device.serial_number", "A device with this serial number already exists."),
-    "uq_ektp_team_name": ("ektp_team.name", "A team with this name already exists."),
-    "uq_ektp_user_username": ("ektp_user.username", "This username is already taken."),
+        "ektp_device.serial_number", N_("A device with this serial number already exists.")),
+    "uq_ektp_team_name": ("ektp_team.name", N_("A team with this name already exists.")),
+    "uq_ektp_user_username": ("ektp_user.username", N_("This username is already taken.")),
     "uq_ektp_visit_result_visit_resident": (
         "ektp_visit_result.visit_id, ektp_visit_result.resident_id",
-        "This resident is already listed in this visit."),
+        N_("This resident is already listed in this visit.")),
     "uq_ektp_visit_result_counted_resident": (
         "ektp_visit_result.counted_resident_id",
-        "This resident has already been recorded in another visit."),
+        N_("This resident has already been recorded in another visit.")),
 }
 
 # PostgreSQL's integer is 32-bit: a larger id in a URL must be a 404, not a DataError.
