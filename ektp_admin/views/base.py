@@ -124,9 +124,11 @@ def csv_stream(header: list[str], rows: Iterable[Iterable[Any]], *, bom: bool) -
         yield writer.writerow([neutralise_cell(v) for v in row])
 
 
-def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]) -> Response:
+def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]], *, counter: Any = None) -> Response:
+    """A streamed CSV download; ``counter`` (an audit ExportCounter) is finished
+    when the response closes, also when the user leaves before the last row."""
     bom = current_app.config["EKTP_ADMIN_CSV_BOM"]
-    return Response(
+    response = Response(
         stream_with_context(csv_stream(header, rows, bom=bom)),
         mimetype="text/csv",
         headers={
@@ -134,6 +136,9 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]
             "Cache-Control": "no-store",
         },
     )
+    if counter is not None:
+        response.call_on_close(counter.finish)
+    return response
 
 
 def clean_text(value: Any) -> Any:
@@ -651,9 +656,7 @@ class EktpModelView(EktpAccess, ModelView):
                 # stays "idle in transaction" (PostgreSQL, MariaDB) and blocks DDL.
                 query.session.close()
 
-        response = csv_response(f"{self.export_basename}.csv", header, rows())
-        response.call_on_close(counter.finish)  # also when the user leaves halfway
-        return response
+        return csv_response(f"{self.export_basename}.csv", header, rows(), counter=counter)
 
     def _export_filters_description(self) -> dict[str, Any]:
         args = self._get_list_extra_args()

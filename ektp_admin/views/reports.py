@@ -174,7 +174,7 @@ class EktpReportView(EktpAccess, BaseView):
                 yield row
             counter.finish()
 
-        return csv_response(f"{filename}.csv", header, counted())
+        return csv_response(f"{filename}.csv", header, counted(), counter=counter)
 
     # ------------------------------------------------------------------ rendering
     def render(self, template: str, **kwargs: Any) -> Any:
