@@ -24,7 +24,6 @@ __version__ = "0.1.0"
 DEFAULT_CONFIG: dict[str, Any] = {
     "EKTP_ADMIN_URL": "/admin",
     "EKTP_ADMIN_NAME": "e-KTP Jemput Bola",
-    "EKTP_ADMIN_REGENCY_CODE": "35.10",
     "EKTP_ADMIN_DEFAULT_LOCALE": "id",
     "EKTP_ADMIN_LOCALES": ("id", "en"),
     "EKTP_ADMIN_RECORDING_START": dt.time(7, 0),

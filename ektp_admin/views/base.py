@@ -318,6 +318,7 @@ class EktpModelView(EktpAccess, ModelView):
     export_types = ["csv"]
     can_view_details = True
     can_set_page_size = True
+    page_size = 50
     page_size_options = (20, 50, 100)
     list_template = "ektp_admin/model/list.html"
     create_template = "ektp_admin/model/create.html"
