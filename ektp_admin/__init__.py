@@ -16,8 +16,9 @@ from flask_admin.theme import Bootstrap4Theme
 
 from .access import EktpUser, UserLoader, current_ektp_user, flask_login_user
 from .domain.enums import Role
+from .state import State, get_state
 
-__all__ = ["EktpAdmin", "EktpUser", "Role", "current_ektp_user"]
+__all__ = ["EktpAdmin", "EktpUser", "Role", "current_ektp_user", "get_state"]
 __version__ = "0.1.0"
 
 #: Every config key the plugin reads, with its default (documented in the README).
@@ -86,7 +87,7 @@ class EktpAdmin:
         admin = self._init_admin(app, admin)
 
         app.extensions["ektp_admin"] = self
-        app.extensions["ektp_admin.state"] = _State(admin=admin, db=db)
+        app.extensions["ektp_admin.state"] = State(admin=admin, db=db)
 
         # Template-only blueprint: our templates join the app's loader and
         # our static files get a URL, without any route of their own.
@@ -110,9 +111,7 @@ class EktpAdmin:
 
         @app.context_processor
         def _ektp_context() -> dict[str, Any]:
-            from .i18n import current_language
-
-            from .i18n import gettext, label
+            from .i18n import current_language, gettext, label
 
             return {
                 "ektp_user": current_ektp_user,
@@ -183,17 +182,3 @@ class EktpAdmin:
             # Flask-Admin has no Indonesian catalogue; lend it ours.
             admin.translations_path = TRANSLATIONS_DIR
         return admin
-
-
-class _State:
-    """What the plugin keeps per app."""
-
-    def __init__(self, *, admin: Admin, db: Any) -> None:
-        self.admin = admin
-        self.db = db
-
-
-def get_state(app: Flask | None = None) -> _State:
-    from flask import current_app
-
-    return (app or current_app).extensions["ektp_admin.state"]

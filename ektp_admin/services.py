@@ -16,7 +16,11 @@ from sqlalchemy import inspect
 from .domain.enums import KtpStatus, ResultKind
 from .domain.messages import RuleViolation
 from .domain.status import check_move
-from .domain.visits import check_recorded_result, status_after_recording, status_after_removing_recording
+from .domain.visits import (
+    check_recorded_result,
+    status_after_recording,
+    status_after_removing_recording,
+)
 from .models import AuditEntry, Resident, StatusChange, Visit, VisitResult
 
 

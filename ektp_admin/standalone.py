@@ -14,7 +14,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -81,7 +91,7 @@ def _now() -> dt.datetime:
 def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
-        from .views.base import clean_text
+        from .domain.text import clean_text
 
         username = clean_text(form.username.data).strip()
         user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from ektp_admin.access import Reach
+from ektp_admin.views.reasons import outstanding_reason
 from ektp_admin import models, queries
 from ektp_admin.domain.enums import (
     Citizenship,
@@ -170,7 +172,7 @@ def test_outstanding_reason_in_the_users_language(app: Any, crafted: dict[str, i
         session = _session()
 
         def reason(key: str, since: dt.date | None = None) -> str:
-            return queries.outstanding_reason(session.get(models.Resident, crafted[key]), ON, since)
+            return outstanding_reason(session.get(models.Resident, crafted[key]), ON, since)
 
         assert reason("efac") == "EFAC: capture must be redone"
         assert reason("away") == "away at Malaysia until 01-03-2017"
@@ -310,7 +312,7 @@ def test_device_whereabouts_latest_and_next_visit(app: Any) -> None:
                kind=VisitKind.HOME, host="Jl. Mawar 3", start=dt.time(15, 0), end=dt.time(17, 0))
         _visit(dt.date(2016, 9, 21), device=dinas, state=VisitState.PLANNED, desa=DESA_B, kecamatan=KEC_B)
 
-        where = {d.serial_number: d for d in queries.device_whereabouts(session, ON)}
+        where = {d.serial_number: d for d in queries.device_whereabouts(session, Reach.everything(), ON)}
         assert set(where) == {"KIT-A-MOBILE", "KIT-B-STANDBY", "KIT-DINAS-1"}
         a = where["KIT-A-MOBILE"]
         assert a.location == "Balai desa Sarongan" and a.owner_kecamatan_name == "Pesanggaran"
@@ -322,9 +324,11 @@ def test_device_whereabouts_latest_and_next_visit(app: Any) -> None:
         assert where["KIT-B-STANDBY"].latest_visit is None and where["KIT-B-STANDBY"].next_visit is None
         assert where["KIT-DINAS-1"].next_visit.day == ON  # planned today: still ahead
 
-        mine = [d.serial_number for d in queries.device_whereabouts(session, ON, kecamatan_code=KEC_A)]
+        mine = [d.serial_number for d in queries.device_whereabouts(session, Reach(kecamatan_code=KEC_A), ON)]
         assert mine == ["KIT-DINAS-1", "KIT-A-MOBILE"]
-        assert queries.device_count(session, KEC_A) == 2 and queries.device_count(session) == 3
+        assert queries.device_count(session, Reach(kecamatan_code=KEC_A)) == 2
+        assert queries.device_count(session, Reach.everything()) == 3
+        assert queries.device_count(session, Reach.nothing()) == 0
         assert kit_b
 
 

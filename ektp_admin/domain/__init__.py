@@ -39,7 +39,14 @@ from .enums import (
 )
 from .messages import N_, Message, RuleViolation
 from .nik import NIK_LENGTH, NikCheck, NikParts, check_nik_matches, parse_nik
-from .status import ALLOWED_MOVES, RECORDING_STATUSES, StatusChange, StatusList, check_move, move
+from .status import (
+    ALLOWED_MOVES,
+    RECORDING_STATUSES,
+    StatusChange,
+    StatusList,
+    check_move,
+    move,
+)
 from .visits import (
     Booking,
     RecordingHours,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from .enums import Citizenship, KtpStatus, MaritalStatus
-from .messages import Message, N_
+from .messages import N_, Message
 
 __all__ = [
     "WAJIB_KTP_AGE",

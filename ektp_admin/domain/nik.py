@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from lokal import parse_nik as _lokal_parse_nik
 
 from .enums import Sex
-from .messages import Message, N_
+from .messages import N_, Message
 
 __all__ = ["NikParts", "NikCheck", "parse_nik", "check_nik_matches", "NIK_LENGTH"]
 

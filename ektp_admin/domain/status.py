@@ -28,7 +28,7 @@ from typing import Mapping
 
 from .eligibility import OUTSTANDING_STATUSES
 from .enums import KtpStatus
-from .messages import Message, N_, RuleViolation
+from .messages import N_, Message, RuleViolation
 
 __all__ = [
     "ALLOWED_MOVES",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from .enums import DeviceCondition, KtpStatus, VisitState
-from .messages import Message, N_, RuleViolation
+from .messages import N_, Message, RuleViolation
 from .status import RECORDING_STATUSES
 
 __all__ = [

@@ -10,17 +10,17 @@ from typing import Any
 
 from flask_admin import Admin
 
-from ..i18n import lazy_gettext
 from .. import models
+from ..i18n import lazy_gettext
 
 
 def register_views(admin: Admin, db: Any, *, with_users: bool = True) -> None:
     from .audit_log import AuditLogView
     from .campaigns import CampaignView, OutreachView
     from .devices import DeviceView, TeamView
-    from .outstanding import OutstandingView
     from .home_visits import HomeVisitView
     from .kits import KitMapView
+    from .outstanding import OutstandingView
     from .progress import ProgressView
     from .regions import DesaView, KecamatanView
     from .residents import ResidentView

@@ -1,316 +1,53 @@
-"""The one base view every e-KTP screen inherits.
+"""The one base view every e-KTP model screen inherits.
 
 It carries what all screens share, so a screen only declares columns, labels,
 filters and forms:
 
-- access: deny by default; ``grants`` names the roles allowed each action, and
-  every endpoint (list, details, create, edit, delete, bulk action, inline
-  edit, ajax lookup, export) answers 403 to a role without the grant;
-- scoping: a clerk only ever reaches rows of their own kecamatan, on every path
-  (list, count, details and edit by id, delete, bulk actions, inline edit,
-  relation pickers, export); an id outside the scope is a 404, exactly like an
-  id that does not exist, so guessing ids reveals nothing;
-- forms with Flask-WTF CSRF tokens and Indonesian WTForms messages; delete,
-  bulk actions and inline edits check the token themselves, so a host without
-  ``CSRFProtect`` is protected too;
-- optimistic concurrency (a stale form is refused, nothing overwritten);
-- readable errors instead of raw database text or a 500;
+- access (:class:`~ektp_admin.access.EktpAccess`): deny by default; ``grants``
+  names the roles allowed each action, checked on every endpoint before it runs;
+- reach (:class:`~ektp_admin.access.Reach`): every path (list, count, details
+  and edit by id, delete, bulk actions, inline edit, pickers, export) sees only
+  the rows the model's rule lets the user reach; an id out of reach is a 404,
+  exactly like an id that does not exist, so guessing ids reveals nothing;
+- forms (:mod:`.forms`) with CSRF tokens and Indonesian messages; delete, bulk
+  actions and inline edits check the token themselves;
+- optimistic concurrency: a stale form is refused, nothing overwritten;
+- readable errors (:mod:`.errors`) instead of raw database text or a 500;
 - the record's audit history on its details page;
-- a CSV export that streams from the database, opens in Excel, cannot run
-  formulas, and is itself recorded in the audit trail.
-
-:class:`EktpAccess` holds the access rules alone, for any Flask-Admin view.
+- a streamed CSV export (:mod:`.csv_export`), itself recorded in the audit trail.
 """
 from __future__ import annotations
 
-import csv
-import json
 import logging
 from typing import Any, Iterable, Iterator
 
-import sqlalchemy as sa
-from flask import Response, abort, current_app, flash, redirect, request, stream_with_context, url_for
+from flask import abort, current_app, flash, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
-from flask_admin.form import BaseForm
-from flask_wtf import FlaskForm
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
-from werkzeug.utils import secure_filename
 from wtforms import HiddenField
 from wtforms.validators import ValidationError
 
-from ..access import CREATE, DELETE, EDIT, EXPORT, READ, EktpUser, current_ektp_user
-from ..domain.enums import Role
+from ..access import CREATE, DELETE, EDIT, EXPORT, READ, EktpAccess, rule_for
 from ..domain.messages import N_, RuleViolation
-from ..i18n import WTFormsTranslations, gettext, translate
+from ..formatting import fmt_day
+from ..i18n import gettext, translate
+from .csv_export import csv_response, stream_rows
+from .errors import integrity_message
+from .forms import EktpForm, plain_errors, require_csrf
+from .request_values import clean_text, coerce_pk
 
 log = logging.getLogger(__name__)
 
 VERSION_FIELD = "ektp_version"
 
-# Cells starting with these run as formulas in Excel/LibreOffice (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-UTF8_BOM = "\ufeff"
-
-#: Readable reasons for the constraints a clerk can hit, by constraint name, with
-#: the columns SQLite names instead ("UNIQUE constraint failed: ektp_resident.nik").
-CONSTRAINT_MESSAGES: dict[str, tuple[str, str]] = {
-    "uq_ektp_resident_nik": ("ektp_resident.nik", N_("This NIK is already registered to another resident.")),
-    "uq_ektp_device_serial_number": (
-        "ektp_device.serial_number", N_("A device with this serial number already exists.")),
-    "uq_ektp_team_name": ("ektp_team.name", N_("A team with this name already exists.")),
-    "uq_ektp_user_username": ("ektp_user.username", N_("This username is already taken.")),
-    "uq_ektp_visit_result_visit_resident": (
-        "ektp_visit_result.visit_id, ektp_visit_result.resident_id",
-        N_("This resident is already listed in this visit.")),
-    "uq_ektp_visit_result_counted_resident": (
-        "ektp_visit_result.counted_resident_id",
-        N_("This resident has already been recorded in another visit.")),
-}
-
-# PostgreSQL's integer is 32-bit: a larger id in a URL must be a 404, not a DataError.
-_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
-
-
-class EktpForm(BaseForm):
-    """Flask-Admin's form base with Flask-WTF's CSRF and our WTForms catalogue.
-
-    Flask-WTF tokens (not WTForms' SessionCSRF) so a host that already runs
-    ``CSRFProtect`` accepts our forms and vice versa.
-    """
-
-    class Meta(FlaskForm.Meta):
-        _translations = WTFormsTranslations()
-
-        def get_translations(self, form: Any) -> Any:
-            return self._translations
-
-        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
-            # Typed text loses characters no column can hold (a pasted NUL)
-            # before any validator sees it; passwords are taken as typed.
-            from wtforms import PasswordField, StringField
-
-            field_class = unbound_field.field_class
-            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
-                filters = (clean_text, *unbound_field.kwargs.get("filters", ()))
-                return unbound_field.bind(form=form, filters=filters, **options)
-            return unbound_field.bind(form=form, **options)
-
-
-def neutralise_cell(value: Any) -> str:
-    """Text for one CSV cell that a spreadsheet shows and never evaluates."""
-    if value is None:
-        return ""
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_stream(header: list[str], rows: Iterable[Iterable[Any]], *, bom: bool) -> Iterator[str]:
-    """Yield a CSV document line by line (the rows are consumed lazily)."""
-    writer = csv.writer(_Echo())
-    yield (UTF8_BOM if bom else "") + writer.writerow([neutralise_cell(h) for h in header])
-    for row in rows:
-        yield writer.writerow([neutralise_cell(v) for v in row])
-
-
-def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]], *, counter: Any = None) -> Response:
-    """A streamed CSV download; ``counter`` (an audit ExportCounter) is finished
-    when the response closes, also when the user leaves before the last row."""
-    bom = current_app.config["EKTP_ADMIN_CSV_BOM"]
-    response = Response(
-        stream_with_context(csv_stream(header, rows, bom=bom)),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f"attachment; filename={secure_filename(filename)}",
-            "Cache-Control": "no-store",
-        },
-    )
-    if counter is not None:
-        response.call_on_close(counter.finish)
-    return response
-
-
-def clean_text(value: Any) -> Any:
-    """Text from a URL or a form without the characters no database column holds.
-
-    PostgreSQL refuses NUL in any text parameter (a DataError: a 500 on a list
-    page); other control characters are never meant either. Tabs and line
-    breaks stay.
-    """
-    if not isinstance(value, str):
-        return value
-    return "".join(ch for ch in value if ch in "\t\n\r" or ord(ch) >= 32)
-
-
-def coerce_pk(column: Any, value: Any) -> Any:
-    """``value`` (from a URL or a form) as the primary key column's Python type.
-
-    Raises ValueError for a value that column can never hold ("abc", a 30-digit
-    number), so the caller answers "not found" instead of letting PostgreSQL or
-    MariaDB raise a DataError (a 500).
-    """
-    if value is None:
-        raise ValueError("no id")
-    try:
-        python_type = column.type.python_type
-    except NotImplementedError:  # pragma: no cover - every pk here is int or str
-        return value
-    if python_type is int:
-        number = int(str(value).strip())
-        if not _INT_MIN <= number <= _INT_MAX:
-            raise ValueError("id out of range")
-        return number
-    text = str(value)
-    length = getattr(column.type, "length", None)
-    if length is not None and len(text) > length:
-        raise ValueError("id too long")
-    return text
-
-
-def require_csrf() -> None:
-    """Refuse (400) a state-changing request without a valid CSRF token.
-
-    Flask-Admin's delete, bulk-action and inline-edit endpoints validate a form
-    whose failure only flashes and redirects; calling this first makes them
-    refuse outright, with or without the host's ``CSRFProtect``.
-    """
-    if not current_app.config.get("WTF_CSRF_ENABLED", True):
-        return
-    from flask_wtf.csrf import validate_csrf
-
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    token = request.form.get(field) or request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token")
-    try:
-        validate_csrf(token)
-    except ValidationError:
-        abort(400, description=gettext(
-            "This request was refused because its security token is missing or has expired. "
-            "Reload the page and try again."
-        ))
-
-
-class ReachableChoice:
-    """Required relation picker whose value must be one the user may choose.
-
-    A scoped picker resolves an unknown or out-of-scope value (a forged POST,
-    a desa of another kecamatan) to nothing; instead of WTForms' "This field is
-    required" the user reads why the value was refused.
-    """
-
-    field_flags = {"required": True}
-
-    def __init__(self, message: str | None = None) -> None:
-        self.message = message
-
-    def __call__(self, form: Any, field: Any) -> None:
-        from wtforms.validators import StopValidation
-
-        sent = [v for v in (field.raw_data or []) if v not in (None, "", "__None")]
-        if field.data is not None:
-            return
-        field.errors[:] = []
-        if sent:
-            raise StopValidation(str(self.message) if self.message else gettext(
-                "The value chosen is unknown or outside your kecamatan: pick one from the list."))
-        raise StopValidation(field.gettext("This field is required."))
-
-
-class ScopedAjaxLoader(QueryAjaxModelLoader):
-    """Relation picker (select2 ajax) that lists only rows the user may reach."""
-
-    def __init__(self, name: str, session: Any, model: Any, *, scope_column: str | None = None, **options: Any):
-        self.scope_column = scope_column
-        super().__init__(name, session, model, **options)
-
-    def get_query(self) -> Any:
-        query = super().get_query()
-        user = current_ektp_user()
-        if user is None:
-            return query.filter(sa.false())
-        if user.is_scoped and self.scope_column:
-            query = query.filter(getattr(self.model, self.scope_column) == user.kecamatan_code)
-        return query
-
-    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> Any:
-        return super().get_list(clean_text(term or ""), max(offset or 0, 0), max(1, min(limit or 10, 100)))
-
-    def get_one(self, pk: Any) -> Any:
-        column = getattr(self.model, self.pk)
-        try:
-            value = coerce_pk(column.property.columns[0], pk)
-        except ValueError:
-            return None
-        return self.get_query().filter(column == value).one_or_none()
-
-
-class EktpAccess:
-    """Deny-by-default access shared by model and non-model screens.
-
-    ``grants`` maps an action (read/create/edit/delete/export, or a screen's
-    own word such as "print") to the roles allowed it; a view that grants
-    nothing is closed to everyone, signed in or not.
-    """
-
-    #: role sets per action (read/create/edit/delete/export). Empty: closed to all.
-    grants: dict[str, frozenset[Role]] = {}
-
-    @property
-    def user(self) -> EktpUser | None:
-        return current_ektp_user()
-
-    def allowed(self, action: str) -> bool:
-        user = self.user
-        return user is not None and user.may(self.grants, action)
-
-    def is_accessible(self) -> bool:
-        return self.allowed(READ)
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
-        if self.user is None:
-            endpoint = current_app.config["EKTP_ADMIN_LOGIN_ENDPOINT"]
-            if endpoint:
-                return redirect(url_for(endpoint, next=request.full_path))
-            abort(401)
-        abort(403)
-
-    def require(self, action: str) -> None:
-        """Abort unless the current user holds ``action`` (401/redirect to login, or 403)."""
-        if self.allowed(action):
-            return
-        if self.user is None:
-            endpoint = current_app.config["EKTP_ADMIN_LOGIN_ENDPOINT"]
-            if endpoint:
-                abort(redirect(url_for(endpoint, next=request.full_path)))
-            abort(401)
-        abort(403)
-
-    def scope_clause(self, column: Any) -> Any:
-        """A SQL condition limiting ``column`` (a kecamatan code) to the user's reach."""
-        user = self.user
-        if user is None:
-            return sa.false()
-        if user.is_scoped:
-            return column == user.kecamatan_code
-        return sa.true()
-
 
 class EktpModelView(EktpAccess, ModelView):
     """Base of every e-KTP model screen."""
 
-    #: attribute of the model holding a kecamatan code; clerks see only theirs.
-    #: ``None``: the rows are not kecamatan data (clerks see all rows they are granted).
-    scope_column: str | None = None
     #: name of the CSV file (without extension) and the audit's view name
     export_basename: str = "export"
 
@@ -326,7 +63,22 @@ class EktpModelView(EktpAccess, ModelView):
     details_template = "ektp_admin/model/details.html"
     action_disallowed_list = ["delete"]  # bulk delete is never offered
 
+    #: Flask-Admin's own endpoints and the grant each needs (bulk actions check
+    #: their own grant too, see :meth:`is_action_allowed`).
+    endpoint_actions = {
+        "index_view": READ,
+        "details_view": READ,
+        "ajax_lookup": READ,
+        "create_view": CREATE,
+        "edit_view": EDIT,
+        "ajax_update": EDIT,
+        "action_view": EDIT,
+        "delete_view": DELETE,
+        "export": EXPORT,
+    }
+
     def __init__(self, model: Any, db: Any, **kwargs: Any) -> None:
+        rule_for(model)  # a screen over a model nobody declared a reach rule for is refused
         self.db = db
         super().__init__(model, db, **kwargs)
 
@@ -347,28 +99,12 @@ class EktpModelView(EktpAccess, ModelView):
     def can_export(self) -> bool:  # type: ignore[override]
         return self.allowed(EXPORT)
 
-    # ------------------------------------------------------------------ scoping
-    def scope(self, query: Any) -> Any:
-        user = self.user
-        if user is None:
-            return query.filter(sa.false())
-        if user.is_scoped and self.scope_column:
-            return query.filter(getattr(self.model, self.scope_column) == user.kecamatan_code)
-        return query
-
-    def in_scope(self, model: Any) -> bool:
-        user = self.user
-        if user is None:
-            return False
-        if user.is_scoped and self.scope_column:
-            return getattr(model, self.scope_column) == user.kecamatan_code
-        return True
-
+    # ------------------------------------------------------------------ reach
     def get_query(self) -> Any:
-        return self.scope(super().get_query())
+        return super().get_query().filter(self.reach.clause(self.model))
 
     def get_count_query(self) -> Any:
-        return self.scope(super().get_count_query())
+        return super().get_count_query().filter(self.reach.clause(self.model))
 
     def get_one(self, id: Any) -> Any:
         """The record ``id`` if the user may reach it; otherwise 404.
@@ -382,11 +118,11 @@ class EktpModelView(EktpAccess, ModelView):
         except (ValueError, TypeError):
             abort(404)
         model = self.db.session.get(self.model, value)
-        if model is None or not self.in_scope(model):
+        if model is None or not self.reach.reaches(model):
             abort(404)
         return model
 
-    def get_scoped_ids(self, ids: Iterable[Any]) -> list[Any]:
+    def get_reachable_ids(self, ids: Iterable[Any]) -> list[Any]:
         """The given raw ids (from a bulk-action form) as keys; 404 if any is out of reach."""
         pk = self.model.__mapper__.primary_key[0]
         try:
@@ -400,11 +136,6 @@ class EktpModelView(EktpAccess, ModelView):
         if len(found) != len(keys):
             abort(404)
         return keys
-
-    @staticmethod
-    def ajax_loader(db: Any, name: str, model: Any, *, scope_column: str | None = None, **options: Any) -> ScopedAjaxLoader:
-        """A relation picker over ``model`` limited to rows the user may reach."""
-        return ScopedAjaxLoader(name, db.session, model, scope_column=scope_column, **options)
 
     def _get_list_extra_args(self) -> Any:
         # These values go into SQL parameters. A negative page would be a
@@ -429,28 +160,16 @@ class EktpModelView(EktpAccess, ModelView):
         return groups
 
     # ------------------------------------------------------------------ guarded endpoints
-    # Flask-Admin answers a missing can_create/can_edit/can_delete with a silent
-    # redirect; ours answer 403 so a refused request looks refused.
-    @expose("/new/", methods=("GET", "POST"))
-    def create_view(self) -> Any:
-        self.require(CREATE)
-        return super().create_view()
-
-    @expose("/edit/", methods=("GET", "POST"))
-    def edit_view(self) -> Any:
-        self.require(EDIT)
-        return super().edit_view()
-
+    # The grant is checked before any endpoint runs (EktpAccess._handle_view):
+    # Flask-Admin's own silent redirect for a missing can_create/can_edit never
+    # happens, a refused request answers 403.
     @expose("/delete/", methods=("POST",))
     def delete_view(self) -> Any:
-        self.require(DELETE)
         require_csrf()
         return super().delete_view()
 
     @expose("/ajax/update/", methods=("POST",))
     def ajax_update(self) -> Any:
-        # Flask-Admin checks only that column_editable_list is set, not can_edit.
-        self.require(EDIT)
         require_csrf()
         if not self.column_editable_list:
             abort(404)
@@ -468,7 +187,7 @@ class EktpModelView(EktpAccess, ModelView):
         if name not in self._actions_data or not self.is_action_allowed(name):
             abort(403)
         # Actions receive raw ids from the form: every one must be reachable.
-        self.get_scoped_ids(request.form.getlist("rowid"))
+        self.get_reachable_ids(request.form.getlist("rowid"))
         return self.handle_action()
 
     def is_action_allowed(self, name: str) -> bool:
@@ -523,6 +242,16 @@ class EktpModelView(EktpAccess, ModelView):
             "Current values: %(values)s. Review them, then save again.",
             values=changes,
         )
+
+    #: what a user reads who saves a record that would land outside their reach
+    out_of_reach_message: str = N_("You may only keep records of your own kecamatan.")
+
+    def _on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        # The screen's own hook derives what it derives (a resident's kecamatan
+        # from the desa...); then the saved row must still be within reach.
+        super()._on_model_change(form, model, is_created)
+        if not self.reach.reaches(model):
+            raise ValidationError(gettext(self.out_of_reach_message))
 
     def update_model(self, form: Any, model: Any) -> bool:
         stale = self.stale_edit_message(form, model)
@@ -585,14 +314,7 @@ class EktpModelView(EktpAccess, ModelView):
 
     @staticmethod
     def integrity_message(exc: IntegrityError) -> str:
-        text = str(getattr(exc, "orig", exc))
-        for name, (sqlite_columns, message) in CONSTRAINT_MESSAGES.items():
-            # PostgreSQL and MariaDB name the constraint; SQLite names its columns.
-            if name in text or text.rstrip().endswith(sqlite_columns):
-                return gettext(message)
-        if "foreign key" in text.lower():
-            return gettext("This record is still referenced by other records and cannot be changed or removed.")
-        return gettext("The data breaks a rule of the database (a duplicate or a missing reference). Nothing was saved.")
+        return integrity_message(exc)
 
     # ------------------------------------------------------------------ export
     #: (attribute or callable(row), header msgid) pairs; empty -> the list columns
@@ -631,7 +353,6 @@ class EktpModelView(EktpAccess, ModelView):
 
     @expose("/export/<export_type>/")
     def export(self, export_type: str) -> Any:
-        self.require(EXPORT)
         if export_type != "csv":
             abort(404)
         query = self.filtered_query()
@@ -669,85 +390,6 @@ class EktpModelView(EktpAccess, ModelView):
         return {"search": args.search or None, "filters": filters, "sort": args.sort}
 
 
-def stream_rows(session: Any, query: Any, model: Any, size: int = 1000) -> Iterator[Any]:
-    """Every row of ``query``, in its order, holding at most ``size`` rows in memory.
-
-    Only the primary keys stream (a server-side cursor on a connection of its
-    own); each batch of rows is then loaded through the session. A row's
-    formatter may therefore run queries of its own, which MariaDB would refuse
-    on a connection with an unbuffered result open.
-    """
-    mapper = model.__mapper__
-    pk = mapper.primary_key[0]
-    column = getattr(model, mapper.get_property_by_column(pk).key)
-    keys_query = query.with_entities(column)
-    bind = session.get_bind(mapper=mapper)
-    if isinstance(bind, sa.Engine):
-        with bind.connect() as conn:
-            result = conn.execution_options(stream_results=True, max_row_buffer=size).execute(keys_query.statement)
-            for chunk in result.partitions(size):
-                yield from _load_batch(query, column, [row[0] for row in chunk])
-    else:  # a session bound to one connection (a host's test setup): keys first
-        keys = [row[0] for row in keys_query]
-        for start in range(0, len(keys), size):
-            yield from _load_batch(query, column, keys[start:start + size])
-
-
-def _load_batch(query: Any, column: Any, keys: list[Any]) -> Iterator[Any]:
-    # An item is the model, or a row whose first element is (a query with add_columns).
-    found = {}
-    for item in query.filter(column.in_(keys)).order_by(None):
-        entity = item if hasattr(item, "__table__") else item[0]
-        found[getattr(entity, column.key)] = item
-    for key in keys:
-        if key in found:  # a row deleted meanwhile is skipped
-            yield found[key]
-
-
-def plain_errors(form: Any) -> None:
-    """Turn lazy (translated-on-render) error messages into plain text, in place.
-
-    Flask-Admin's field macro renders only ``e is string``: a validator message
-    given as ``lazy_gettext(...)`` would vanish and the user would read just
-    "Failed to save record." Walks inline forms (FieldList/FormField) too.
-    """
-    for field in form:
-        entries = getattr(field, "entries", None)
-        if entries is not None:
-            for entry in entries:
-                sub = getattr(entry, "form", None)
-                if sub is not None:
-                    plain_errors(sub)
-                elif isinstance(entry.errors, list):
-                    entry.errors[:] = [_plain_message(e) for e in entry.errors]
-        sub = getattr(field, "form", None)
-        if sub is not None and entries is None and hasattr(sub, "_fields"):
-            plain_errors(sub)
-        if isinstance(getattr(field, "errors", None), list):
-            field.errors[:] = [_plain_message(e) for e in field.errors]
-
-
-def _plain_message(message: Any) -> Any:
-    return message if isinstance(message, (str, list, tuple, dict)) else str(message)
-
-
-def still_referenced(session: Any, checks: Iterable[tuple[Any, Any, str, str]]) -> list[str]:
-    """What still points at a record, as readable counts ("3 residents").
-
-    ``checks`` are ``(model, condition, singular msgid, plural msgid)``; the
-    msgids take ``%(num)d``. A delete hook raises when the list is not empty, so
-    the user reads every reason instead of a foreign-key error.
-    """
-    from ..i18n import ngettext
-
-    reasons = []
-    for model, condition, singular, plural in checks:
-        count = session.execute(sa.select(sa.func.count()).select_from(model).where(condition)).scalar_one()
-        if count:
-            reasons.append(ngettext(singular, plural, count))
-    return reasons
-
-
 def _plain(value: Any) -> Any:
     """A value reduced for comparison in a conflict message."""
     if value is None:
@@ -767,11 +409,7 @@ def _display(value: Any) -> str:
     if hasattr(value, "__table__"):
         return str(value)
     if hasattr(value, "strftime") and hasattr(value, "day"):
-        return value.strftime("%d-%m-%Y")
+        return fmt_day(value)
     if isinstance(value, bool):
         return gettext("Yes") if value else gettext("No")
     return str(value)
-
-
-def json_dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, default=str, sort_keys=True)

@@ -4,13 +4,22 @@ from __future__ import annotations
 from typing import Any
 
 from wtforms import SelectField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from ..access import ADMIN_ONLY, ALL, CREATE, DELETE, EDIT, EXPORT, READ, STAFF
 from ..domain.enums import OutreachChannel, Role
+from ..domain.messages import N_
 from ..i18n import gettext, label, lazy_gettext, translated_choices
-from ..models import Desa
-from .base import EktpModelView, ReachableChoice
+from .base import EktpModelView
+from .forms import ReachableChoice
+from .pickers import DesaLoader
 
 
 class CampaignView(EktpModelView):
@@ -53,7 +62,7 @@ class OutreachView(EktpModelView):
         DELETE: frozenset({Role.ADMIN, Role.CLERK}),
         EXPORT: ALL,
     }
-    scope_column = "kecamatan_code"
+    out_of_reach_message = N_("You may only record outreach in your own kecamatan.")
     export_basename = "sosialisasi"
     column_default_sort = [("held_on", True)]
     column_list = ["held_on", "desa", "channel", "by_whom", "notes"]
@@ -73,7 +82,7 @@ class OutreachView(EktpModelView):
 
     def __init__(self, model: Any, db: Any, **kwargs: Any) -> None:
         self.form_ajax_refs = {
-            "desa": self.ajax_loader(db, "desa", Desa, scope_column="kecamatan_code", fields=["name", "code"], page_size=20, order_by="name")
+            "desa": DesaLoader("desa", db)
         }
         super().__init__(model, db, **kwargs)
 
@@ -90,5 +99,3 @@ class OutreachView(EktpModelView):
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         if model.desa is not None:
             model.kecamatan_code = model.desa.kecamatan_code
-        if not self.in_scope(model):
-            raise ValidationError(gettext("You may only record outreach in your own kecamatan."))

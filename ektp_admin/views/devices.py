@@ -3,23 +3,26 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
+from flask import g
 from flask_admin.model.form import InlineFormAdmin
 from wtforms import SelectField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..access import ADMIN_ONLY, ALL, CREATE, DELETE, EDIT, EXPORT, READ, STAFF
-from ..domain.enums import DeviceCondition, DeviceOwnerKind, DeviceRole, Role, TeamKind, VisitKind
+from .. import queries
+from ..access import ADMIN_ONLY, ALL, CREATE, DELETE, EDIT, EXPORT, READ, STAFF, options
+from ..domain.enums import (
+    DeviceCondition,
+    DeviceOwnerKind,
+    DeviceRole,
+    TeamKind,
+    VisitKind,
+)
+from ..formatting import fmt_day
 from ..i18n import Np_, gettext, label, lazy_gettext, translated_choices
-from ..models import Device, Kecamatan, Team, TeamMember, Visit
-from .base import EktpModelView, still_referenced
+from ..models import Device, TeamMember, Visit
+from .base import EktpModelView
+from .errors import still_referenced
 from .filters import ChoiceFilter
-
-
-def last_visit(session: Any, device: Device) -> Visit | None:
-    return session.execute(
-        sa.select(Visit).where(Visit.device_id == device.id).order_by(Visit.day.desc(), Visit.start_time.desc()).limit(1)
-    ).scalar_one_or_none()
 
 
 class DeviceView(EktpModelView):
@@ -44,7 +47,7 @@ class DeviceView(EktpModelView):
         "owner_kind": lambda v, c, m, n: label(m.owner_kind, DeviceOwnerKind),
         "role": lambda v, c, m, n: label(m.role, DeviceRole),
         "condition": lambda v, c, m, n: label(m.condition, DeviceCondition),
-        "last_visit": lambda v, c, m, n: _describe_visit(last_visit(v.db.session, m)),
+        "last_visit": lambda v, c, m, n: _describe_visit(v.last_visit(m)),
     }
     form_columns = ["serial_number", "owner_kind", "owner_kecamatan", "role", "condition", "location", "notes"]
     form_overrides = {"owner_kind": SelectField, "role": SelectField, "condition": SelectField}
@@ -55,11 +58,25 @@ class DeviceView(EktpModelView):
 
     def __init__(self, model: Any, db: Any, **kwargs: Any) -> None:
         self.column_filters = [
-            ChoiceFilter(Device.owner_kecamatan_code, lazy_gettext("Kecamatan"), options=_kecamatan_options),
+            ChoiceFilter(Device.owner_kecamatan_code, lazy_gettext("Kecamatan"), options=options("kecamatan")),
             ChoiceFilter(Device.role, lazy_gettext("Role"), options=lambda: translated_choices(DeviceRole)),
             ChoiceFilter(Device.condition, lazy_gettext("Condition"), options=lambda: translated_choices(DeviceCondition)),
         ]
         super().__init__(model, db, **kwargs)
+
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        count, rows = super().get_list(*args, **kwargs)
+        if kwargs.get("execute", True) and isinstance(rows, list):
+            ids = [d.id for d in rows]
+            g.ektp_device_last_visits = (set(ids), queries.last_visits(self.db.session, ids))
+        return count, rows
+
+    def last_visit(self, device: Device) -> Visit | None:
+        """The device's latest visit: from the page's one query, or its own on a details page."""
+        asked, found = g.get("ektp_device_last_visits", (set(), {}))
+        if device.id not in asked:
+            return queries.last_visit(self.db.session, device)
+        return found.get(device.id)
 
     def _choices(self, form: Any) -> Any:
         form.owner_kind.choices = translated_choices(DeviceOwnerKind)
@@ -93,14 +110,7 @@ def _describe_visit(visit: Visit | None) -> str:
     if visit is None:
         return ""
     place = visit.desa.name if visit.desa else (visit.kecamatan.name if visit.kecamatan else "")
-    return f"{visit.day:%d-%m-%Y} {label(visit.kind, VisitKind)} {place}".strip()
-
-
-def _kecamatan_options() -> list[tuple[str, str]]:
-    from .. import get_state
-
-    session = get_state().db.session
-    return [(c, n) for c, n in session.execute(sa.select(Kecamatan.code, Kecamatan.name).order_by(Kecamatan.name))]
+    return f"{fmt_day(visit.day)} {label(visit.kind, VisitKind)} {place}".strip()
 
 
 class TeamMemberInline(InlineFormAdmin):

@@ -14,11 +14,13 @@ from flask import request
 from flask_admin import expose
 
 from .. import queries
+from ..access import EXPORT, requires
 from ..domain.eligibility import age_on
 from ..domain.enums import Sex
 from ..domain.messages import N_
 from ..i18n import label
 from ..models import Desa, Kecamatan
+from .reasons import outstanding_reason
 from .reports import REPORT_GRANTS, EktpReportView
 
 HEADER = [
@@ -59,14 +61,13 @@ class HomeVisitView(EktpReportView):
             if not groups or groups[-1]["key"] != key:
                 groups.append({"key": key, "desa": r.desa, "rw": key[1], "rt": key[2], "size": sizes.get(key, 0), "rows": []})
             since = queries.since_for_region(r.desa_code, starts, on)
-            groups[-1]["rows"].append((r, age_on(r.birth_date, on), queries.outstanding_reason(r, on, since)))
+            groups[-1]["rows"].append((r, age_on(r.birth_date, on), outstanding_reason(r, on, since)))
         return self.render(
             "ektp_admin/home_visits/index.html",
             kecamatan=kecamatan,
             desa=desa,
             kecamatan_options=self.kecamatan_options(),
             desa_options=self._desa_options(kecamatan),
-            may_choose_all=not (self.user and self.user.is_scoped),
             groups=groups,
             page=page,
             on=on,
@@ -75,12 +76,11 @@ class HomeVisitView(EktpReportView):
     def _desa_options(self, kecamatan: Kecamatan | None) -> list[tuple[str, str]]:
         if kecamatan is None:
             return []
-        query = sa.select(Desa.code, Desa.name).where(Desa.kecamatan_code == kecamatan.code).order_by(Desa.name)
-        return [(code, name) for code, name in self.session.execute(query)]
+        return self.reach.desa_options(self.session, kecamatan.code)
 
     @expose("/export.csv")
+    @requires(EXPORT)
     def export(self) -> Any:
-        self.require_export()
         kecamatan, desa, region = self._region()
         on = queries.reference_date()
         session = self.session
@@ -101,7 +101,7 @@ class HomeVisitView(EktpReportView):
                 since = queries.since_for_region(r.desa_code, starts, on)
                 yield [
                     kecamatan_names.get(r.kecamatan_code, r.kecamatan_code), r.desa.name, r.rw, r.rt, r.name, r.nik, label(r.sex, Sex),
-                    age_on(r.birth_date, on), r.address, r.phone, queries.outstanding_reason(r, on, since),
+                    age_on(r.birth_date, on), r.address, r.phone, outstanding_reason(r, on, since),
                 ]
 
         return self.csv(

@@ -11,9 +11,15 @@ from typing import Any
 from flask_admin import expose
 
 from .. import queries
-from ..domain.enums import DeviceCondition, DeviceOwnerKind, DeviceRole, VisitKind, VisitState
+from ..domain.enums import (
+    DeviceCondition,
+    DeviceOwnerKind,
+    DeviceRole,
+    VisitKind,
+    VisitState,
+)
 from ..i18n import label
-from .reports import REPORT_GRANTS, EktpReportView, fmt_time
+from .reports import REPORT_GRANTS, EktpReportView
 
 
 class KitMapView(EktpReportView):
@@ -24,20 +30,18 @@ class KitMapView(EktpReportView):
     @expose("/")
     def index(self) -> Any:
         kecamatan = self.kecamatan_from_args()
-        code = kecamatan.code if kecamatan else None
+        reach = self.narrowed_reach(kecamatan)
         on = queries.reference_date()
         session = self.session
-        page = self.page(queries.device_count(session, code))
-        devices = queries.device_whereabouts(session, on, kecamatan_code=code, limit=page.size, offset=page.offset)
+        page = self.page(queries.device_count(session, reach))
+        devices = queries.device_whereabouts(session, reach, on, limit=page.size, offset=page.offset)
         return self.render(
             "ektp_admin/kits/index.html",
             devices=devices,
             kecamatan=kecamatan,
             kecamatan_options=self.kecamatan_options(),
-            may_choose_all=not (self.user and self.user.is_scoped),
             page=page,
             on=on,
-            fmt_time=fmt_time,
             owner_label=lambda code: label(code, DeviceOwnerKind),
             role_label=lambda code: label(code, DeviceRole),
             condition_label=lambda code: label(code, DeviceCondition),

@@ -23,20 +23,15 @@ from flask import render_template
 from flask_admin import expose
 
 from .. import queries
+from ..access import EXPORT, requires
 from ..domain.eligibility import age_on
 from ..domain.enums import KtpStatus, Sex, VisitKind
 from ..domain.messages import N_
+from ..formatting import fmt_day, fmt_long_date, fmt_num, fmt_time
 from ..i18n import label, ngettext
 from ..models import Resident
-from .reports import (
-    REPORT_GRANTS,
-    EktpReportView,
-    fmt_day,
-    fmt_long_date,
-    fmt_num,
-    fmt_time,
-    resident_list_url,
-)
+from .reasons import outstanding_reason
+from .reports import REPORT_GRANTS, EktpReportView, resident_list_url
 
 #: Columns of the per-desa summary CSV (English msgids, translated when written).
 SUMMARY_HEADER = [
@@ -73,7 +68,6 @@ class OutstandingView(EktpReportView):
             "ektp_admin/outstanding/index.html",
             kecamatan=kecamatan,
             kecamatan_options=self.kecamatan_options(),
-            may_choose_all=not (self.user and self.user.is_scoped),
             rows=rows,
             totals=totals,
             page=page,
@@ -83,8 +77,8 @@ class OutstandingView(EktpReportView):
         )
 
     @expose("/export.csv")
+    @requires(EXPORT)
     def export_summary(self) -> Any:
-        self.require_export()
         kecamatan = self.kecamatan_from_args()
         code = kecamatan.code if kecamatan else None
         on = queries.reference_date()
@@ -114,7 +108,7 @@ class OutstandingView(EktpReportView):
         statement = queries.outstanding_residents(session, desa.code, on).limit(page.size).offset(page.offset)
         since = queries.newly_17_since(session, desa.code, on)
         residents = [
-            (resident, queries.outstanding_reason(resident, on, since))
+            (resident, outstanding_reason(resident, on, since))
             for resident in session.execute(statement).scalars()
         ]
         return self.render(
@@ -141,8 +135,8 @@ class OutstandingView(EktpReportView):
             visits=queries.next_visits(session, desa.code, on),
             on=on,
             fmt_long_date=fmt_long_date,
-            fmt_num=fmt_num,
             fmt_time=fmt_time,
+            fmt_num=fmt_num,
             visit_kind=lambda code: label(code, VisitKind),
             ngettext=ngettext,
             back_url=self.get_url(".desa", desa_code=desa.code),
@@ -161,8 +155,8 @@ class OutstandingView(EktpReportView):
             result.close()
 
     @expose("/<desa_code>/export.csv")
+    @requires(EXPORT)
     def export_desa(self, desa_code: str) -> Any:
-        self.require_export()
         desa = self.get_desa(desa_code)
         on = queries.reference_date()
         session = self.session
@@ -176,7 +170,7 @@ class OutstandingView(EktpReportView):
             for r in session.execute(statement).scalars():
                 yield [
                     r.nik, r.name, label(r.sex, Sex), age_on(r.birth_date, on), r.rw, r.rt, r.address,
-                    r.phone, label(r.ktp_status, KtpStatus), queries.outstanding_reason(r, on, since),
+                    r.phone, label(r.ktp_status, KtpStatus), outstanding_reason(r, on, since),
                     desa_name, kecamatan_name,
                 ]
 
@@ -199,6 +193,6 @@ def _groups_by_rt(residents: Any, on: Any, since: Any) -> Iterator[dict[str, Any
         yield {
             "rw": rw,
             "rt": rt,
-            "rows": [(next(number), r, queries.outstanding_reason(r, on, since)) for r in members],
+            "rows": [(next(number), r, outstanding_reason(r, on, since)) for r in members],
         }
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import abort, request
 from flask_admin import expose
 
@@ -18,6 +17,7 @@ from .. import queries
 from ..i18n import gettext
 from ..models import Campaign
 from .reports import REPORT_GRANTS, EktpReportView
+from .request_values import coerce_pk
 
 #: How many campaigns the selector offers (latest first).
 CAMPAIGN_CHOICES = 200
@@ -49,7 +49,6 @@ class ProgressView(EktpReportView):
             campaigns=self._campaign_choices(code),
             kecamatan=kecamatan,
             kecamatan_options=self.kecamatan_options(),
-            may_choose_all=not (self.user and self.user.is_scoped),
             progress=progress,
             per_day=per_day or [],
             peak=peak,
@@ -62,16 +61,18 @@ class ProgressView(EktpReportView):
         session = self.session
         if not raw:
             return queries.latest_campaign(session, kecamatan_code)
-        campaign = session.get(Campaign, int(raw)) if raw.isdigit() else None
-        user = self.user
-        if campaign is None or (
-            user is not None and user.is_scoped and queries.campaign_region(campaign, user.kecamatan_code) is None
-        ):
+        try:
+            key = coerce_pk(Campaign.__table__.c.id, raw)
+        except ValueError:
+            key = None
+        campaign = session.get(Campaign, key) if key is not None else None
+        if campaign is None or not self.reach.reaches(campaign):
             abort(404, description=gettext("There is no campaign with the number %(id)s.", id=raw))
         return campaign
 
     def _campaign_choices(self, kecamatan_code: str | None) -> list[tuple[int, str]]:
-        query = sa.select(Campaign.id, Campaign.name).order_by(Campaign.start_date.desc(), Campaign.id.desc())
+        query = self.reach.select(Campaign, Campaign.id, Campaign.name).order_by(
+            Campaign.start_date.desc(), Campaign.id.desc())
         if kecamatan_code:
             query = query.where(queries.campaign_overlap_clause(kecamatan_code))
         return [(cid, name) for cid, name in self.session.execute(query.limit(CAMPAIGN_CHOICES))]

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from wtforms.validators import ValidationError
 
 from ..access import ADMIN_ONLY, ALL, EDIT, EXPORT, READ
 from ..i18n import Np_, gettext, lazy_gettext
-from ..models import Desa, Device, Kecamatan, Outreach, Resident, Team, User, Visit
-from .base import EktpModelView, still_referenced
+from ..models import Desa, Device, Outreach, Resident, Team, User, Visit
+from .base import EktpModelView
+from .errors import still_referenced
 
 
 class KecamatanView(EktpModelView):
@@ -39,7 +39,6 @@ class KecamatanView(EktpModelView):
 
 class DesaView(EktpModelView):
     grants = {READ: ALL, EDIT: ADMIN_ONLY, "delete": ADMIN_ONLY, EXPORT: ALL}
-    scope_column = "kecamatan_code"
     export_basename = "desa"
     column_default_sort = [("code", False)]
     column_list = ["code", "name", "is_kelurahan", "kecamatan", "postal_code"]

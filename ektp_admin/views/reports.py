@@ -3,14 +3,15 @@
 :class:`EktpReportView` carries for a Flask-Admin ``BaseView`` what
 :class:`~ektp_admin.views.base.EktpModelView` carries for model screens:
 
-- access (from :class:`~ektp_admin.views.base.EktpAccess`): deny by default;
-  ``grants`` names the roles allowed each action (``read``, ``export``); a
-  visitor nobody signed in goes to ``EKTP_ADMIN_LOGIN_ENDPOINT`` when the host
+- access (:class:`~ektp_admin.access.EktpAccess`): deny by default;
+  ``grants`` names the roles allowed each action (``read``, ``export``), each
+  exposed method declares the one it needs (:func:`~ektp_admin.access.requires`);
+  a visitor nobody signed in goes to ``EKTP_ADMIN_LOGIN_ENDPOINT`` when the host
   has one, a signed-in user without the grant gets 403;
-- scoping: a clerk only reaches their own kecamatan; asking for another
-  kecamatan or for a desa outside it is answered 404, on every URL (page, print,
-  CSV), exactly as a code that does not exist;
-- CSV through :func:`~ektp_admin.views.base.csv_response` (BOM, formulas
+- reach (:class:`~ektp_admin.access.Reach`): asking for a kecamatan or a desa
+  the user does not reach is answered 404, on every URL (page, print, CSV),
+  exactly as a code that does not exist;
+- CSV through :func:`~ektp_admin.views.csv_export.csv_response` (BOM, formulas
   neutralised) with an audit entry per export.
 """
 from __future__ import annotations
@@ -20,16 +21,16 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-import sqlalchemy as sa
 from flask import abort, current_app, request, url_for
 from flask_admin import BaseView
-from flask_babel import format_date, format_decimal
 
-from ..access import ALL, EXPORT, READ
+from ..access import ALL, EXPORT, READ, EktpAccess, Reach
 from ..domain.enums import Role
+from ..formatting import fmt_day, fmt_dec, fmt_long_date, fmt_num, fmt_pct, fmt_time
 from ..i18n import gettext, label, ngettext
 from ..models import Desa, Kecamatan
-from .base import EktpAccess, csv_response
+from ..state import db_session
+from .csv_export import csv_response
 
 #: What the shipped report screens grant: every role reads them and exports from
 #: them; a clerk only ever gets their own kecamatan's rows (see
@@ -73,7 +74,7 @@ class Page:
 class EktpReportView(EktpAccess, BaseView):
     """Base of every custom e-KTP screen (a Flask-Admin ``BaseView``).
 
-    Access comes from :class:`~ektp_admin.views.base.EktpAccess`, exactly as on
+    Access comes from :class:`~ektp_admin.access.EktpAccess`, exactly as on
     the model screens: deny by default, ``grants`` per action, a visitor nobody
     signed in sent to the login page (401 without one), 403 for a missing grant.
     """
@@ -86,60 +87,54 @@ class EktpReportView(EktpAccess, BaseView):
     def can_export(self) -> bool:
         return self.allowed(EXPORT)
 
-    def require_export(self) -> None:
-        self.require(EXPORT)
-
     # ------------------------------------------------------------------ data
     @property
     def session(self) -> Any:
-        from .. import get_state
-
-        return get_state().db.session
+        return db_session()
 
     # ------------------------------------------------------------------ scoping
     def kecamatan_from_args(self, arg: str = "kecamatan") -> Kecamatan | None:
         """The kecamatan asked for in the query string; a clerk always gets their own.
 
-        None means "all" (only for users who see the whole regency). A code that
-        names no kecamatan, or another kecamatan than a clerk's, is a 404.
+        None means "all" (only for users who reach the whole regency). A code
+        that names no kecamatan, or one the user does not reach, is a 404.
         """
-        user = self.user
+        reach = self.reach
         code = (request.args.get(arg) or "").strip()
-        if user is not None and user.is_scoped:
-            if code and code != user.kecamatan_code:
+        if not reach.whole_regency:
+            if code and not reach.reaches_kecamatan(code):
                 self._no_kecamatan(code)  # the same answer as for a code that does not exist
-            code = user.kecamatan_code or ""
+            code = reach.kecamatan_code or ""
         if not code:
             return None
         kecamatan = self.session.get(Kecamatan, code) if KECAMATAN_CODE.match(code) else None
-        if kecamatan is None:
+        if kecamatan is None or not reach.reaches(kecamatan):
             self._no_kecamatan(code)
         return kecamatan
+
+    def narrowed_reach(self, kecamatan: Kecamatan | None) -> Reach:
+        """The user's reach, held to the kecamatan they chose (kits of that kecamatan...)."""
+        return self.reach if kecamatan is None else Reach(kecamatan_code=kecamatan.code)
 
     @staticmethod
     def _no_kecamatan(code: str) -> None:
         abort(404, description=gettext("There is no kecamatan with the code %(code)s.", code=code))
 
     def get_desa(self, code: str) -> Desa:
-        """The desa ``code`` names, if the user may see it; 404 otherwise."""
+        """The desa ``code`` names, if the user reaches it; 404 otherwise."""
         desa = self.session.get(Desa, code) if DESA_CODE.match(code or "") else None
-        if desa is None or not self.in_scope(desa.kecamatan_code):
+        if desa is None or not self.reach.reaches(desa):
             abort(404, description=gettext("There is no desa with the code %(code)s.", code=code))
         return desa
 
-    def in_scope(self, kecamatan_code: str | None) -> bool:
-        user = self.user
-        if user is None:
-            return False
-        return not user.is_scoped or kecamatan_code == user.kecamatan_code
-
     def kecamatan_options(self) -> list[tuple[str, str]]:
-        """(code, name) of the kecamatan the user may pick (regions are a small table)."""
-        query = sa.select(Kecamatan.code, Kecamatan.name).order_by(Kecamatan.name)
-        user = self.user
-        if user is not None and user.is_scoped:
-            query = query.where(Kecamatan.code == user.kecamatan_code)
-        return [(code, name) for code, name in self.session.execute(query)]
+        """(code, name) of the kecamatan the user may pick."""
+        return self.reach.kecamatan_options(self.session)
+
+    @property
+    def may_choose_all(self) -> bool:
+        """May the user ask for the whole regency (no kecamatan chosen)?"""
+        return self.reach.whole_regency
 
     # ------------------------------------------------------------------ lists
     def page_size(self) -> int:
@@ -161,7 +156,7 @@ class EktpReportView(EktpAccess, BaseView):
         The audit entry names the endpoint (``ektp_outstanding.export_desa``), the
         filters and, once the last row has gone out, how many rows were sent.
         """
-        self.require_export()
+        self.require(EXPORT)
         from ..audit import record_export
 
         session = self.session
@@ -182,46 +177,13 @@ class EktpReportView(EktpAccess, BaseView):
         kwargs.setdefault("fmt_pct", fmt_pct)
         kwargs.setdefault("fmt_dec", fmt_dec)
         kwargs.setdefault("fmt_day", fmt_day)
+        kwargs.setdefault("fmt_time", fmt_time)
         kwargs.setdefault("fmt_long_date", fmt_long_date)
         kwargs.setdefault("label", label)
         kwargs.setdefault("ngettext", ngettext)
         kwargs.setdefault("can_export", self.can_export)
+        kwargs.setdefault("may_choose_all", self.may_choose_all)
         return super().render(template, **kwargs)
-
-
-# ---------------------------------------------------------------------- formatting
-
-
-def fmt_num(value: Any) -> str:
-    """A count in the user's locale (1.288.630 in Indonesian)."""
-    if value is None:
-        return "-"
-    return format_decimal(value, format="#,##0")
-
-
-def fmt_dec(value: Any) -> str:
-    """A rate with at most one decimal (0,3 in Indonesian)."""
-    if value is None:
-        return "-"
-    return format_decimal(value, format="#,##0.#")
-
-
-def fmt_pct(value: Any) -> str:
-    if value is None:
-        return "-"
-    return format_decimal(value, format="#,##0.0") + " %"
-
-
-def fmt_day(value: Any) -> str:
-    return f"{value.day:02d}-{value.month:02d}-{value.year:04d}" if value else ""
-
-
-def fmt_long_date(value: Any) -> str:
-    return format_date(value, format="long") if value else ""
-
-
-def fmt_time(value: Any) -> str:
-    return f"{value.hour:02d}:{value.minute:02d}" if value else ""
 
 
 def resident_list_url(admin: Any, desa_code: str, *, outstanding: bool = True) -> str | None:

@@ -10,15 +10,26 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from .. import queries
-from ..access import ALL, CREATE, EDIT, EXPORT, READ, STAFF
-from ..domain.eligibility import age_on, check_birth_date, is_lansia, is_outstanding, is_wajib_ktp
-from ..domain.enums import Citizenship, KtpStatus, MaritalStatus, ResultKind, Role, Sex, VisitKind
+from ..access import ALL, CREATE, EDIT, EXPORT, READ, options
+from ..domain.eligibility import age_on, check_birth_date, is_lansia
+from ..domain.enums import (
+    Citizenship,
+    KtpStatus,
+    MaritalStatus,
+    ResultKind,
+    Role,
+    Sex,
+    VisitKind,
+)
+from ..domain.messages import N_
 from ..domain.nik import check_nik_matches, parse_nik
-from ..domain.status import check_move
 from ..i18n import gettext, label, lazy_gettext, translate, translated_choices
-from ..models import Desa, Kecamatan, Resident, Visit, VisitResult
-from .base import EktpModelView, ReachableChoice, clean_text
+from ..models import Resident, Visit, VisitResult
+from ..queries.residents import resident_search_clause
+from .base import EktpModelView
 from .filters import BooleanClauseFilter, ChoiceFilter
+from .forms import ReachableChoice
+from .pickers import DesaLoader
 
 
 def _yes_no(value: bool) -> str:
@@ -33,7 +44,7 @@ class ResidentView(EktpModelView):
         "delete": frozenset({Role.ADMIN}),
         EXPORT: ALL,
     }
-    scope_column = "kecamatan_code"
+    out_of_reach_message = N_("You may only keep residents of your own kecamatan.")
     export_basename = "penduduk"
     details_template = "ektp_admin/resident_details.html"
 
@@ -133,15 +144,10 @@ class ResidentView(EktpModelView):
     }
 
     def __init__(self, model: Any, db: Any, **kwargs: Any) -> None:
-        self.form_ajax_refs = {
-            "desa": self.ajax_loader(db, 
-                "desa", Desa, scope_column="kecamatan_code", fields=["name", "code"], page_size=20,
-                placeholder=lazy_gettext("Type the desa name"), order_by="name",
-            )
-        }
+        self.form_ajax_refs = {"desa": DesaLoader("desa", db)}
         self.column_filters = [
-            ChoiceFilter(Resident.kecamatan_code, lazy_gettext("Kecamatan"), options=_kecamatan_options),
-            ChoiceFilter(Resident.desa_code, lazy_gettext("Desa/Kelurahan"), options=_desa_options),
+            ChoiceFilter(Resident.kecamatan_code, lazy_gettext("Kecamatan"), options=options("kecamatan")),
+            ChoiceFilter(Resident.desa_code, lazy_gettext("Desa/Kelurahan"), options=options("desa")),
             ChoiceFilter(Resident.ktp_status, lazy_gettext("KTP-el status"), options=lambda: translated_choices(KtpStatus)),
             BooleanClauseFilter(Resident.id, lazy_gettext("Wajib KTP"), lambda: queries.wajib_clause()),
             BooleanClauseFilter(Resident.id, lazy_gettext("Outstanding"), lambda: queries.outstanding_clause()),
@@ -226,10 +232,6 @@ class ResidentView(EktpModelView):
 
         if model.desa is not None:
             model.kecamatan_code = model.desa.kecamatan_code
-        if not self.in_scope(model):
-            # A second guard: the desa picker already refuses (even in a
-            # hand-made POST) a desa outside the clerk's kecamatan.
-            raise ValidationError(gettext("You may only keep residents of your own kecamatan."))
         apply_manual_status(self.db.session, model, is_created, self.user.username if self.user else None)
 
     def on_model_delete(self, model: Any) -> None:
@@ -272,55 +274,3 @@ def resident_needs(m: Resident) -> str:
     if m.away:
         parts.append(gettext("away"))
     return ", ".join(parts)
-
-
-def resident_search_clause(search: str) -> Any:
-    """NIK (exact or prefix) or name prefix, each served by an index.
-
-    Stock Flask-Admin ORs ``ILIKE '%term%'`` over every column, which no index
-    can serve on 1.29 M rows.
-    """
-    term = " ".join(clean_text(search).split())
-    if not term:
-        return sa.true()
-    if term.isdigit():
-        if len(term) >= 16:
-            return Resident.nik == term[:16]
-        # The next number of the same length bounds the range: digits sort alike
-        # under every collation (a ':' after '9' does not under ICU collations).
-        following = str(int(term) + 1).zfill(len(term))
-        if len(following) > len(term):  # all nines: everything from term upwards
-            return Resident.nik >= term
-        return sa.and_(Resident.nik >= term, Resident.nik < following)
-    key = term.upper()
-    upper = key[:-1] + chr(ord(key[-1]) + 1)
-    escaped = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return sa.and_(
-        Resident.name_key >= key,
-        Resident.name_key < upper,
-        Resident.name_key.like(escaped + "%", escape="\\"),
-    )
-
-
-def _kecamatan_options() -> list[tuple[str, str]]:
-    from ..access import current_ektp_user
-    from .. import get_state
-
-    session = get_state().db.session
-    query = sa.select(Kecamatan.code, Kecamatan.name).order_by(Kecamatan.name)
-    user = current_ektp_user()
-    if user is not None and user.is_scoped:
-        query = query.where(Kecamatan.code == user.kecamatan_code)
-    return [(code, name) for code, name in session.execute(query)]
-
-
-def _desa_options() -> list[tuple[str, str]]:
-    from ..access import current_ektp_user
-    from .. import get_state
-
-    session = get_state().db.session
-    query = sa.select(Desa.code, Desa.name).order_by(Desa.name)
-    user = current_ektp_user()
-    if user is not None and user.is_scoped:
-        query = query.where(Desa.kecamatan_code == user.kecamatan_code)
-    return [(code, name) for code, name in session.execute(query)]

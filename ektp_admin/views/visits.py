@@ -22,21 +22,44 @@ from flask_admin.model.fields import AjaxSelectField
 from flask_admin.model.form import InlineFormAdmin
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
-from ..access import ADMIN_ONLY, ALL, CREATE, DELETE, EDIT, EXPORT, READ, current_ektp_user
-from ..domain.enums import (
-    DeviceCondition, DeviceOwnerKind, KtpStatus, ResultKind, Role, TeamKind, VisitKind, VisitState,
+from ..access import (
+    ADMIN_ONLY,
+    ALL,
+    CLERK_AND_ADMIN,
+    CREATE,
+    DELETE,
+    EDIT,
+    EXPORT,
+    READ,
+    current_reach,
+    options,
 )
-from ..domain.messages import Message, N_, RuleViolation
-from ..domain.visits import Booking, RecordingHours, check_device_booking, check_visit_time
+from ..domain.enums import (
+    DeviceCondition,
+    DeviceOwnerKind,
+    KtpStatus,
+    ResultKind,
+    VisitKind,
+    VisitState,
+)
+from ..domain.messages import N_, Message, RuleViolation
+from ..domain.visits import (
+    Booking,
+    RecordingHours,
+    check_device_booking,
+    check_visit_time,
+)
+from ..formatting import fmt_day, fmt_hours, fmt_time
 from ..i18n import WTFormsTranslations, gettext, label, lazy_gettext, translated_choices
-from ..models import Campaign, Desa, Device, Kecamatan, Resident, Team, Visit, VisitResult
-from .base import EktpModelView, ScopedAjaxLoader
+from ..models import Campaign, Device, Kecamatan, Resident, Team, Visit, VisitResult
+from ..queries.visits import device_bookings, recorded_count_clause, recorded_counts
+from ..state import db_session
+from .base import EktpModelView
 from .filters import ChoiceFilter
-from .residents import resident_search_clause
+from .pickers import DesaLoader, ResidentLoader
 
-CLERK_AND_ADMIN = frozenset({Role.ADMIN, Role.CLERK})
 #: Kinds of visit held at someone's house: they need the host (resident or address).
 AT_A_HOME = frozenset({VisitKind.HOME, VisitKind.CLUSTER})
 #: Export column whose value comes from the query's count column, not from the visit.
@@ -44,21 +67,11 @@ RECORDED_COUNT = "recorded_count"
 
 
 def _session() -> Any:
-    from .. import get_state
-
-    return get_state().db.session
-
-
-def _fmt_time(value: dt.time | None) -> str:
-    return value.strftime("%H:%M") if value else ""
-
-
-def _fmt_date(value: dt.date | None) -> str:
-    return value.strftime("%d-%m-%Y") if value else ""
+    return db_session()
 
 
 def _hours(visit: Visit) -> str:
-    return f"{_fmt_time(visit.start_time)}-{_fmt_time(visit.end_time)}"
+    return fmt_hours(visit.start_time, visit.end_time)
 
 
 def _place(visit: Visit) -> str:
@@ -68,39 +81,7 @@ def _place(visit: Visit) -> str:
     return visit.kecamatan.name if visit.kecamatan is not None else ""
 
 
-# ------------------------------------------------------------------ shared questions
-
-
-def recorded_count_clause() -> Any:
-    """Residents recorded in a visit ("recorded" results): the one definition of the
-    number the list, the details page and the export show."""
-    return (
-        sa.select(sa.func.count(VisitResult.id))
-        .where(VisitResult.visit_id == Visit.id, VisitResult.result == ResultKind.RECORDED.value)
-        .correlate(Visit)
-        .scalar_subquery()
-    )
-
-
-def recorded_counts(session: Any, visit_ids: list[int]) -> dict[int, int]:
-    if not visit_ids:
-        return {}
-    rows = session.execute(sa.select(Visit.id, recorded_count_clause()).where(Visit.id.in_(visit_ids)))
-    return {visit_id: count for visit_id, count in rows}
-
-
-def device_bookings(session: Any, device_id: int, day: dt.date) -> list[Booking]:
-    """Every non-cancelled visit holding the device on ``day`` (any kecamatan)."""
-    rows = session.execute(
-        sa.select(Visit.id, Device.serial_number, Visit.day, Visit.start_time, Visit.end_time, Visit.state)
-        .join(Device, Device.id == Visit.device_id)
-        .where(Visit.device_id == device_id, Visit.day == day, Visit.state != VisitState.CANCELLED.value)
-        .order_by(Visit.start_time, Visit.id)
-    )
-    return [
-        Booking(visit_id=vid, device_serial=serial, day=vday, start=start, end=end, state=VisitState(state))
-        for vid, serial, vday, start, end, state in rows
-    ]
+# ------------------------------------------------------------------ settings
 
 
 def recording_hours() -> RecordingHours:
@@ -117,79 +98,15 @@ def _config_time(value: Any) -> dt.time:
     return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
 
 
-# ------------------------------------------------------------------ pickers, scoped to the user
+# ------------------------------------------------------------------ pickers, within the user's reach
 
 
-class ResidentLoader(ScopedAjaxLoader):
-    """Resident picker: NIK prefix or name prefix (index-served), clerk's kecamatan only."""
+def _reachable(model: Any, *order_by: Any) -> Any:
+    """A query factory for a select field: the rows of ``model`` the user reaches."""
 
-    def __init__(self, name: str, db: Any, **options: Any) -> None:
-        options.setdefault("placeholder", lazy_gettext("Type a NIK or the start of a name"))
-        super().__init__(name, db, Resident, scope_column="kecamatan_code", fields=["nik", "name"], **options)
+    def query() -> Any:
+        return _session().query(model).filter(current_reach().clause(model)).order_by(*order_by)
 
-    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[Resident]:
-        term = " ".join((term or "").split())
-        if not term:
-            return []
-        limit = max(1, min(limit or 10, 50))
-        return (
-            self.get_query()
-            .filter(resident_search_clause(term))
-            .order_by(Resident.name_key, Resident.id)
-            .offset(max(offset or 0, 0))
-            .limit(limit)
-            .all()
-        )
-
-    def get_one(self, pk: Any) -> Any:
-        # Read while a form populates the visit: nothing half-built may be flushed.
-        with self.get_query().session.no_autoflush:
-            return super().get_one(pk)
-
-
-class DesaLoader(ScopedAjaxLoader):
-    def __init__(self, name: str, db: Any, **options: Any) -> None:
-        super().__init__(
-            name, db, Desa, scope_column="kecamatan_code", fields=["name", "code"], page_size=20,
-            placeholder=lazy_gettext("Type the desa name"), order_by="name", **options,
-        )
-
-    def get_one(self, pk: Any) -> Any:
-        with self.get_query().session.no_autoflush:
-            return super().get_one(pk)
-
-
-def _scoped_kecamatan_query() -> Any:
-    query = _session().query(Kecamatan).order_by(Kecamatan.name)
-    user = current_ektp_user()
-    if user is None:
-        return query.filter(sa.false())
-    if user.is_scoped:
-        query = query.filter(Kecamatan.code == user.kecamatan_code)
-    return query
-
-
-def _scoped_team_query() -> Any:
-    """A clerk picks teams of their kecamatan and the Dinas teams."""
-    query = _session().query(Team).order_by(Team.name)
-    user = current_ektp_user()
-    if user is None:
-        return query.filter(sa.false())
-    if user.is_scoped:
-        query = query.filter(sa.or_(Team.kind == TeamKind.DINAS.value, Team.kecamatan_code == user.kecamatan_code))
-    return query
-
-
-def _scoped_device_query() -> Any:
-    """A clerk picks devices of their kecamatan and the Dinas devices."""
-    query = _session().query(Device).order_by(Device.serial_number)
-    user = current_ektp_user()
-    if user is None:
-        return query.filter(sa.false())
-    if user.is_scoped:
-        query = query.filter(
-            sa.or_(Device.owner_kind == DeviceOwnerKind.DINAS.value, Device.owner_kecamatan_code == user.kecamatan_code)
-        )
     return query
 
 
@@ -203,8 +120,6 @@ def _device_label(device: Device) -> str:
     return text
 
 
-def _campaign_query() -> Any:
-    return _session().query(Campaign).order_by(Campaign.start_date.desc(), Campaign.id.desc())
 
 
 class BlankableQuerySelectField(QuerySelectField):
@@ -213,22 +128,6 @@ class BlankableQuerySelectField(QuerySelectField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["allow_blank"] = True
         super().__init__(*args, **kwargs)
-
-
-def _kecamatan_options() -> list[tuple[str, str]]:
-    return [(k.code, k.name) for k in _scoped_kecamatan_query()]
-
-
-def _desa_options() -> list[tuple[str, str]]:
-    query = sa.select(Desa.code, Desa.name).order_by(Desa.name)
-    user = current_ektp_user()
-    if user is not None and user.is_scoped:
-        query = query.where(Desa.kecamatan_code == user.kecamatan_code)
-    return [(code, name) for code, name in _session().execute(query)]
-
-
-def _device_options() -> list[tuple[str, str]]:
-    return [(str(d.id), d.serial_number) for d in _scoped_device_query()]
 
 
 class IdChoiceFilter(ChoiceFilter):
@@ -288,7 +187,7 @@ class VisitView(EktpModelView):
         DELETE: ADMIN_ONLY,
         EXPORT: ALL,
     }
-    scope_column = "kecamatan_code"
+    out_of_reach_message = N_("You may only keep visits of your own kecamatan.")
     export_basename = "kunjungan"
     details_template = "ektp_admin/visits/details.html"
 
@@ -318,7 +217,7 @@ class VisitView(EktpModelView):
         "results": lazy_gettext("Results"),
     }
     column_formatters = {
-        "day": lambda v, c, m, n: _fmt_date(m.day),
+        "day": lambda v, c, m, n: fmt_day(m.day),
         "hours": lambda v, c, m, n: _hours(m),
         "kind": lambda v, c, m, n: label(m.kind, VisitKind),
         "state": lambda v, c, m, n: label(m.state, VisitState),
@@ -328,9 +227,9 @@ class VisitView(EktpModelView):
     }
     export_columns = [
         (lambda m: m.id, N_("Visit number")),
-        (lambda m: _fmt_date(m.day), N_("Day")),
-        (lambda m: _fmt_time(m.start_time), N_("Start")),
-        (lambda m: _fmt_time(m.end_time), N_("End")),
+        (lambda m: fmt_day(m.day), N_("Day")),
+        (lambda m: fmt_time(m.start_time), N_("Start")),
+        (lambda m: fmt_time(m.end_time), N_("End")),
         (lambda m: label(m.kind, VisitKind), N_("Kind")),
         (lambda m: label(m.state, VisitState), N_("State")),
         (lambda m: m.kecamatan.name if m.kecamatan is not None else m.kecamatan_code, N_("Kecamatan")),
@@ -355,7 +254,7 @@ class VisitView(EktpModelView):
         "state": {"label": lazy_gettext("State"), "choices": lambda: translated_choices(VisitState)},
         "kecamatan": {
             "label": lazy_gettext("Kecamatan"),
-            "query_factory": _scoped_kecamatan_query,
+            "query_factory": _reachable(Kecamatan, Kecamatan.name),
             "blank_text": lazy_gettext("(none)"),
             "validators": [Optional()],
             "description": lazy_gettext("Taken from the desa; choose it only for an office visit."),
@@ -366,10 +265,10 @@ class VisitView(EktpModelView):
             "description": lazy_gettext("Home or cluster visit: the resident whose house it is."),
         },
         "host_address": {"label": lazy_gettext("Host address"), "validators": [Optional(), Length(max=200)]},
-        "team": {"label": lazy_gettext("Team"), "query_factory": _scoped_team_query, "blank_text": lazy_gettext("(none)")},
-        "device": {"label": lazy_gettext("Device"), "query_factory": _scoped_device_query, "get_label": _device_label,
+        "team": {"label": lazy_gettext("Team"), "query_factory": _reachable(Team, Team.name), "blank_text": lazy_gettext("(none)")},
+        "device": {"label": lazy_gettext("Device"), "query_factory": _reachable(Device, Device.serial_number), "get_label": _device_label,
                    "blank_text": lazy_gettext("(none)")},
-        "campaign": {"label": lazy_gettext("Campaign"), "query_factory": _campaign_query, "blank_text": lazy_gettext("(none)")},
+        "campaign": {"label": lazy_gettext("Campaign"), "query_factory": _reachable(Campaign, Campaign.start_date.desc(), Campaign.id.desc()), "blank_text": lazy_gettext("(none)")},
         "notes": {"label": lazy_gettext("Notes")},
         "results": {"label": lazy_gettext("Results")},
     }
@@ -382,11 +281,11 @@ class VisitView(EktpModelView):
         self.inline_models = [VisitResultInline(VisitResult, form_ajax_refs={"resident": ResidentLoader("resident", db)})]
         self.column_filters = [
             DateBetweenFilter(Visit.day, lazy_gettext("Day")),
-            ChoiceFilter(Visit.kecamatan_code, lazy_gettext("Kecamatan"), options=_kecamatan_options),
-            ChoiceFilter(Visit.desa_code, lazy_gettext("Desa/Kelurahan"), options=_desa_options),
+            ChoiceFilter(Visit.kecamatan_code, lazy_gettext("Kecamatan"), options=options("kecamatan")),
+            ChoiceFilter(Visit.desa_code, lazy_gettext("Desa/Kelurahan"), options=options("desa")),
             ChoiceFilter(Visit.kind, lazy_gettext("Kind"), options=lambda: translated_choices(VisitKind)),
             ChoiceFilter(Visit.state, lazy_gettext("State"), options=lambda: translated_choices(VisitState)),
-            IdChoiceFilter(Visit.device_id, lazy_gettext("Device"), options=_device_options),
+            IdChoiceFilter(Visit.device_id, lazy_gettext("Device"), options=options("device")),
         ]
         super().__init__(model, db, **kwargs)
 
@@ -464,8 +363,6 @@ class VisitView(EktpModelView):
         today = dt.date.today()
         with session.no_autoflush:
             problems = self._place_problems(form, model)
-            if model.kecamatan_code and not self.in_scope(model):
-                raise ValidationError(gettext("You may only keep visits of your own kecamatan."))
             problems += self._schedule_problems(model, today)
         if problems:
             raise RuleViolation(*problems)
@@ -492,9 +389,9 @@ class VisitView(EktpModelView):
                     N_("A visit of the kind \"%(kind)s\" needs its desa/kelurahan."),
                     {"kind": kind},
                 ))
-            user = self.user
-            if kecamatan is None and user is not None and user.is_scoped:
-                kecamatan = self.db.session.get(Kecamatan, user.kecamatan_code)
+            held_to = self.reach.kecamatan_code
+            if kecamatan is None and held_to:
+                kecamatan = self.db.session.get(Kecamatan, held_to)
             if kecamatan is None and kind == VisitKind.OFFICE:
                 problems.append(Message(
                     "visit_needs_kecamatan",
@@ -523,7 +420,7 @@ class VisitView(EktpModelView):
             problems += check_device_booking(DeviceCondition(model.device.condition), candidate, others)
         removed = set(self.db.session.deleted)
         live = [r for r in model.results if r not in removed]
-        params = {"date": _fmt_date(model.day)}
+        params = {"date": fmt_day(model.day)}
         if model.day > today and state == VisitState.DONE:
             problems.append(Message(
                 "visit_done_in_future",

@@ -1,0 +1,85 @@
+"""The questions screens, exports and the CLI share, built once, here.
+
+Split by question: :mod:`.clauses` (derived facts as SQL, regions, the reference
+day), :mod:`.residents` (search), :mod:`.outstanding` (per desa and kecamatan),
+:mod:`.home_visits`, :mod:`.progress` (campaign), :mod:`.kits` and
+:mod:`.visits`. Every number shown in two places comes from one function here.
+Queries return values and rows, never translated text (the views word them);
+which rows a user reaches comes from :class:`ektp_admin.access.Reach`, never
+re-derived here.
+"""
+from __future__ import annotations
+
+from .clauses import (
+    NEWLY_17_DEFAULT_DAYS,
+    campaign_starts,
+    lansia_clause,
+    newly_17_since,
+    newly_wajib_clause,
+    outstanding_clause,
+    outstanding_status_clause,
+    reference_date,
+    region_clause,
+    region_covers,
+    region_prefixes,
+    since_for_region,
+    wajib_clause,
+)
+from .home_visits import (
+    cluster_part,
+    home_visit_clause,
+    home_visit_cluster_sizes,
+    home_visit_count,
+    home_visit_residents,
+)
+from .kits import (
+    DeviceWhereabouts,
+    VisitBrief,
+    device_count,
+    device_whereabouts,
+    last_visit,
+    last_visits,
+)
+from .outstanding import (
+    DesaOutstanding,
+    KecamatanOutstanding,
+    OutstandingCounts,
+    desa_count,
+    next_visits,
+    numeric_text_order,
+    outstanding_by_desa,
+    outstanding_by_kecamatan,
+    outstanding_counts_select,
+    outstanding_residents,
+    outstanding_totals,
+    rt_rw_order,
+    sum_counts,
+)
+from .progress import (
+    CampaignProgress,
+    KecamatanProgress,
+    campaign_overlap_clause,
+    campaign_progress,
+    campaign_progress_by_kecamatan,
+    campaign_region,
+    latest_campaign,
+    recorded_in_campaign,
+    recorded_per_day,
+    recording_days,
+)
+from .residents import resident_search_clause
+from .visits import device_bookings, recorded_count_clause, recorded_counts
+
+__all__ = [
+    "NEWLY_17_DEFAULT_DAYS", "CampaignProgress", "DesaOutstanding", "DeviceWhereabouts", "KecamatanOutstanding",
+    "KecamatanProgress", "OutstandingCounts", "VisitBrief", "campaign_overlap_clause", "campaign_progress",
+    "campaign_progress_by_kecamatan", "campaign_region", "campaign_starts", "cluster_part", "desa_count",
+    "device_bookings", "device_count", "device_whereabouts", "home_visit_clause", "home_visit_cluster_sizes",
+    "home_visit_count", "home_visit_residents", "lansia_clause", "last_visit", "last_visits", "latest_campaign",
+    "newly_17_since", "newly_wajib_clause", "next_visits", "numeric_text_order", "outstanding_by_desa",
+    "outstanding_by_kecamatan", "outstanding_clause", "outstanding_counts_select", "outstanding_residents",
+    "outstanding_status_clause", "outstanding_totals", "recorded_count_clause", "recorded_counts",
+    "recorded_in_campaign", "recorded_per_day", "recording_days", "region_clause", "region_covers",
+    "region_prefixes", "reference_date", "resident_search_clause", "rt_rw_order", "since_for_region", "sum_counts",
+    "wajib_clause",
+]

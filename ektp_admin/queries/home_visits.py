@@ -1,0 +1,75 @@
+"""Residents to record at home (lansia, disabled, seriously ill), and their RT clusters."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..models import Resident
+from .clauses import lansia_clause, outstanding_clause, reference_date, region_clause
+from .outstanding import rt_rw_order
+
+# ------------------------------------------------------------------ home visits
+
+
+def home_visit_clause(on: dt.date | None = None, model: Any = Resident) -> Any:
+    """Outstanding and recorded at home: lansia, disabled or seriously ill, and not away now.
+
+    A resident marked away counts again once ``away_until`` has passed.
+    """
+    on = on or reference_date()
+    away_now = sa.and_(model.away.is_(True), sa.or_(model.away_until.is_(None), model.away_until >= on))
+    return sa.and_(
+        outstanding_clause(on, model),
+        sa.or_(lansia_clause(on, model), model.disabled.is_(True), model.seriously_ill.is_(True)),
+        sa.not_(away_now),
+    )
+
+
+def home_visit_residents(
+    session: Any, region_code: str | None = None, on: dt.date | None = None
+) -> Any:
+    """Residents to record at home in a region, by desa, RW/RT, name: a statement to page or stream."""
+    on = on or reference_date()
+    return (
+        sa.select(Resident)
+        .where(home_visit_clause(on), region_clause(region_code, Resident.desa_code, Resident.kecamatan_code))
+        .order_by(Resident.desa_code, *rt_rw_order(), Resident.name_key, Resident.id)
+    )
+
+
+def home_visit_count(session: Any, region_code: str | None = None, on: dt.date | None = None) -> int:
+    on = on or reference_date()
+    query = sa.select(sa.func.count(Resident.id)).where(
+        home_visit_clause(on), region_clause(region_code, Resident.desa_code, Resident.kecamatan_code)
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def home_visit_cluster_sizes(
+    session: Any, desa_codes: list[str], on: dt.date | None = None
+) -> dict[tuple[str, str, str], int]:
+    """{(desa code, RW, RT): residents to record at home} for the given desa.
+
+    RT and RW are compared as typed, blanks as "" (the same keys the list groups on).
+    """
+    if not desa_codes:
+        return {}
+    on = on or reference_date()
+    query = (
+        sa.select(Resident.desa_code, Resident.rw, Resident.rt, sa.func.count(Resident.id))
+        .where(home_visit_clause(on), Resident.desa_code.in_(sorted(set(desa_codes))))
+        .group_by(Resident.desa_code, Resident.rw, Resident.rt)
+    )
+    sizes: dict[tuple[str, str, str], int] = {}
+    for desa, rw, rt, n in session.execute(query):
+        key = (desa, cluster_part(rw), cluster_part(rt))
+        sizes[key] = sizes.get(key, 0) + int(n)
+    return sizes
+
+
+def cluster_part(value: str | None) -> str:
+    """RT or RW as a grouping key: "003" and "3" are the same RT."""
+    text = (value or "").strip()
+    return text.lstrip("0") or ("0" if text else "")

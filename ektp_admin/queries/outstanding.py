@@ -1,0 +1,270 @@
+"""Outstanding residents counted per desa and kecamatan, and listed per desa."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+
+from ..domain.enums import VisitState
+from ..models import Desa, Kecamatan, Resident, Visit
+from .clauses import (
+    _COUNT_FIELDS,
+    _newly_17_case,
+    campaign_starts,
+    lansia_clause,
+    outstanding_clause,
+    outstanding_status_clause,
+    reference_date,
+    region_clause,
+    since_for_region,
+    wajib_clause,
+)
+
+# ------------------------------------------------------------------ outstanding counts
+
+
+@dataclass(frozen=True)
+class OutstandingCounts:
+    """Wajib KTP residents of an area and how many are still to be recorded.
+
+    The breakdown columns count outstanding residents only and may overlap (a
+    lansia who is also disabled counts in both).
+    """
+
+    wajib: int
+    outstanding: int
+    lansia: int
+    disabled_or_ill: int
+    away: int
+    newly_17: int
+
+    @property
+    def recorded(self) -> int:
+        """Wajib and not outstanding (recorded, in the pipeline, or a duplicate)."""
+        return self.wajib - self.outstanding
+
+    @property
+    def percent_done(self) -> float | None:
+        return round(100.0 * self.recorded / self.wajib, 1) if self.wajib else None
+
+
+@dataclass(frozen=True)
+class DesaOutstanding(OutstandingCounts):
+    """One row of the per-village list."""
+
+    desa_code: str = ""
+    desa_name: str = ""
+    is_kelurahan: bool = False
+    kecamatan_code: str = ""
+    kecamatan_name: str = ""
+    newly_17_since: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class KecamatanOutstanding(OutstandingCounts):
+    kecamatan_code: str = ""
+    kecamatan_name: str = ""
+
+
+def _count_columns(on: dt.date, starts: list[tuple[str, dt.date]]) -> list[Any]:
+    outstanding = outstanding_status_clause()
+
+    def among_outstanding(value: Any) -> Any:
+        return sa.func.coalesce(sa.func.sum(sa.case((outstanding, value), else_=0)), 0)
+
+    return [
+        sa.func.count(Resident.id).label("wajib"),
+        among_outstanding(1).label("outstanding"),
+        among_outstanding(sa.case((lansia_clause(on), 1), else_=0)).label("lansia"),
+        among_outstanding(
+            sa.case((sa.or_(Resident.disabled.is_(True), Resident.seriously_ill.is_(True)), 1), else_=0)
+        ).label("disabled_or_ill"),
+        among_outstanding(sa.case((Resident.away.is_(True), 1), else_=0)).label("away"),
+        among_outstanding(_newly_17_case(on, starts, Desa.code)).label("newly_17"),
+    ]
+
+
+def outstanding_counts_select(
+    session: Any,
+    region_code: str | None,
+    on: dt.date,
+    group_by: tuple[Any, ...] = (),
+    starts: list[tuple[str, dt.date]] | None = None,
+) -> Any:
+    """The one aggregate behind every outstanding number (list, totals, progress).
+
+    Desa LEFT JOIN its wajib residents, restricted to ``region_code``, grouped by
+    ``group_by`` columns (none: a single totals row). Public functions below wrap it.
+    ``starts`` is :func:`campaign_starts` of the region, when the caller has it.
+    """
+    if starts is None:
+        starts = campaign_starts(session, on, region_code)
+    return (
+        sa.select(*group_by, *_count_columns(on, starts))
+        .select_from(Desa)
+        .join(Kecamatan, Kecamatan.code == Desa.kecamatan_code)
+        # The region is repeated on the resident side so the database can use the
+        # resident's own kecamatan/desa index instead of reading every resident.
+        .outerjoin(
+            Resident,
+            sa.and_(
+                Resident.desa_code == Desa.code,
+                region_clause(region_code, Resident.desa_code, Resident.kecamatan_code),
+                wajib_clause(on),
+            ),
+        )
+        .where(region_clause(region_code, Desa.code, Desa.kecamatan_code))
+    )
+
+
+def _counts(row: Any) -> dict[str, int]:
+    # MariaDB returns SUM() as DECIMAL: make every count a plain int.
+    return {name: int(getattr(row, name) or 0) for name in _COUNT_FIELDS}
+
+
+def outstanding_by_desa(
+    session: Any,
+    kecamatan_code: str | None = None,
+    on: dt.date | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[DesaOutstanding]:
+    """Every desa of a kecamatan (or all) with wajib, recorded, outstanding and its breakdown.
+
+    One aggregate query with conditional sums. Desa without residents appear with
+    zeros. Ordered by kecamatan name, then desa name; ``limit``/``offset`` page it.
+    """
+    on = on or reference_date()
+    starts = campaign_starts(session, on, kecamatan_code)
+    group = (Desa.code, Desa.name, Desa.is_kelurahan, Desa.kecamatan_code, Kecamatan.name)
+    labelled = (
+        Desa.code.label("desa_code"), Desa.name.label("desa_name"), Desa.is_kelurahan.label("is_kelurahan"),
+        Desa.kecamatan_code.label("kecamatan_code"), Kecamatan.name.label("kecamatan_name"),
+    )
+    query = (
+        outstanding_counts_select(session, kecamatan_code, on, labelled, starts)
+        .group_by(*group)
+        .order_by(Kecamatan.name, Desa.kecamatan_code, Desa.name, Desa.code)
+    )
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return [
+        DesaOutstanding(
+            **_counts(row),
+            desa_code=row.desa_code,
+            desa_name=row.desa_name,
+            is_kelurahan=bool(row.is_kelurahan),
+            kecamatan_code=row.kecamatan_code,
+            kecamatan_name=row.kecamatan_name,
+            newly_17_since=since_for_region(row.desa_code, starts, on),
+        )
+        for row in session.execute(query)
+    ]
+
+
+def desa_count(session: Any, kecamatan_code: str | None = None) -> int:
+    """How many desa the per-village list has (for its pager)."""
+    query = sa.select(sa.func.count()).select_from(Desa).where(
+        region_clause(kecamatan_code, Desa.code, Desa.kecamatan_code)
+    )
+    return int(session.execute(query).scalar_one())
+
+
+def sum_counts(rows: Any) -> OutstandingCounts:
+    """Totals of per-desa rows already fetched (saves a second scan of the residents)."""
+    totals = dict.fromkeys(_COUNT_FIELDS, 0)
+    for row in rows:
+        for name in _COUNT_FIELDS:
+            totals[name] += getattr(row, name)
+    return OutstandingCounts(**totals)
+
+
+def outstanding_totals(session: Any, region_code: str | None = None, on: dt.date | None = None) -> OutstandingCounts:
+    """The totals row of the per-village list, and the "remaining" of campaign progress.
+
+    ``region_code`` may name a kecamatan, a kab/kota, a desa or nothing (all).
+    """
+    on = on or reference_date()
+    row = session.execute(outstanding_counts_select(session, region_code, on)).one()
+    return OutstandingCounts(**_counts(row))
+
+
+def outstanding_by_kecamatan(
+    session: Any, region_code: str | None = None, on: dt.date | None = None
+) -> list[KecamatanOutstanding]:
+    """Per-kecamatan counts of a region (the progress page's breakdown)."""
+    on = on or reference_date()
+    labelled = (Kecamatan.code.label("kecamatan_code"), Kecamatan.name.label("kecamatan_name"))
+    query = (
+        outstanding_counts_select(session, region_code, on, labelled)
+        .group_by(Kecamatan.code, Kecamatan.name)
+        .order_by(Kecamatan.name, Kecamatan.code)
+    )
+    return [
+        KecamatanOutstanding(**_counts(row), kecamatan_code=row.kecamatan_code, kecamatan_name=row.kecamatan_name)
+        for row in session.execute(query)
+    ]
+
+
+class _StripLeadingZeros(sa.sql.functions.GenericFunction):
+    type = sa.String()
+    inherit_cache = True
+    name = "ektp_strip_leading_zeros"
+
+
+
+@compiles(_StripLeadingZeros)
+def _strip_zeros_default(element: Any, compiler: Any, **kw: Any) -> str:
+    return "ltrim(%s, '0')" % compiler.process(element.clauses, **kw)
+
+
+@compiles(_StripLeadingZeros, "postgresql")
+@compiles(_StripLeadingZeros, "mysql")
+@compiles(_StripLeadingZeros, "mariadb")
+def _strip_zeros_standard(element: Any, compiler: Any, **kw: Any) -> str:
+    return "TRIM(LEADING '0' FROM %s)" % compiler.process(element.clauses, **kw)
+
+
+def numeric_text_order(column: Any) -> list[Any]:
+    """ORDER BY terms sorting digit strings ("2", "002", "12") as numbers, blanks last.
+
+    RT and RW are typed as text, with or without leading zeros; a cast would fail on
+    stray non-digits, so sort by the length of the unpadded text, then the text.
+    """
+    stripped = _StripLeadingZeros(column)
+    return [
+        sa.case((sa.or_(column.is_(None), column == ""), 1), else_=0),
+        sa.func.length(stripped),
+        stripped,
+    ]
+
+
+def rt_rw_order(model: Any = Resident) -> list[Any]:
+    """RW, then RT (an RT lies inside an RW), each in numeric order."""
+    return [*numeric_text_order(model.rw), *numeric_text_order(model.rt)]
+
+
+def outstanding_residents(session: Any, desa_code: str, on: dt.date | None = None) -> Any:
+    """The outstanding residents of one desa, by RW/RT then name: a statement to page or stream."""
+    on = on or reference_date()
+    return (
+        sa.select(Resident)
+        .where(Resident.desa_code == desa_code, outstanding_clause(on))
+        .order_by(*rt_rw_order(), Resident.name_key, Resident.id)
+    )
+
+
+def next_visits(session: Any, desa_code: str, on: dt.date | None = None, limit: int = 5) -> list[Visit]:
+    """Planned visits to a desa from ``on`` onwards, soonest first (for the printed sheet)."""
+    on = on or reference_date()
+    query = (
+        sa.select(Visit)
+        .where(Visit.desa_code == desa_code, Visit.state == VisitState.PLANNED.value, Visit.day >= on)
+        .order_by(Visit.day, Visit.start_time, Visit.id)
+        .limit(limit)
+    )
+    return list(session.execute(query).scalars())

@@ -1,0 +1,44 @@
+"""Visits: residents recorded per visit, and what holds a kit or a team on a day."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..domain.enums import ResultKind, VisitState
+from ..domain.visits import Booking
+from ..models import Device, Visit, VisitResult
+
+
+def recorded_count_clause() -> Any:
+    """Residents recorded in a visit ("recorded" results): the one definition of the
+    number the list, the details page and the export show."""
+    return (
+        sa.select(sa.func.count(VisitResult.id))
+        .where(VisitResult.visit_id == Visit.id, VisitResult.result == ResultKind.RECORDED.value)
+        .correlate(Visit)
+        .scalar_subquery()
+    )
+
+
+def recorded_counts(session: Any, visit_ids: list[int]) -> dict[int, int]:
+    """{visit id: residents recorded} for the given visits, in one query."""
+    if not visit_ids:
+        return {}
+    rows = session.execute(sa.select(Visit.id, recorded_count_clause()).where(Visit.id.in_(visit_ids)))
+    return {visit_id: count for visit_id, count in rows}
+
+
+def device_bookings(session: Any, device_id: int, day: dt.date) -> list[Booking]:
+    """Every non-cancelled visit holding the device on ``day`` (any kecamatan)."""
+    rows = session.execute(
+        sa.select(Visit.id, Device.serial_number, Visit.day, Visit.start_time, Visit.end_time, Visit.state)
+        .join(Device, Device.id == Visit.device_id)
+        .where(Visit.device_id == device_id, Visit.day == day, Visit.state != VisitState.CANCELLED.value)
+        .order_by(Visit.start_time, Visit.id)
+    )
+    return [
+        Booking(visit_id=vid, device_serial=serial, day=vday, start=start, end=end, state=VisitState(state))
+        for vid, serial, vday, start, end, state in rows
+    ]

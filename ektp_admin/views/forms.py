@@ -1,0 +1,115 @@
+"""Forms of the e-KTP screens: Flask-WTF CSRF, Indonesian messages, clean text,
+readable refusals of a picked value outside the user's reach."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, request
+from flask_admin.form import BaseForm
+from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
+
+from ..domain.text import clean_text
+from ..i18n import WTFormsTranslations, gettext
+
+
+class EktpForm(BaseForm):
+    """Flask-Admin's form base with Flask-WTF's CSRF and our WTForms catalogue.
+
+    Flask-WTF tokens (not WTForms' SessionCSRF) so a host that already runs
+    ``CSRFProtect`` accepts our forms and vice versa.
+    """
+
+    class Meta(FlaskForm.Meta):
+        _translations = WTFormsTranslations()
+
+        def get_translations(self, form: Any) -> Any:
+            return self._translations
+
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            # Typed text loses characters no column can hold (a pasted NUL)
+            # before any validator sees it; passwords are taken as typed.
+            from wtforms import PasswordField, StringField
+
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                filters = (clean_text, *unbound_field.kwargs.get("filters", ()))
+                return unbound_field.bind(form=form, filters=filters, **options)
+            return unbound_field.bind(form=form, **options)
+
+
+def require_csrf() -> None:
+    """Refuse (400) a state-changing request without a valid CSRF token.
+
+    Flask-Admin's delete, bulk-action and inline-edit endpoints validate a form
+    whose failure only flashes and redirects; calling this first makes them
+    refuse outright, with or without the host's ``CSRFProtect``.
+    """
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    from flask_wtf.csrf import validate_csrf
+
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    token = request.form.get(field) or request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token")
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        abort(400, description=gettext(
+            "This request was refused because its security token is missing or has expired. "
+            "Reload the page and try again."
+        ))
+
+
+class ReachableChoice:
+    """Required relation picker whose value must be one the user may choose.
+
+    A scoped picker resolves an unknown or out-of-scope value (a forged POST,
+    a desa of another kecamatan) to nothing; instead of WTForms' "This field is
+    required" the user reads why the value was refused.
+    """
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        from wtforms.validators import StopValidation
+
+        sent = [v for v in (field.raw_data or []) if v not in (None, "", "__None")]
+        if field.data is not None:
+            return
+        field.errors[:] = []
+        if sent:
+            raise StopValidation(str(self.message) if self.message else gettext(
+                "The value chosen is unknown or outside your kecamatan: pick one from the list."))
+        raise StopValidation(field.gettext("This field is required."))
+
+
+def plain_errors(form: Any) -> None:
+    """Turn lazy (translated-on-render) error messages into plain text, in place.
+
+    Flask-Admin's field macro renders only ``e is string``: a validator message
+    given as ``lazy_gettext(...)`` would vanish and the user would read just
+    "Failed to save record." Walks inline forms (FieldList/FormField) too.
+    """
+    for field in form:
+        entries = getattr(field, "entries", None)
+        if entries is not None:
+            for entry in entries:
+                sub = getattr(entry, "form", None)
+                if sub is not None:
+                    plain_errors(sub)
+                elif isinstance(entry.errors, list):
+                    entry.errors[:] = [_plain_message(e) for e in entry.errors]
+        sub = getattr(field, "form", None)
+        if sub is not None and entries is None and hasattr(sub, "_fields"):
+            plain_errors(sub)
+        if isinstance(getattr(field, "errors", None), list):
+            field.errors[:] = [_plain_message(e) for e in field.errors]
+
+
+def _plain_message(message: Any) -> Any:
+    return message if isinstance(message, (str, list, tuple, dict)) else str(message)
+
+

@@ -1,0 +1,68 @@
+"""Relation pickers (select2 ajax) that offer only rows the user reaches."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+
+from ..access import current_reach, rule_for
+from ..i18n import lazy_gettext
+from ..models import Desa, Resident
+from ..queries.residents import resident_search_clause
+from .request_values import clean_text, coerce_pk
+
+
+class ReachAjaxLoader(QueryAjaxModelLoader):
+    """A picker over ``model`` limited by the model's reach rule (see ``access.RULES``)."""
+
+    def __init__(self, name: str, session: Any, model: Any, **options: Any) -> None:
+        rule_for(model)  # a picker over a model without a rule is refused at start-up
+        super().__init__(name, session, model, **options)
+
+    def get_query(self) -> Any:
+        return super().get_query().filter(current_reach().clause(self.model))
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> Any:
+        return super().get_list(clean_text(term or ""), max(offset or 0, 0), max(1, min(limit or 10, 100)))
+
+    def get_one(self, pk: Any) -> Any:
+        column = getattr(self.model, self.pk)
+        try:
+            value = coerce_pk(column.property.columns[0], pk)
+        except ValueError:
+            return None
+        # Read while a form populates its object: nothing half-built may be flushed.
+        with self.get_query().session.no_autoflush:
+            return self.get_query().filter(column == value).one_or_none()
+
+
+class ResidentLoader(ReachAjaxLoader):
+    """Resident picker: NIK prefix or name prefix (index-served), within reach."""
+
+    def __init__(self, name: str, db: Any, **options: Any) -> None:
+        options.setdefault("placeholder", lazy_gettext("Type a NIK or the start of a name"))
+        super().__init__(name, db.session, Resident, fields=["nik", "name"], **options)
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[Resident]:
+        term = " ".join(clean_text(term or "").split())
+        if not term:
+            return []
+        limit = max(1, min(limit or 10, 50))
+        return (
+            self.get_query()
+            .filter(resident_search_clause(term))
+            .order_by(Resident.name_key, Resident.id)
+            .offset(max(offset or 0, 0))
+            .limit(limit)
+            .all()
+        )
+
+
+class DesaLoader(ReachAjaxLoader):
+    """Desa picker by name or code, within reach."""
+
+    def __init__(self, name: str, db: Any, **options: Any) -> None:
+        super().__init__(
+            name, db.session, Desa, fields=["name", "code"], page_size=20,
+            placeholder=lazy_gettext("Type the desa name"), order_by="name", **options,
+        )
