@@ -3,6 +3,10 @@
 Every endpoint is named ``ektp_*`` so it cannot collide with a host blueprint,
 and every URL is relative, so the screens sit under whatever prefix the host's
 Admin has (``/admin/residents/`` by default).
+
+Adding a screen: a reach rule for its model (``access.RULES``), a view class
+(``EktpModelView`` or ``EktpReportView`` with ``grants``), one ``add(...)`` line
+below. :func:`unguarded` refuses a screen that skips a step, at start-up.
 """
 from __future__ import annotations
 
@@ -49,3 +53,35 @@ def register_views(admin: Admin, db: Any, *, with_users: bool = True) -> None:
     if with_users:
         add(UserView(models.User, db, name=lazy_gettext("Users"), endpoint="ektp_users", url="users", category=admin_cat))
     add(AuditLogView(models.AuditEntry, db, name=lazy_gettext("Audit log"), endpoint="ektp_audit", url="audit", category=admin_cat))
+
+    problems = unguarded(admin._views)
+    if problems:
+        raise RuntimeError("e-KTP screens without access rules: " + "; ".join(problems))
+
+
+def unguarded(views: Any) -> list[str]:
+    """What is wrong with the e-KTP screens among ``views``: an ``ektp_`` screen
+    that is not an access-checked view, grants nothing, or shows a model with no
+    reach rule. Empty when every screen is safe."""
+    from ..access import EktpAccess, rule_for
+    from .home import HomeView
+    from .reports import EktpReportView
+
+    problems = []
+    for view in views:
+        if not (view.endpoint or "").startswith("ektp_") or isinstance(view, HomeView):
+            continue
+        if not isinstance(view, EktpAccess):
+            problems.append(f"{view.endpoint} does not check access (base it on EktpModelView or EktpReportView)")
+            continue
+        if not view.grants:
+            problems.append(f"{view.endpoint} grants nothing to anyone")
+        shown = [view.model] if hasattr(view, "model") else list(getattr(view, "shows", ()))
+        if isinstance(view, EktpReportView) and not shown:
+            problems.append(f"{view.endpoint} does not say which models it shows (EktpReportView.shows)")
+        for model in shown:
+            try:
+                rule_for(model)
+            except LookupError as exc:
+                problems.append(f"{view.endpoint}: {exc}")
+    return problems

@@ -38,7 +38,7 @@ from ..i18n import gettext, translate
 from .csv_export import csv_response, stream_rows
 from .errors import integrity_message
 from .forms import EktpForm, plain_errors, require_csrf
-from .request_values import clean_text, coerce_pk
+from .request_values import clean_text, coerce_pk, decode_pk
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ class EktpModelView(EktpAccess, ModelView):
         """
         pk_columns = self.model.__mapper__.primary_key
         try:
-            value = coerce_pk(pk_columns[0], id)
+            value = coerce_pk(pk_columns[0], decode_pk(id))
         except (ValueError, TypeError):
             abort(404)
         model = self.db.session.get(self.model, value)
@@ -126,7 +126,7 @@ class EktpModelView(EktpAccess, ModelView):
         """The given raw ids (from a bulk-action form) as keys; 404 if any is out of reach."""
         pk = self.model.__mapper__.primary_key[0]
         try:
-            keys = list(dict.fromkeys(coerce_pk(pk, i) for i in ids))
+            keys = list(dict.fromkeys(coerce_pk(pk, decode_pk(i)) for i in ids))
         except (ValueError, TypeError):
             abort(404)
         if not keys:
@@ -184,7 +184,9 @@ class EktpModelView(EktpAccess, ModelView):
     def action_view(self) -> Any:
         require_csrf()
         name = request.form.get("action", "")
-        if name not in self._actions_data or not self.is_action_allowed(name):
+        if name not in self._actions_data:
+            abort(404)
+        if not self.is_action_allowed(name):
             abort(403)
         # Actions receive raw ids from the form: every one must be reachable.
         self.get_reachable_ids(request.form.getlist("rowid"))

@@ -19,7 +19,7 @@ from ..domain.eligibility import age_on
 from ..domain.enums import Sex
 from ..domain.messages import N_
 from ..i18n import label
-from ..models import Desa, Kecamatan
+from ..models import Desa, Kecamatan, Resident
 from .reasons import outstanding_reason
 from .reports import REPORT_GRANTS, EktpReportView
 
@@ -33,6 +33,7 @@ class HomeVisitView(EktpReportView):
     """Residents who need a home visit, clustered by desa and RW/RT."""
 
     grants = REPORT_GRANTS
+    shows = (Resident, Desa, Kecamatan)
 
     def _region(self) -> tuple[Kecamatan | None, Desa | None, str | None]:
         kecamatan = self.kecamatan_from_args()

@@ -19,6 +19,7 @@ from ..domain.enums import (
     VisitState,
 )
 from ..i18n import label
+from ..models import Device, Kecamatan, Visit
 from .reports import REPORT_GRANTS, EktpReportView
 
 
@@ -26,6 +27,7 @@ class KitMapView(EktpReportView):
     """Read-only map of kits (editing stays on the Devices screen)."""
 
     grants = REPORT_GRANTS
+    shows = (Device, Visit, Kecamatan)
 
     @expose("/")
     def index(self) -> Any:

@@ -29,7 +29,7 @@ from ..domain.enums import KtpStatus, Sex, VisitKind
 from ..domain.messages import N_
 from ..formatting import fmt_day, fmt_long_date, fmt_num, fmt_time
 from ..i18n import label, ngettext
-from ..models import Resident
+from ..models import Desa, Kecamatan, Resident, Visit
 from .reasons import outstanding_reason
 from .reports import REPORT_GRANTS, EktpReportView, resident_list_url
 
@@ -50,6 +50,7 @@ class OutstandingView(EktpReportView):
     """Per-village outstanding list, its printable sheet per desa, and CSV."""
 
     grants = REPORT_GRANTS
+    shows = (Resident, Desa, Kecamatan, Visit)
 
     # ------------------------------------------------------------------ summary
     @expose("/")

@@ -15,7 +15,7 @@ from flask_admin import expose
 
 from .. import queries
 from ..i18n import gettext
-from ..models import Campaign
+from ..models import Campaign, Kecamatan, Resident
 from .reports import REPORT_GRANTS, EktpReportView
 from .request_values import coerce_pk
 
@@ -27,6 +27,7 @@ class ProgressView(EktpReportView):
     """Campaign progress (all roles; a clerk sees their own kecamatan's share)."""
 
     grants = REPORT_GRANTS
+    shows = (Campaign, Resident, Kecamatan)
 
     @expose("/")
     def index(self) -> Any:

@@ -82,6 +82,9 @@ class EktpReportView(EktpAccess, BaseView):
     #: role sets per action. Empty here: a screen is closed until it says who may
     #: use it (the shipped screens use :data:`REPORT_GRANTS`).
     grants: dict[str, frozenset[Role]] = {}
+    #: the models whose rows the screen shows; each needs a reach rule
+    #: (``access.RULES``), and a screen that names none is refused at start-up
+    shows: tuple[Any, ...] = ()
 
     @property
     def can_export(self) -> bool:

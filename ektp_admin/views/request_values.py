@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_admin import tools
+
 from ..domain.text import clean_text
 
-__all__ = ["clean_text", "coerce_pk"]
+__all__ = ["clean_text", "coerce_pk", "decode_pk"]
 
 # PostgreSQL's integer is 32-bit: a larger id in a URL must be a 404, not a DataError.
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
@@ -34,3 +36,17 @@ def coerce_pk(column: Any, value: Any) -> Any:
     if length is not None and len(text) > length:
         raise ValueError("id too long")
     return text
+
+
+def decode_pk(value: Any) -> Any:
+    """A key as Flask-Admin writes it into links and forms, decoded.
+
+    Flask-Admin doubles every "." of a key in its URLs ("35.10.01" is written
+    ``35..10..01``); a key that cannot be one value raises ValueError.
+    """
+    if value is None:
+        raise ValueError("no id")
+    parts = tools.iterdecode(str(value))
+    if len(parts) != 1:
+        raise ValueError("not one key")
+    return parts[0]
