@@ -29,6 +29,32 @@ does not belong in the trail. The derived columns the ORM listeners would fill
 
 The whole load runs in one transaction: it either completes or leaves nothing behind.
 
+Recordings: a bulk twin of the services. The screens move a resident's status through
+:mod:`ektp_admin.services`, row by row with the ORM; the load cannot afford that, so
+:mod:`.recording` writes the same rows in bulk but lets the same rules decide them:
+
+* :func:`.recording.record` is the twin of the recording branch of
+  :func:`ektp_admin.services.apply_result`: refused by
+  :func:`~ektp_admin.domain.visits.check_recorded_result`, new status from
+  :func:`~ektp_admin.domain.visits.status_after_recording`, dated on the visit's day,
+  history note from :func:`~ektp_admin.services.recording_note`;
+* :meth:`.recording.VisitLog._write_results` is the twin of
+  :func:`ektp_admin.services.apply_visit_results` for a visit entered with its results
+  (the create form): result rows with ``previous_status`` and ``counted_resident_id``
+  (:func:`~ektp_admin.domain.visits.counted_resident_id`, the rule the model's listener
+  applies), one status change per recording linked to its result (what
+  :func:`~ektp_admin.services.link_recordings` does after the flush), and the resident's
+  status, date, ``recorded_visit_id`` and ``version`` moved as the ORM would move them;
+* :attr:`.recording.VisitLog.counted` is the twin of
+  :func:`ektp_admin.services.other_recording_visit` (the load starts on an empty database).
+
+``changed_by`` is the team that entered the log and ``changed_at`` the evening of the
+visit, where a form save has the clerk and the clock. ``tests/test_demo_twin.py`` replays
+every visit of a small demo through ``services.apply_visit_results`` on the same load
+without its visits and requires identical statuses, dates, results and history. Statuses
+*before* the campaign (:mod:`.pipeline`) are imported from SIAK, not moved in the portal:
+they have no service twin and no history rows.
+
 Modules, in the order the load uses them:
 
 * :mod:`.campaign` the campaign's days and shares, its row, :class:`DemoSummary`
