@@ -39,6 +39,7 @@ from .domain.enums import (
     VisitKind,
     VisitState,
 )
+from .domain.visits import counted_resident_id
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -381,9 +382,7 @@ class VisitResult(Base):
 @event.listens_for(VisitResult, "before_insert")
 @event.listens_for(VisitResult, "before_update")
 def _result_counted(mapper, connection, target: VisitResult) -> None:
-    target.counted_resident_id = (
-        target.resident_id if target.result == ResultKind.RECORDED.value else None
-    )
+    target.counted_resident_id = counted_resident_id(target.result, target.resident_id)
 
 
 # --------------------------------------------------------------------------- campaign

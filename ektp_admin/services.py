@@ -143,9 +143,13 @@ def undo_recording(session: Any, result: VisitResult, resident: Resident, userna
         return [(change, result)]
 
 
-def _visit_note(result: VisitResult) -> str | None:
-    visit_id = result.visit_id or (result.visit.id if result.visit is not None else None)
+def recording_note(visit_id: int | None) -> str | None:
+    """The note on the status change a visit's recording writes ("visit #12")."""
     return f"visit #{visit_id}" if visit_id else None
+
+
+def _visit_note(result: VisitResult) -> str | None:
+    return recording_note(result.visit_id or (result.visit.id if result.visit is not None else None))
 
 
 def link_recordings(recordings: Iterable[Recording]) -> None:

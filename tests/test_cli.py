@@ -414,7 +414,7 @@ def test_demo_leaves_room_for_the_clerks_rows(app: Any, demo: Any, make_resident
 
 
 def test_demo_is_all_or_nothing(app: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ektp_admin import demo as demo_module
+    from ektp_admin.demo.outreach import OutreachLog
 
     calls = []
 
@@ -423,7 +423,7 @@ def test_demo_is_all_or_nothing(app: Any, monkeypatch: pytest.MonkeyPatch) -> No
         if len(calls) == 3:
             raise RuntimeError("power cut")
 
-    monkeypatch.setattr(demo_module._Builder, "_outreach_for", fail_on_third)
+    monkeypatch.setattr(OutreachLog, "for_kecamatan", fail_on_third)
     with app.app_context(), pytest.raises(RuntimeError, match="power cut"):
         build_demo(models.db, residents=2000, seed=1)
 

@@ -9,7 +9,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Iterable
 
-from .enums import DeviceCondition, KtpStatus, VisitState
+from .enums import DeviceCondition, KtpStatus, ResultKind, VisitState
 from .messages import N_, Message, RuleViolation
 from .status import RECORDING_STATUSES
 
@@ -20,6 +20,7 @@ __all__ = [
     "overlaps",
     "check_device_booking",
     "check_recorded_result",
+    "counted_resident_id",
     "status_after_recording",
     "status_after_removing_recording",
 ]
@@ -176,6 +177,13 @@ def check_recorded_result(current_status: KtpStatus, other_recorded_visit_id: in
     if status not in RECORDING_STATUSES:
         return [_already_recorded(status)]
     return []
+
+
+def counted_resident_id(result: str, resident_id: int | None) -> int | None:
+    """What a visit result's ``counted_resident_id`` holds: the resident on a "recorded"
+    result, None on any other. The column is UNIQUE, so the database itself keeps one
+    counting recording per resident (what :func:`check_recorded_result` checks first)."""
+    return resident_id if result == ResultKind.RECORDED else None
 
 
 def _already_recorded(status: KtpStatus) -> Message:
