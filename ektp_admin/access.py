@@ -279,6 +279,10 @@ class Reach:
         """``SELECT`` (of ``columns``, or the whole model) limited to reachable rows."""
         return sa.select(*(columns or (model,))).where(self.clause(model))
 
+    def orm_query(self, session: Any, model: Any) -> Any:
+        """An ORM query of ``model`` limited to reachable rows (for select fields)."""
+        return session.query(model).filter(self.clause(model))
+
     def reaches_kecamatan(self, code: str | None) -> bool:
         """May the user ask about kecamatan ``code`` (reports, filters)?"""
         if not self.signed_in:

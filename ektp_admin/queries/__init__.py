@@ -58,6 +58,7 @@ from .outstanding import (
 from .progress import (
     CampaignProgress,
     KecamatanProgress,
+    campaign_choices,
     campaign_overlap_clause,
     campaign_progress,
     campaign_progress_by_kecamatan,
@@ -67,19 +68,32 @@ from .progress import (
     recorded_per_day,
     recording_days,
 )
-from .residents import resident_search_clause
-from .visits import device_bookings, recorded_count_clause, recorded_counts
+from .residents import (
+    count_rows,
+    resident_id_by_nik,
+    resident_search_clause,
+    resident_visit_results,
+    visit_result_count,
+)
+from .visits import (
+    device_bookings,
+    kecamatan_names,
+    recorded_count_clause,
+    recorded_counts,
+    visit_results_with_residents,
+)
 
 __all__ = [
-    "NEWLY_17_DEFAULT_DAYS", "CampaignProgress", "DesaOutstanding", "DeviceWhereabouts", "KecamatanOutstanding",
-    "KecamatanProgress", "OutstandingCounts", "VisitBrief", "campaign_overlap_clause", "campaign_progress",
-    "campaign_progress_by_kecamatan", "campaign_region", "campaign_starts", "cluster_part", "desa_count",
-    "device_bookings", "device_count", "device_whereabouts", "home_visit_clause", "home_visit_cluster_sizes",
-    "home_visit_count", "home_visit_residents", "lansia_clause", "last_visit", "last_visits", "latest_campaign",
-    "newly_17_since", "newly_wajib_clause", "next_visits", "numeric_text_order", "outstanding_by_desa",
-    "outstanding_by_kecamatan", "outstanding_clause", "outstanding_counts_select", "outstanding_residents",
-    "outstanding_status_clause", "outstanding_totals", "recorded_count_clause", "recorded_counts",
-    "recorded_in_campaign", "recorded_per_day", "recording_days", "region_clause", "region_covers",
-    "region_prefixes", "reference_date", "resident_search_clause", "rt_rw_order", "since_for_region", "sum_counts",
-    "wajib_clause",
+    "CampaignProgress", "DesaOutstanding", "DeviceWhereabouts", "KecamatanOutstanding", "KecamatanProgress",
+    "NEWLY_17_DEFAULT_DAYS", "OutstandingCounts", "VisitBrief", "campaign_choices", "campaign_overlap_clause",
+    "campaign_progress", "campaign_progress_by_kecamatan", "campaign_region", "campaign_starts", "cluster_part",
+    "count_rows", "desa_count", "device_bookings", "device_count", "device_whereabouts", "home_visit_clause",
+    "home_visit_cluster_sizes", "home_visit_count", "home_visit_residents", "kecamatan_names", "lansia_clause",
+    "last_visit", "last_visits", "latest_campaign", "newly_17_since", "newly_wajib_clause", "next_visits",
+    "numeric_text_order", "outstanding_by_desa", "outstanding_by_kecamatan", "outstanding_clause",
+    "outstanding_counts_select", "outstanding_residents", "outstanding_status_clause", "outstanding_totals",
+    "recorded_count_clause", "recorded_counts", "recorded_in_campaign", "recorded_per_day", "recording_days",
+    "reference_date", "region_clause", "region_covers", "region_prefixes", "resident_id_by_nik",
+    "resident_search_clause", "resident_visit_results", "rt_rw_order", "since_for_region", "sum_counts",
+    "visit_result_count", "visit_results_with_residents", "wajib_clause",
 ]

@@ -213,3 +213,11 @@ def campaign_progress_by_kecamatan(
         KecamatanProgress(row.kecamatan_code, row.kecamatan_name, recorded.get(row.kecamatan_code, 0), row.outstanding)
         for row in outstanding_by_kecamatan(session, region, on)
     ]
+
+
+def campaign_choices(session: Any, reach: Any, kecamatan_code: str | None, limit: int) -> list[tuple[int, str]]:
+    """(id, name) of the campaigns ``reach`` covers (overlapping a chosen kecamatan), latest first."""
+    query = reach.select(Campaign, Campaign.id, Campaign.name).order_by(Campaign.start_date.desc(), Campaign.id.desc())
+    if kecamatan_code:
+        query = query.where(campaign_overlap_clause(kecamatan_code))
+    return [(cid, name) for cid, name in session.execute(query.limit(limit))]

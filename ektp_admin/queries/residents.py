@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from ..domain.text import clean_text
-from ..models import Resident
+from ..models import Resident, Visit, VisitResult
 
 
 def resident_search_clause(search: str) -> Any:
@@ -35,3 +36,32 @@ def resident_search_clause(search: str) -> Any:
         Resident.name_key < upper,
         Resident.name_key.like(escaped + "%", escape="\\"),
     )
+
+
+def resident_id_by_nik(session: Any, nik: str) -> int | None:
+    """The id of the resident holding ``nik`` (any kecamatan: a NIK is unique nationwide)."""
+    return session.execute(sa.select(Resident.id).where(Resident.nik == nik)).scalar_one_or_none()
+
+
+def visit_result_count(session: Any, resident_id: int) -> int:
+    """In how many visit results the resident appears."""
+    return int(session.execute(
+        sa.select(sa.func.count()).select_from(VisitResult).where(VisitResult.resident_id == resident_id)
+    ).scalar_one())
+
+
+def resident_visit_results(session: Any, resident_id: int) -> list[VisitResult]:
+    """The resident's visit results with their visits, latest first (the details page)."""
+    return list(session.execute(
+        sa.select(VisitResult)
+        .join(VisitResult.visit)
+        .where(VisitResult.resident_id == resident_id)
+        .options(joinedload(VisitResult.visit).joinedload(Visit.desa),
+                 joinedload(VisitResult.visit).joinedload(Visit.kecamatan))
+        .order_by(Visit.day.desc(), Visit.start_time.desc(), VisitResult.id.desc())
+    ).scalars())
+
+
+def count_rows(session: Any, model: Any, condition: Any) -> int:
+    """How many rows of ``model`` meet ``condition``."""
+    return int(session.execute(sa.select(sa.func.count()).select_from(model).where(condition)).scalar_one())

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from ..domain.enums import ResultKind, VisitState
 from ..domain.visits import Booking
-from ..models import Device, Visit, VisitResult
+from ..models import Device, Kecamatan, Resident, Visit, VisitResult
 
 
 def recorded_count_clause() -> Any:
@@ -42,3 +42,21 @@ def device_bookings(session: Any, device_id: int, day: dt.date) -> list[Booking]
         Booking(visit_id=vid, device_serial=serial, day=vday, start=start, end=end, state=VisitState(state))
         for vid, serial, vday, start, end, state in rows
     ]
+
+
+def visit_results_with_residents(session: Any, visit_id: int) -> list[tuple[VisitResult, Resident]]:
+    """(result, resident) of one visit, in the order they were entered."""
+    return [tuple(row) for row in session.execute(
+        sa.select(VisitResult, Resident)
+        .join(Resident, Resident.id == VisitResult.resident_id)
+        .where(VisitResult.visit_id == visit_id)
+        .order_by(VisitResult.id)
+    )]
+
+
+def kecamatan_names(session: Any, kecamatan_code: str | None = None) -> dict[str, str]:
+    """{code: name} of every kecamatan, or of one."""
+    query = sa.select(Kecamatan.code, Kecamatan.name)
+    if kecamatan_code:
+        query = query.where(Kecamatan.code == kecamatan_code)
+    return {code: name for code, name in session.execute(query)}

@@ -34,11 +34,11 @@ from wtforms.validators import ValidationError
 from ..access import CREATE, DELETE, EDIT, EXPORT, READ, EktpAccess, rule_for
 from ..domain.messages import N_, RuleViolation
 from ..formatting import fmt_day
-from ..i18n import gettext, translate
+from ..i18n import gettext, translate, translated_choices
 from .csv_export import csv_response, stream_rows
 from .errors import integrity_message
 from .forms import EktpForm, plain_errors, require_csrf
-from .request_values import clean_text, coerce_pk, decode_pk
+from .request_values import clean_text, key_candidates
 
 log = logging.getLogger(__name__)
 
@@ -112,12 +112,12 @@ class EktpModelView(EktpAccess, ModelView):
         A record outside the user's kecamatan answers exactly like one that does
         not exist (and so does an id the key column could never hold).
         """
-        pk_columns = self.model.__mapper__.primary_key
-        try:
-            value = coerce_pk(pk_columns[0], decode_pk(id))
-        except (ValueError, TypeError):
-            abort(404)
-        model = self.db.session.get(self.model, value)
+        column = self.model.__mapper__.primary_key[0]
+        model = None
+        for key in key_candidates(column, id):
+            model = self.db.session.get(self.model, key)
+            if model is not None:
+                break
         if model is None or not self.reach.reaches(model):
             abort(404)
         return model
@@ -126,8 +126,8 @@ class EktpModelView(EktpAccess, ModelView):
         """The given raw ids (from a bulk-action form) as keys; 404 if any is out of reach."""
         pk = self.model.__mapper__.primary_key[0]
         try:
-            keys = list(dict.fromkeys(coerce_pk(pk, decode_pk(i)) for i in ids))
-        except (ValueError, TypeError):
+            keys = list(dict.fromkeys(key_candidates(pk, i)[0] for i in ids))
+        except IndexError:
             abort(404)
         if not keys:
             return []
@@ -212,8 +212,22 @@ class EktpModelView(EktpAccess, ModelView):
         if field is not None and request.method == "GET":
             field.data = str(self.get_one(id).version)
 
+    #: select fields whose options are an enum's, labelled in the user's
+    #: language on every form: ``{"sex": Sex}``
+    form_choices: dict[str, Any] = {}
+
+    def _translated_choices(self, form: Any) -> Any:
+        for name, enum in self.form_choices.items():
+            field = getattr(form, name, None)
+            if field is not None:
+                field.choices = translated_choices(enum)
+        return form
+
+    def create_form(self, obj: Any = None) -> Any:
+        return self._translated_choices(super().create_form(obj))
+
     def edit_form(self, obj: Any = None) -> Any:
-        form = super().edit_form(obj)
+        form = self._translated_choices(super().edit_form(obj))
         field = getattr(form, VERSION_FIELD, None)
         if field is not None and obj is not None and request.method == "GET":
             field.data = str(obj.version)

@@ -16,7 +16,7 @@ from wtforms.validators import (
 from ..access import ADMIN_ONLY, ALL, CREATE, DELETE, EDIT, EXPORT, READ, STAFF
 from ..domain.enums import OutreachChannel, Role
 from ..domain.messages import N_
-from ..i18n import gettext, label, lazy_gettext, translated_choices
+from ..i18n import gettext, label, lazy_gettext
 from .base import EktpModelView
 from .forms import ReachableChoice
 from .pickers import DesaLoader
@@ -76,6 +76,7 @@ class OutreachView(EktpModelView):
     column_formatters = {"channel": lambda v, c, m, n: label(m.channel, OutreachChannel)}
     form_columns = ["desa", "channel", "held_on", "by_whom", "notes"]
     form_overrides = {"channel": SelectField}
+    form_choices = {"channel": OutreachChannel}
     form_args = {"by_whom": {"label": lazy_gettext("By whom"), "validators": [DataRequired(), Length(max=120)]},
                  "desa": {"label": lazy_gettext("Desa/Kelurahan"), "validators": [ReachableChoice(lazy_gettext(
                      "This desa/kelurahan is unknown or outside your kecamatan: pick one from the list."))]}}
@@ -86,15 +87,6 @@ class OutreachView(EktpModelView):
         }
         super().__init__(model, db, **kwargs)
 
-    def create_form(self, obj: Any = None) -> Any:
-        form = super().create_form(obj)
-        form.channel.choices = translated_choices(OutreachChannel)
-        return form
-
-    def edit_form(self, obj: Any = None) -> Any:
-        form = super().edit_form(obj)
-        form.channel.choices = translated_choices(OutreachChannel)
-        return form
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         if model.desa is not None:

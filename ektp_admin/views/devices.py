@@ -51,6 +51,7 @@ class DeviceView(EktpModelView):
     }
     form_columns = ["serial_number", "owner_kind", "owner_kecamatan", "role", "condition", "location", "notes"]
     form_overrides = {"owner_kind": SelectField, "role": SelectField, "condition": SelectField}
+    form_choices = {"owner_kind": DeviceOwnerKind, "role": DeviceRole, "condition": DeviceCondition}
     form_args = {
         "serial_number": {"label": lazy_gettext("Serial number"), "validators": [DataRequired(), Length(max=40)]},
         "owner_kecamatan": {"label": lazy_gettext("Kecamatan")},
@@ -78,17 +79,6 @@ class DeviceView(EktpModelView):
             return queries.last_visit(self.db.session, device)
         return found.get(device.id)
 
-    def _choices(self, form: Any) -> Any:
-        form.owner_kind.choices = translated_choices(DeviceOwnerKind)
-        form.role.choices = translated_choices(DeviceRole)
-        form.condition.choices = translated_choices(DeviceCondition)
-        return form
-
-    def create_form(self, obj: Any = None) -> Any:
-        return self._choices(super().create_form(obj))
-
-    def edit_form(self, obj: Any = None) -> Any:
-        return self._choices(super().edit_form(obj))
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         if model.owner_kind == DeviceOwnerKind.KECAMATAN.value and model.owner_kecamatan is None:
@@ -140,21 +130,13 @@ class TeamView(EktpModelView):
     }
     form_columns = ["name", "kind", "kecamatan", "notes"]
     form_overrides = {"kind": SelectField}
+    form_choices = {"kind": TeamKind}
     form_args = {"name": {"label": lazy_gettext("Name"), "validators": [DataRequired(), Length(max=100)]}}
 
     def __init__(self, model: Any, db: Any, **kwargs: Any) -> None:
         self.inline_models = [TeamMemberInline(TeamMember)]
         super().__init__(model, db, **kwargs)
 
-    def create_form(self, obj: Any = None) -> Any:
-        form = super().create_form(obj)
-        form.kind.choices = translated_choices(TeamKind)
-        return form
-
-    def edit_form(self, obj: Any = None) -> Any:
-        form = super().edit_form(obj)
-        form.kind.choices = translated_choices(TeamKind)
-        return form
 
     def on_model_delete(self, model: Any) -> None:
         reasons = still_referenced(self.db.session, [

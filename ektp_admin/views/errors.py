@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.messages import N_
 from ..i18n import gettext
+from ..queries.residents import count_rows
 
 #: Readable reasons for the constraints a clerk can hit, by constraint name, with
 #: the columns SQLite names instead ("UNIQUE constraint failed: ektp_resident.nik").
@@ -48,7 +48,7 @@ def still_referenced(session: Any, checks: Iterable[tuple[Any, Any, str, str]]) 
 
     reasons = []
     for model, condition, singular, plural in checks:
-        count = session.execute(sa.select(sa.func.count()).select_from(model).where(condition)).scalar_one()
+        count = count_rows(session, model, condition)
         if count:
             reasons.append(ngettext(singular, plural, count))
     return reasons

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-import sqlalchemy as sa
 from flask import request
 from flask_admin import expose
 
@@ -89,13 +88,7 @@ class HomeVisitView(EktpReportView):
         statement = queries.home_visit_residents(session, region, on).execution_options(yield_per=1000)
         # Names looked up before streaming: no query may run while the rows stream
         # (MariaDB cannot, on the same connection).
-        kecamatan_names = dict(
-            session.execute(
-                sa.select(Kecamatan.code, Kecamatan.name).where(
-                    sa.true() if region is None else Kecamatan.code == region[:8]
-                )
-            ).all()
-        )
+        kecamatan_names = queries.kecamatan_names(session, region[:8] if region else None)
 
         def rows() -> Iterator[list[Any]]:
             for r in session.execute(statement).scalars():

@@ -72,8 +72,4 @@ class ProgressView(EktpReportView):
         return campaign
 
     def _campaign_choices(self, kecamatan_code: str | None) -> list[tuple[int, str]]:
-        query = self.reach.select(Campaign, Campaign.id, Campaign.name).order_by(
-            Campaign.start_date.desc(), Campaign.id.desc())
-        if kecamatan_code:
-            query = query.where(queries.campaign_overlap_clause(kecamatan_code))
-        return [(cid, name) for cid, name in self.session.execute(query.limit(CAMPAIGN_CHOICES))]
+        return queries.campaign_choices(self.session, self.reach, kecamatan_code, CAMPAIGN_CHOICES)

@@ -7,7 +7,7 @@ from flask_admin import tools
 
 from ..domain.text import clean_text
 
-__all__ = ["clean_text", "coerce_pk", "decode_pk"]
+__all__ = ["clean_text", "coerce_pk", "decode_pk", "key_candidates"]
 
 # PostgreSQL's integer is 32-bit: a larger id in a URL must be a 404, not a DataError.
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
@@ -50,3 +50,21 @@ def decode_pk(value: Any) -> Any:
     if len(parts) != 1:
         raise ValueError("not one key")
     return parts[0]
+
+
+def key_candidates(column: Any, value: Any) -> list[Any]:
+    """The keys ``value`` may mean: as Flask-Admin encoded it, then as typed.
+
+    A link of Flask-Admin's carries ``35..10..01``; a portal's own link may
+    carry ``35.10.01``. Values the column can never hold are dropped, so an
+    empty list means "not found".
+    """
+    found: list[Any] = []
+    for decode in (decode_pk, lambda v: v):
+        try:
+            key = coerce_pk(column, decode(value))
+        except (ValueError, TypeError):
+            continue
+        if key not in found:
+            found.append(key)
+    return found

@@ -4,8 +4,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
@@ -24,8 +22,13 @@ from ..domain.enums import (
 from ..domain.messages import N_
 from ..domain.nik import check_nik_matches, parse_nik
 from ..i18n import gettext, label, lazy_gettext, translate, translated_choices
-from ..models import Resident, Visit, VisitResult
-from ..queries.residents import resident_search_clause
+from ..models import Resident
+from ..queries.residents import (
+    resident_id_by_nik,
+    resident_search_clause,
+    resident_visit_results,
+    visit_result_count,
+)
 from .base import EktpModelView
 from .filters import BooleanClauseFilter, ChoiceFilter
 from .forms import ReachableChoice
@@ -124,6 +127,7 @@ class ResidentView(EktpModelView):
         "desa", "address", "rt", "rw", "phone", "disabled", "disability_note", "seriously_ill",
         "away", "away_location", "away_until", "ktp_status", "notes",
     ]
+    form_choices = {"sex": Sex, "marital_status": MaritalStatus, "citizenship": Citizenship}
     form_overrides = {
         "sex": SelectField,
         "marital_status": SelectField,
@@ -184,9 +188,6 @@ class ResidentView(EktpModelView):
         return self._with_choices(super().edit_form(obj), creating=False, obj=obj)
 
     def _with_choices(self, form: Any, *, creating: bool, obj: Any = None) -> Any:
-        form.sex.choices = translated_choices(Sex)
-        form.marital_status.choices = translated_choices(MaritalStatus)
-        form.citizenship.choices = translated_choices(Citizenship)
         if creating:
             form.ktp_status.choices = [(s.value, gettext(s.label)) for s in KtpStatus]
         else:
@@ -218,9 +219,7 @@ class ResidentView(EktpModelView):
             for message in check_nik_matches(check.parts, form.birth_date.data, Sex(form.sex.data)):
                 form.nik.errors.append(translate(message))
                 ok = False
-        existing = self.db.session.execute(
-            sa.select(Resident.id).where(Resident.nik == form.nik.data)
-        ).scalar_one_or_none()
+        existing = resident_id_by_nik(self.db.session, form.nik.data)
         editing_id = getattr(getattr(form, "_obj", None), "id", None)
         if existing is not None and existing != editing_id:
             form.nik.errors.append(gettext("This NIK is already registered to another resident."))
@@ -235,9 +234,7 @@ class ResidentView(EktpModelView):
         apply_manual_status(self.db.session, model, is_created, self.user.username if self.user else None)
 
     def on_model_delete(self, model: Any) -> None:
-        results = self.db.session.execute(
-            sa.select(sa.func.count()).select_from(VisitResult).where(VisitResult.resident_id == model.id)
-        ).scalar_one()
+        results = visit_result_count(self.db.session, model.id)
         if results:
             raise ValidationError(gettext(
                 "This resident appears in %(count)d visit result(s) and cannot be deleted; "
@@ -249,14 +246,7 @@ class ResidentView(EktpModelView):
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.details_template and "model" in kwargs:
             model = kwargs["model"]
-            kwargs["ektp_visit_results"] = self.db.session.execute(
-                sa.select(VisitResult)
-                .join(VisitResult.visit)
-                .where(VisitResult.resident_id == model.id)
-                .options(joinedload(VisitResult.visit).joinedload(Visit.desa),
-                         joinedload(VisitResult.visit).joinedload(Visit.kecamatan))
-                .order_by(Visit.day.desc(), Visit.start_time.desc(), VisitResult.id.desc())
-            ).scalars().all()
+            kwargs["ektp_visit_results"] = resident_visit_results(self.db.session, model.id)
             kwargs["ektp_status_changes"] = model.status_changes
             kwargs["ektp_labels"] = {"result": ResultKind, "kind": VisitKind, "status": KtpStatus}
         return super().render(template, **kwargs)

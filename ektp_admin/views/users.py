@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..access import ADMIN_ONLY, CREATE, DELETE, EDIT, READ
 from ..domain.enums import Role
-from ..i18n import gettext, label, lazy_gettext, translated_choices
+from ..i18n import gettext, label, lazy_gettext
 from .base import EktpModelView
 
 
@@ -31,18 +31,10 @@ class UserView(EktpModelView):
     column_formatters = {"role": lambda v, c, m, n: label(m.role, Role)}
     form_columns = ["username", "role", "kecamatan", "active", "new_password"]
     form_overrides = {"role": SelectField}
+    form_choices = {"role": Role}
     form_extra_fields = {"new_password": PasswordField(lazy_gettext("New password"), validators=[Optional(), Length(min=10)])}
     form_args = {"username": {"label": lazy_gettext("Username"), "validators": [DataRequired(), Length(max=80)]}}
 
-    def create_form(self, obj: Any = None) -> Any:
-        form = super().create_form(obj)
-        form.role.choices = translated_choices(Role)
-        return form
-
-    def edit_form(self, obj: Any = None) -> Any:
-        form = super().edit_form(obj)
-        form.role.choices = translated_choices(Role)
-        return form
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         if model.role == Role.CLERK.value and model.kecamatan is None:

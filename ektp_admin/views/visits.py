@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterator
 
-import sqlalchemy as sa
 from flask import current_app, g
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.contrib.sqla.filters import DateBetweenFilter
@@ -53,8 +52,13 @@ from ..domain.visits import (
 )
 from ..formatting import fmt_day, fmt_hours, fmt_time
 from ..i18n import WTFormsTranslations, gettext, label, lazy_gettext, translated_choices
-from ..models import Campaign, Device, Kecamatan, Resident, Team, Visit, VisitResult
-from ..queries.visits import device_bookings, recorded_count_clause, recorded_counts
+from ..models import Campaign, Device, Kecamatan, Team, Visit, VisitResult
+from ..queries.visits import (
+    device_bookings,
+    recorded_count_clause,
+    recorded_counts,
+    visit_results_with_residents,
+)
 from ..state import db_session
 from .base import EktpModelView
 from .filters import ChoiceFilter
@@ -105,7 +109,7 @@ def _reachable(model: Any, *order_by: Any) -> Any:
     """A query factory for a select field: the rows of ``model`` the user reaches."""
 
     def query() -> Any:
-        return _session().query(model).filter(current_reach().clause(model)).order_by(*order_by)
+        return current_reach().orm_query(_session(), model).order_by(*order_by)
 
     return query
 
@@ -453,13 +457,7 @@ class VisitView(EktpModelView):
         return super().render(template, **kwargs)
 
     def _result_rows(self, visit: Visit) -> Iterator[dict[str, Any]]:
-        rows = self.db.session.execute(
-            sa.select(VisitResult, Resident)
-            .join(Resident, Resident.id == VisitResult.resident_id)
-            .where(VisitResult.visit_id == visit.id)
-            .order_by(VisitResult.id)
-        )
-        for result, resident in rows:
+        for result, resident in visit_results_with_residents(self.db.session, visit.id):
             yield {
                 "nik": resident.nik,
                 "name": resident.name,
