@@ -76,8 +76,9 @@ class EktpAdmin:
             raise RuntimeError("EktpAdmin is already registered on this app.")
         if current_user is not None:
             self.user_loader = current_user
-        for key, value in DEFAULT_CONFIG.items():
-            app.config.setdefault(key, value)
+        from .config import validate
+
+        validate(app.config, DEFAULT_CONFIG)
 
         db = self._init_db(app, db)
         self._init_babel(app)

@@ -1,0 +1,135 @@
+"""``EKTP_ADMIN_*`` settings, checked once at ``init_app``.
+
+Each value is read in the forms people write it (``"07:00"``, ``"2016-09-21"``,
+``"50"``), turned into its Python type in the app's config, and refused with a
+message naming the key when it cannot mean anything. Screens then read plain,
+typed values.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable
+
+Check = Callable[[Any], Any]
+
+
+class ConfigError(ValueError):
+    """An ``EKTP_ADMIN_*`` setting the plugin cannot use."""
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("a non-empty text")
+    return value
+
+
+def _url_prefix(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("/") or value != value.strip():
+        raise ValueError('a URL path starting with "/" (e.g. "/admin")')
+    return value.rstrip("/") or "/"
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    raise ValueError("true or false")
+
+
+def _time(value: Any) -> dt.time:
+    if isinstance(value, dt.time):
+        return value
+    try:
+        return dt.time.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError('a time of day such as "07:00"') from None
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValueError('a date such as "2016-09-21", or None for today') from None
+
+
+def _count(low: int, high: int) -> Check:
+    def check(value: Any) -> int:
+        try:
+            number = int(str(value).strip()) if not isinstance(value, bool) else None
+        except ValueError:
+            number = None
+        if number is None or not low <= number <= high:
+            raise ValueError(f"a whole number from {low} to {high}")
+        return number
+
+    return check
+
+
+def _locales(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",")]
+    try:
+        locales = tuple(str(v) for v in value)
+    except TypeError:
+        raise ValueError('a list of language codes such as ("id", "en")') from None
+    if not locales or any(not v for v in locales):
+        raise ValueError('a list of language codes such as ("id", "en")')
+    return locales
+
+
+def _endpoint_or_none(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    return _text(value)
+
+
+#: How each key is read; every key of ``DEFAULT_CONFIG`` has one (a test checks).
+CHECKS: dict[str, Check] = {
+    "EKTP_ADMIN_URL": _url_prefix,
+    "EKTP_ADMIN_NAME": _text,
+    "EKTP_ADMIN_DEFAULT_LOCALE": _text,
+    "EKTP_ADMIN_LOCALES": _locales,
+    "EKTP_ADMIN_RECORDING_START": _time,
+    "EKTP_ADMIN_RECORDING_END": _time,
+    "EKTP_ADMIN_RECORDING_WEEKENDS": _bool,
+    "EKTP_ADMIN_REFERENCE_DATE": _date_or_none,
+    "EKTP_ADMIN_PAGE_SIZE": _count(1, 1000),
+    "EKTP_ADMIN_CSV_BOM": _bool,
+    "EKTP_ADMIN_LOGIN_ENDPOINT": _endpoint_or_none,
+}
+
+
+def validate(config: Any, defaults: dict[str, Any]) -> None:
+    """Fill in defaults, check every ``EKTP_ADMIN_*`` value and store it typed.
+
+    Raises :class:`ConfigError` naming the key, the value and what it should be.
+    """
+    for key, default in defaults.items():
+        config.setdefault(key, default)
+    for key in sorted(k for k in config if k.startswith("EKTP_ADMIN_")):
+        check = CHECKS.get(key)
+        if check is None:
+            continue  # a key of the standalone portal's own, or a future one
+        try:
+            config[key] = check(config[key])
+        except ValueError as exc:
+            raise ConfigError(f"{key} = {config[key]!r} cannot be used: give {exc}.") from None
+    if config["EKTP_ADMIN_RECORDING_START"] >= config["EKTP_ADMIN_RECORDING_END"]:
+        raise ConfigError(
+            "EKTP_ADMIN_RECORDING_START must be before EKTP_ADMIN_RECORDING_END "
+            f"(got {config['EKTP_ADMIN_RECORDING_START']} and {config['EKTP_ADMIN_RECORDING_END']})."
+        )
+    if config["EKTP_ADMIN_DEFAULT_LOCALE"] not in config["EKTP_ADMIN_LOCALES"]:
+        raise ConfigError(
+            f"EKTP_ADMIN_DEFAULT_LOCALE = {config['EKTP_ADMIN_DEFAULT_LOCALE']!r} is not one of "
+            f"EKTP_ADMIN_LOCALES {config['EKTP_ADMIN_LOCALES']!r}."
+        )
