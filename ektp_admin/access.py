@@ -20,7 +20,7 @@ reaches nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, Mapping, Protocol
 
 import sqlalchemy as sa
 from flask import abort, current_app, g, redirect, request, url_for
@@ -70,7 +70,7 @@ class EktpUser:
     def is_scoped(self) -> bool:
         return self.role == Role.CLERK
 
-    def may(self, grants: dict[str, Iterable[Role]], action: str) -> bool:
+    def may(self, grants: Mapping[str, Iterable[Role]], action: str) -> bool:
         return self.role in frozenset(grants.get(action, ()))
 
 
@@ -365,6 +365,8 @@ class EktpAccess:
     :attr:`endpoint_actions` for the framework's own), checked before it runs.
     """
 
+    #: the view's endpoint (set by Flask-Admin's BaseView)
+    endpoint: str
     #: role sets per action (read/create/edit/delete/export). Empty: closed to all.
     grants: Grants = {}
     #: actions of exposed methods the view inherits (Flask-Admin's own endpoints)

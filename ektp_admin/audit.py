@@ -241,5 +241,5 @@ def record_export(session: Any, view: str, filters: dict) -> ExportCounter:
     )
     session.add(entry)
     session.commit()
-    app = current_app._get_current_object() if has_app_context() else None
+    app = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
     return ExportCounter(session, entry.id, view, filters, app)

@@ -72,13 +72,13 @@ def select_locale() -> str:
     allowed = cfg["EKTP_ADMIN_LOCALES"]
     if has_request_context():
         asked = request.args.get("lang")
-        if asked in allowed:
+        if asked and asked in allowed:
             session[LANG_SESSION_KEY] = asked
             return asked
         remembered = session.get(LANG_SESSION_KEY)
-        if remembered in allowed:
+        if isinstance(remembered, str) and remembered in allowed:
             return remembered
-    return cfg["EKTP_ADMIN_DEFAULT_LOCALE"]
+    return str(cfg["EKTP_ADMIN_DEFAULT_LOCALE"])
 
 
 def current_language() -> str:

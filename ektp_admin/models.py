@@ -12,6 +12,7 @@ from :mod:`ektp_admin.domain` and :mod:`ektp_admin.queries`.
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
@@ -54,6 +55,8 @@ metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 class Base(DeclarativeBase):
     metadata = metadata
+    #: every model here maps one Table (for Core inserts and updates)
+    __table__: ClassVar[sa.Table]
 
 
 #: The plugin's own Flask-SQLAlchemy object, used when the host passes none.
@@ -89,7 +92,8 @@ class VersionedMixin:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:
-        return {"version_id_col": cls.__table__.c.version}
+        table: sa.Table = cls.__table__  # type: ignore[attr-defined]
+        return {"version_id_col": table.c.version}
 
 
 # --------------------------------------------------------------------------- regions

@@ -110,7 +110,7 @@ class Builder:
             session.flush()
         self.say(f"Regions: {load.regency_name} ({load.regency_code}), {load.kecamatan} kecamatan, "
                  f"{load.desa + load.kelurahan} desa/kelurahan.")
-        self.kecamatan: list[tuple[str, str]] = [tuple(row) for row in self.conn.execute(
+        self.kecamatan: list[tuple[str, str]] = [(row[0], row[1]) for row in self.conn.execute(
             sa.select(Kecamatan.code, Kecamatan.name)
             .where(Kecamatan.regency_code == DEMO_REGENCY).order_by(Kecamatan.code)
         )]

@@ -152,8 +152,8 @@ def fast_sqlite(conn: sa.Connection) -> Callable[[], None]:
 
     def restore() -> None:
         conn.rollback()
-        conn.exec_driver_sql(f"PRAGMA synchronous = {int(synchronous)}")
-        conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
+        conn.exec_driver_sql(f"PRAGMA synchronous = {int(synchronous or 0)}")
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size or 0)}")
         conn.commit()
 
     return restore

@@ -10,17 +10,23 @@ from .messages import N_
 
 
 class LabelledEnum(StrEnum):
-    """A StrEnum whose members carry an English label msgid."""
+    """A StrEnum whose members carry an English label msgid.
 
-    def __new__(cls, value: str, label: str) -> "LabelledEnum":
+    Members are declared ``CODE = "stored", N_("Label")``; looked up by the
+    stored code alone (``Sex("L")``), as any enum.
+    """
+
+    label: str
+
+    def __new__(cls, value: str, label: str = "") -> "LabelledEnum":
         member = str.__new__(cls, value)
         member._value_ = value
-        member.label = label  # type: ignore[attr-defined]
+        member.label = label
         return member
 
     @classmethod
     def choices(cls) -> list[tuple[str, str]]:
-        return [(m.value, m.label) for m in cls]  # type: ignore[attr-defined]
+        return [(m.value, m.label) for m in cls]
 
 
 class Sex(LabelledEnum):

@@ -194,7 +194,9 @@ def parse_nik(value: str, reference_date: _dt.date | None = None) -> NikCheck:
             errors.append(
                 Message("nik_invalid", N_("The NIK is not valid: %(detail)s"), {"detail": issue.message})
             )
-    if errors:
+    if not errors and (info.birth_date is None or info.gender is None):  # lokal found nothing to object to
+        errors.append(Message("nik_invalid", N_("The NIK is not valid: %(detail)s"), {"detail": text}))
+    if errors or info.birth_date is None or info.gender is None:
         return NikCheck(None, errors)
 
     lokal_birth = _dt.date.fromisoformat(info.birth_date)
@@ -204,12 +206,12 @@ def parse_nik(value: str, reference_date: _dt.date | None = None) -> NikCheck:
     except ValueError:  # 29-02-(20)00 after the reference date: 1900 was no leap year
         return NikCheck(None, _birth_date_errors(text, reference))
     parts = NikParts(
-        province_code=info.province_code,
-        regency_code=info.regency_code,
-        kecamatan_code=info.district_code,
+        province_code=info.province_code or text[:2],
+        regency_code=info.regency_code or text[:4],
+        kecamatan_code=info.district_code or text[:6],
         birth_date=birth,
         sex=Sex(info.gender),
-        serial=info.serial,
+        serial=info.serial or text[12:],
     )
     return NikCheck(parts, [])
 

@@ -58,7 +58,7 @@ RECORDING_STATUSES: frozenset[KtpStatus] = OUTSTANDING_STATUSES
 _ORDER = {status: i for i, status in enumerate(KtpStatus)}
 
 
-class StatusList(tuple):  # type: ignore[type-arg]
+class StatusList(tuple):
     """A tuple of statuses that reads as comma-separated codes inside a message."""
 
     def __str__(self) -> str:

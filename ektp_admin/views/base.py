@@ -84,19 +84,19 @@ class EktpModelView(EktpAccess, ModelView):
 
     # ------------------------------------------------------------------ access
     @property
-    def can_create(self) -> bool:  # type: ignore[override]
+    def can_create(self) -> bool:
         return self.allowed(CREATE)
 
     @property
-    def can_edit(self) -> bool:  # type: ignore[override]
+    def can_edit(self) -> bool:
         return self.allowed(EDIT)
 
     @property
-    def can_delete(self) -> bool:  # type: ignore[override]
+    def can_delete(self) -> bool:
         return self.allowed(DELETE)
 
     @property
-    def can_export(self) -> bool:  # type: ignore[override]
+    def can_export(self) -> bool:
         return self.allowed(EXPORT)
 
     # ------------------------------------------------------------------ reach

@@ -6,7 +6,7 @@ batches through the session, so memory stays flat however large the export.
 from __future__ import annotations
 
 import csv
-from typing import Any, Iterable, Iterator
+from typing import Any, Generator, Iterable, Iterator
 
 import sqlalchemy as sa
 from flask import Response, current_app, stream_with_context
@@ -57,7 +57,7 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]
     return response
 
 
-def stream_rows(session: Any, query: Any, model: Any, size: int = 1000) -> Iterator[Any]:
+def stream_rows(session: Any, query: Any, model: Any, size: int = 1000) -> Generator[Any, None, None]:
     """Every row of ``query``, in its order, holding at most ``size`` rows in memory.
 
     Only the primary keys stream (a server-side cursor on a connection of its

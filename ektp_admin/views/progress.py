@@ -39,7 +39,7 @@ class ProgressView(EktpReportView):
         progress = per_day = breakdown = None
         if campaign is not None:
             progress = queries.campaign_progress(session, campaign, code, on)
-            if progress is None:  # the campaign does not touch this kecamatan
+            if progress is None and kecamatan is not None:  # the campaign does not touch this kecamatan
                 abort(404, description=gettext("This campaign does not cover kecamatan %(name)s.", name=kecamatan.name))
             per_day = queries.recorded_per_day(session, campaign, code, on)
             breakdown = queries.campaign_progress_by_kecamatan(session, campaign, code, on)

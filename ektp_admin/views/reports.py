@@ -66,9 +66,8 @@ class Page:
         return self.number < self.pages
 
     def url(self, number: int) -> str:
-        args = request.args.to_dict()
-        args["page"] = str(number)
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+        values: dict[str, Any] = {**(request.view_args or {}), **request.args.to_dict(), "page": str(number)}
+        return url_for(request.endpoint or "", **values)
 
 
 class EktpReportView(EktpAccess, BaseView):
@@ -215,7 +214,7 @@ def resident_list_url(admin: Any, desa_code: str, *, outstanding: bool = True) -
                 continue
     if desa_arg is None:
         return None
-    args = {f"flt0_{desa_arg}": desa_code}
+    args: dict[str, Any] = {f"flt0_{desa_arg}": desa_code}
     if outstanding_arg is not None:
         args[f"flt1_{outstanding_arg}"] = "1"
     return url_for("ektp_residents.index_view", **args)

@@ -215,7 +215,7 @@ class ResidentView(EktpModelView):
         if not check.ok:
             form.nik.errors.extend(translate(m) for m in check.errors)
             return False
-        if form.birth_date.data and form.sex.data:
+        if check.parts is not None and form.birth_date.data and form.sex.data:
             for message in check_nik_matches(check.parts, form.birth_date.data, Sex(form.sex.data)):
                 form.nik.errors.append(translate(message))
                 ok = False
