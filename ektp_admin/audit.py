@@ -229,14 +229,14 @@ class ExportCounter:
 def record_export(session: Any, view: str, filters: dict) -> ExportCounter:
     """Write the export's entry before the first byte leaves (rows filled in at the end)."""
     user = _username()
-    from .access import current_ektp_user
+    from .access import current_reach
 
-    ektp_user = current_ektp_user() if has_request_context() else None
+    held_to = current_reach().kecamatan_code if has_request_context() else None
     entry = models.AuditEntry(
         username=user,
         action="export",
         table_name=view,
-        kecamatan_code=ektp_user.kecamatan_code if ektp_user and ektp_user.is_scoped else None,
+        kecamatan_code=held_to,
         changes=json.dumps({"view": view, "filters": filters, "rows": None}, ensure_ascii=False, default=str),
     )
     session.add(entry)

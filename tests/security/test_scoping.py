@@ -213,7 +213,6 @@ def probe_view(app: Any) -> Any:
 
     class ProbeView(EktpModelView):
         grants = {READ: ALL, EDIT: frozenset({Role.ADMIN, Role.CLERK})}
-        scope_column = "kecamatan_code"
         column_list = ["nik", "name", "notes"]
         column_editable_list = ["notes"]
         form_columns = ["notes"]
