@@ -14,11 +14,11 @@ from flask import Blueprint, Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from .access import EktpUser, UserLoader, current_ektp_user, flask_login_user
+from .access import NO_EKTP_ROLE, EktpUser, UserLoader, current_ektp_user, flask_login_user
 from .domain.enums import Role
 from .state import State, get_state
 
-__all__ = ["EktpAdmin", "EktpUser", "Role", "current_ektp_user", "get_state"]
+__all__ = ["NO_EKTP_ROLE", "EktpAdmin", "EktpUser", "Role", "current_ektp_user", "get_state"]
 __version__ = "0.1.0"
 
 #: Every config key the plugin reads, with its default (documented in the README).
@@ -34,6 +34,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "EKTP_ADMIN_PAGE_SIZE": 50,
     "EKTP_ADMIN_CSV_BOM": True,
     "EKTP_ADMIN_LOGIN_ENDPOINT": None,
+    "EKTP_ADMIN_LANGUAGE_SWITCH": True,
+    "EKTP_ADMIN_MENU_CATEGORY": None,
+    "EKTP_ADMIN_SCREENS": None,
 }
 
 
@@ -45,9 +48,16 @@ class EktpAdmin:
     :param db: the host's Flask-SQLAlchemy object; the plugin's tables join its
         metadata and every query runs through its session. When omitted the
         plugin's own ``ektp_admin.models.db`` is set up on the app.
-    :param current_user: a callable returning :class:`EktpUser` or ``None`` for
-        the current request. Defaults to Flask-Login's ``current_user`` when it
-        has ``role`` and ``kecamatan_code`` attributes.
+    :param current_user: a callable answering, for the current request, an
+        :class:`EktpUser` (signed in, with an e-KTP role), :data:`NO_EKTP_ROLE`
+        (signed in to the portal, no e-KTP role: 403 pages) or ``None`` (nobody
+        signed in: the login page). Defaults to Flask-Login's ``current_user``
+        when it has ``role`` and ``kecamatan_code`` attributes; then the plugin
+        also keeps its own logins (the ``ektp_user`` table, the users screen
+        and ``flask ektp create-user``), which a host with a hook never gets.
+
+    One object may be initialised on several apps: everything it learns lives
+    per app in ``app.extensions["ektp_admin"]`` (:class:`~ektp_admin.state.State`).
     """
 
     def __init__(
@@ -58,12 +68,12 @@ class EktpAdmin:
         db: Any = None,
         current_user: UserLoader | None = None,
     ) -> None:
-        self.user_loader: UserLoader = current_user or flask_login_user
+        self._default_user_loader = current_user
         if app is not None:
             self.init_app(app, admin=admin, db=db, current_user=current_user)
 
-    # The state below is per app and lives in app.extensions["ektp_admin"]; the
-    # object itself keeps no reference to an app.
+    # Everything below is per app and lives in app.extensions["ektp_admin"]; the
+    # object itself keeps no reference to an app, a hook or a db.
     def init_app(
         self,
         app: Flask,
@@ -74,21 +84,20 @@ class EktpAdmin:
     ) -> None:
         if "ektp_admin" in app.extensions:
             raise RuntimeError("EktpAdmin is already registered on this app.")
-        if current_user is not None:
-            self.user_loader = current_user
+        user_loader: UserLoader = current_user or self._default_user_loader or flask_login_user
+        manages_users = user_loader is flask_login_user
         from .config import validate
 
         validate(app.config, DEFAULT_CONFIG)
 
-        db = self._init_db(app, db)
+        db = self._init_db(app, db, manages_users=manages_users)
         self._init_babel(app)
         from .i18n import lend_catalogues_to_flask_admin
 
         lend_catalogues_to_flask_admin()
         admin = self._init_admin(app, admin)
 
-        app.extensions["ektp_admin"] = self
-        app.extensions["ektp_admin.state"] = State(admin=admin, db=db)
+        app.extensions["ektp_admin"] = State(admin=admin, db=db, user_loader=user_loader, manages_users=manages_users)
 
         # Template-only blueprint: our templates join the app's loader and
         # our static files get a URL, without any route of their own.
@@ -107,8 +116,9 @@ class EktpAdmin:
 
         audit.install(db)
         # The users screen manages the plugin's own logins: only when no host hook is given.
-        register_views(admin, db, with_users=current_user is None and self.user_loader is flask_login_user)
-        app.cli.add_command(cli.ektp_cli)
+        register_views(admin, db, with_users=manages_users, screens=app.config["EKTP_ADMIN_SCREENS"],
+                       category=app.config["EKTP_ADMIN_MENU_CATEGORY"])
+        app.cli.add_command(cli.commands_for(manages_users=manages_users))
 
         @app.context_processor
         def _ektp_context() -> dict[str, Any]:
@@ -124,7 +134,7 @@ class EktpAdmin:
 
     # ------------------------------------------------------------------ setup steps
     @staticmethod
-    def _init_db(app: Flask, db: Any) -> Any:
+    def _init_db(app: Flask, db: Any, *, manages_users: bool = True) -> Any:
         from . import models
 
         if db is None:
@@ -140,6 +150,8 @@ class EktpAdmin:
             raise TypeError("db= must be a flask_sqlalchemy.SQLAlchemy object.")
         if db.metadata is not models.metadata:
             for table in models.metadata.sorted_tables:
+                if table.name == models.User.__tablename__ and not manages_users:
+                    continue  # the host keeps its own logins
                 if table.name not in db.metadata.tables:
                     table.to_metadata(db.metadata)
         return db

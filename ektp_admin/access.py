@@ -41,7 +41,7 @@ from .models import (
     Visit,
     VisitResult,
 )
-from .state import db_session
+from .state import db_session, get_state
 
 # Actions a view can grant. A view that names none of them is closed to all.
 READ, CREATE, EDIT, DELETE, EXPORT = "read", "create", "edit", "delete", "export"
@@ -74,7 +74,18 @@ class EktpUser:
         return self.role in frozenset(grants.get(action, ()))
 
 
-UserLoader = Callable[[], "EktpUser | None"]
+class _NoEktpRole:
+    """The hook's third answer: signed in to the portal, but no e-KTP role."""
+
+    def __repr__(self) -> str:
+        return "NO_EKTP_ROLE"
+
+
+#: Return this from the ``current_user`` hook for a portal user who is signed in
+#: but has no e-KTP role: they get a 403 page instead of the login page.
+NO_EKTP_ROLE = _NoEktpRole()
+
+UserLoader = Callable[[], "EktpUser | _NoEktpRole | None"]
 
 
 def flask_login_user() -> EktpUser | None:
@@ -99,17 +110,25 @@ def flask_login_user() -> EktpUser | None:
 def current_ektp_user() -> EktpUser | None:
     """The current request's user as the host's hook reports it (cached per request)."""
     if "ektp_user" not in g:
-        loader = current_app.extensions["ektp_admin"].user_loader
-        user = loader()
-        if user is not None and not isinstance(user, EktpUser):
+        answer = get_state().user_loader()
+        g.ektp_signed_in = answer is not None
+        if answer is NO_EKTP_ROLE:
+            answer = None
+        elif answer is not None and not isinstance(answer, EktpUser):
             raise TypeError(
-                "The current_user hook given to EktpAdmin must return an EktpUser or None, "
-                f"not {type(user).__name__}."
+                "The current_user hook given to EktpAdmin must return an EktpUser, NO_EKTP_ROLE or None, "
+                f"not {type(answer).__name__}."
             )
-        if user is not None and user.role == Role.CLERK and not user.kecamatan_code:
-            user = None  # a clerk without a kecamatan may see nothing at all
-        g.ektp_user = user
+        elif answer is not None and answer.role == Role.CLERK and not answer.kecamatan_code:
+            answer = None  # a clerk without a kecamatan may see nothing at all
+        g.ektp_user = answer
     return g.ektp_user
+
+
+def signed_in_elsewhere() -> bool:
+    """Signed in to the portal, but with no e-KTP role (or none the plugin can use)."""
+    current_ektp_user()
+    return bool(g.get("ektp_signed_in")) and g.ektp_user is None
 
 
 # ---------------------------------------------------------------------- row rules
@@ -403,7 +422,7 @@ class EktpAccess:
         """Abort unless the current user holds ``action`` (401/redirect to login, or 403)."""
         if self.allowed(action):
             return
-        if self.user is None:
+        if self.user is None and not signed_in_elsewhere():
             endpoint = current_app.config["EKTP_ADMIN_LOGIN_ENDPOINT"]
             if endpoint:
                 abort(redirect(url_for(endpoint, next=request.full_path)))

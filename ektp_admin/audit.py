@@ -162,19 +162,24 @@ _installed: set[int] = set()
 
 
 def install(db: Any) -> None:
-    """Attach the listeners to the Flask-SQLAlchemy object's session class (once)."""
-    session_cls = Session
-    if id(session_cls) in _installed:
+    """Attach the listeners to the sessions of the given Flask-SQLAlchemy object (once).
+
+    Only that db's sessions are audited: a host's other sessions (its own
+    sessionmaker, another Flask-SQLAlchemy object) never run our listeners.
+    """
+    if id(db) in _installed:
         return
-    event.listen(session_cls, "before_flush", _before_flush)
-    event.listen(session_cls, "after_flush_postexec", _after_flush)
-    event.listen(session_cls, "after_rollback", _forget_pending)
-    for model in AUDITED:
-        # Load a column's old value before it is overwritten, even on an object
-        # expired by a commit: otherwise the trail would read "None -> new".
-        for attr in model.__mapper__.column_attrs:
-            event.listen(getattr(model, attr.key), "set", _keep_old_value, active_history=True)
-    _installed.add(id(session_cls))
+    factory = db.session.session_factory
+    event.listen(factory, "before_flush", _before_flush)
+    event.listen(factory, "after_flush_postexec", _after_flush)
+    event.listen(factory, "after_rollback", _forget_pending)
+    if not _installed:
+        for model in AUDITED:
+            # Load a column's old value before it is overwritten, even on an object
+            # expired by a commit: otherwise the trail would read "None -> new".
+            for attr in model.__mapper__.column_attrs:
+                event.listen(getattr(model, attr.key), "set", _keep_old_value, active_history=True)
+    _installed.add(id(db))
 
 
 def _keep_old_value(target: Any, value: Any, oldvalue: Any, initiator: Any) -> Any:

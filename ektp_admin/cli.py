@@ -15,17 +15,31 @@ def _db():
 
 @click.group("ektp", help="e-KTP recording campaign: regions, demo data, users.")
 def ektp_cli() -> None:
-    pass
+    """Every command; an app gets its own group (:func:`commands_for`)."""
+
+
+def commands_for(*, manages_users: bool) -> click.Group:
+    """The ``flask ektp`` group of one app: ``create-user`` only where the
+    plugin keeps its own logins (no host hook)."""
+    group = click.Group("ektp", help=ektp_cli.help)
+    for name, command in ektp_cli.commands.items():
+        if name == "create-user" and not manages_users:
+            continue
+        group.add_command(command, name)
+    return group
 
 
 @ektp_cli.command("init-db")
 @with_appcontext
 def init_db() -> None:
     """Create the ektp_ tables that do not exist yet (never drops anything)."""
-    from .models import metadata
+    from . import get_state
+    from .models import User
 
     db = _db()
-    tables = [t for t in db.metadata.sorted_tables if t.name.startswith("ektp_")] if db.metadata is not metadata else None
+    tables = [t for t in db.metadata.sorted_tables if t.name.startswith("ektp_")]
+    if not get_state().manages_users:
+        tables = [t for t in tables if t.name != User.__tablename__]
     db.metadata.create_all(db.engine, tables=tables)
     click.echo("Tables ready.")
 

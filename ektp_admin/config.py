@@ -86,6 +86,17 @@ def _locales(value: Any) -> tuple[str, ...]:
     return locales
 
 
+def _screens(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    try:
+        return tuple(str(v) for v in value)
+    except TypeError:
+        raise ValueError('None (every screen) or a list of screen names such as ("residents", "outstanding")') from None
+
+
 def _endpoint_or_none(value: Any) -> str | None:
     if value in (None, ""):
         return None
@@ -105,6 +116,9 @@ CHECKS: dict[str, Check] = {
     "EKTP_ADMIN_PAGE_SIZE": _count(1, 1000),
     "EKTP_ADMIN_CSV_BOM": _bool,
     "EKTP_ADMIN_LOGIN_ENDPOINT": _endpoint_or_none,
+    "EKTP_ADMIN_LANGUAGE_SWITCH": _bool,
+    "EKTP_ADMIN_MENU_CATEGORY": _endpoint_or_none,
+    "EKTP_ADMIN_SCREENS": _screens,
 }
 
 

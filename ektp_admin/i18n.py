@@ -71,7 +71,7 @@ def select_locale() -> str:
     cfg = current_app.config
     allowed = cfg["EKTP_ADMIN_LOCALES"]
     if has_request_context():
-        asked = request.args.get("lang")
+        asked = request.args.get("lang") if cfg["EKTP_ADMIN_LANGUAGE_SWITCH"] else None
         if asked and asked in allowed:
             session[LANG_SESSION_KEY] = asked
             return asked

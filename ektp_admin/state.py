@@ -8,15 +8,19 @@ from flask import Flask, current_app
 
 
 class State:
-    """The plugin's per-app state: the Admin its screens are on and the db it uses."""
+    """Everything the plugin keeps for one app: the Admin its screens are on, the
+    db it uses, the hook that says who is signed in, and whether it keeps its
+    own logins (only when the host gave no hook)."""
 
-    def __init__(self, *, admin: Any, db: Any) -> None:
+    def __init__(self, *, admin: Any, db: Any, user_loader: Any, manages_users: bool) -> None:
         self.admin = admin
         self.db = db
+        self.user_loader = user_loader
+        self.manages_users = manages_users
 
 
 def get_state(app: Flask | None = None) -> State:
-    return (app or current_app).extensions["ektp_admin.state"]
+    return (app or current_app).extensions["ektp_admin"]
 
 
 def db_session() -> Any:

@@ -15,10 +15,30 @@ from typing import Any
 from flask_admin import Admin
 
 from .. import models
+from ..domain.messages import N_
 from ..i18n import lazy_gettext
 
+#: The screens, in menu order: (key = URL under the Admin, menu category msgid).
+SCREENS: tuple[tuple[str, str], ...] = (
+    ("residents", N_("Residents")),
+    ("outstanding", N_("Residents")),
+    ("home-visits", N_("Residents")),
+    ("progress", N_("Recording")),
+    ("visits", N_("Recording")),
+    ("campaigns", N_("Recording")),
+    ("outreach", N_("Recording")),
+    ("devices", N_("Kits & teams")),
+    ("teams", N_("Kits & teams")),
+    ("kits", N_("Kits & teams")),
+    ("kecamatan", N_("Regions")),
+    ("desa", N_("Regions")),
+    ("users", N_("Administration")),
+    ("audit", N_("Administration")),
+)
 
-def register_views(admin: Admin, db: Any, *, with_users: bool = True) -> None:
+
+def _screen(key: str, db: Any) -> Any:
+    """The view of screen ``key`` (imported only when it is built)."""
     from .audit_log import AuditLogView
     from .campaigns import CampaignView, OutreachView
     from .devices import DeviceView, TeamView
@@ -31,32 +51,79 @@ def register_views(admin: Admin, db: Any, *, with_users: bool = True) -> None:
     from .users import UserView
     from .visits import VisitView
 
-    recording = lazy_gettext("Recording")
-    people = lazy_gettext("Residents")
-    kits = lazy_gettext("Kits & teams")
-    regions = lazy_gettext("Regions")
-    admin_cat = lazy_gettext("Administration")
+    builders: dict[str, Any] = {
+        "residents": lambda **kw: ResidentView(models.Resident, db, name=lazy_gettext("Residents"), **kw),
+        "outstanding": lambda **kw: OutstandingView(name=lazy_gettext("Outstanding by village"), **kw),
+        "home-visits": lambda **kw: HomeVisitView(name=lazy_gettext("Home visits"), **kw),
+        "progress": lambda **kw: ProgressView(name=lazy_gettext("Campaign progress"), **kw),
+        "visits": lambda **kw: VisitView(models.Visit, db, name=lazy_gettext("Visit logs"), **kw),
+        "campaigns": lambda **kw: CampaignView(models.Campaign, db, name=lazy_gettext("Campaigns"), **kw),
+        "outreach": lambda **kw: OutreachView(models.Outreach, db, name=lazy_gettext("Outreach"), **kw),
+        "devices": lambda **kw: DeviceView(models.Device, db, name=lazy_gettext("Devices"), **kw),
+        "teams": lambda **kw: TeamView(models.Team, db, name=lazy_gettext("Teams"), **kw),
+        "kits": lambda **kw: KitMapView(name=lazy_gettext("Where the kits are"), **kw),
+        "kecamatan": lambda **kw: KecamatanView(models.Kecamatan, db, name=lazy_gettext("Kecamatan"), **kw),
+        "desa": lambda **kw: DesaView(models.Desa, db, name=lazy_gettext("Desa/Kelurahan"), **kw),
+        "users": lambda **kw: UserView(models.User, db, name=lazy_gettext("Users"), **kw),
+        "audit": lambda **kw: AuditLogView(models.AuditEntry, db, name=lazy_gettext("Audit log"), **kw),
+    }
+    return builders[key]
 
-    add = admin.add_view
-    add(ResidentView(models.Resident, db, name=lazy_gettext("Residents"), endpoint="ektp_residents", url="residents", category=people))
-    add(OutstandingView(name=lazy_gettext("Outstanding by village"), endpoint="ektp_outstanding", url="outstanding", category=people))
-    add(HomeVisitView(name=lazy_gettext("Home visits"), endpoint="ektp_home_visits", url="home-visits", category=people))
-    add(ProgressView(name=lazy_gettext("Campaign progress"), endpoint="ektp_progress", url="progress", category=recording))
-    add(VisitView(models.Visit, db, name=lazy_gettext("Visit logs"), endpoint="ektp_visits", url="visits", category=recording))
-    add(CampaignView(models.Campaign, db, name=lazy_gettext("Campaigns"), endpoint="ektp_campaigns", url="campaigns", category=recording))
-    add(OutreachView(models.Outreach, db, name=lazy_gettext("Outreach"), endpoint="ektp_outreach", url="outreach", category=recording))
-    add(DeviceView(models.Device, db, name=lazy_gettext("Devices"), endpoint="ektp_devices", url="devices", category=kits))
-    add(TeamView(models.Team, db, name=lazy_gettext("Teams"), endpoint="ektp_teams", url="teams", category=kits))
-    add(KitMapView(name=lazy_gettext("Where the kits are"), endpoint="ektp_kit_map", url="kits", category=kits))
-    add(KecamatanView(models.Kecamatan, db, name=lazy_gettext("Kecamatan"), endpoint="ektp_kecamatan", url="kecamatan", category=regions))
-    add(DesaView(models.Desa, db, name=lazy_gettext("Desa/Kelurahan"), endpoint="ektp_desa", url="desa", category=regions))
-    if with_users:
-        add(UserView(models.User, db, name=lazy_gettext("Users"), endpoint="ektp_users", url="users", category=admin_cat))
-    add(AuditLogView(models.AuditEntry, db, name=lazy_gettext("Audit log"), endpoint="ektp_audit", url="audit", category=admin_cat))
+
+#: endpoint of each screen: ektp_ + its key (kits and audit keep their historic names)
+ENDPOINTS = {"home-visits": "ektp_home_visits", "kits": "ektp_kit_map", "audit": "ektp_audit"}
+
+
+def register_views(
+    admin: Admin, db: Any, *, with_users: bool = True, screens: Any = None, category: str | None = None,
+) -> None:
+    """Add the chosen screens (all by default) to ``admin``.
+
+    ``category`` puts every screen under one menu entry of the host (e.g.
+    "e-KTP"); by default they use the plugin's own categories. A URL of ours
+    that the host's Admin or app already serves is refused with an error.
+    """
+    from ..config import ConfigError
+
+    keys = [key for key, _ in SCREENS]
+    chosen = keys if screens is None else list(screens)
+    unknown = [key for key in chosen if key not in keys]
+    if unknown:
+        raise ConfigError(f"EKTP_ADMIN_SCREENS names unknown screens {unknown}: choose from {keys}.")
+    if not with_users and "users" in chosen:
+        chosen.remove("users")  # the plugin keeps no logins of its own beside a host's hook
+    for key, menu in SCREENS:
+        if key not in chosen:
+            continue
+        _refuse_taken_url(admin, key)
+        view = _screen(key, db)(
+            endpoint=ENDPOINTS.get(key, "ektp_" + key.replace("-", "_")),
+            url=key,
+            category=category or lazy_gettext(menu),
+        )
+        admin.add_view(view)
 
     problems = unguarded(admin._views)
     if problems:
         raise RuntimeError("e-KTP screens without access rules: " + "; ".join(problems))
+
+
+def _refuse_taken_url(admin: Admin, key: str) -> None:
+    url = f"{(admin.url or '').rstrip('/')}/{key}"
+    for view in admin._views:
+        if (view.url or "").rstrip("/") == url:
+            raise RuntimeError(
+                f"The Admin already has a screen at {url}/ ({view.endpoint}): ektp-admin cannot add its "
+                f"'{key}' screen there. Leave it out with EKTP_ADMIN_SCREENS, or mount the host's screen elsewhere."
+            )
+    app = getattr(admin, "app", None)
+    if app is not None:
+        for rule in app.url_map.iter_rules():
+            if rule.rule.rstrip("/") == url or rule.rule.startswith(url + "/"):
+                raise RuntimeError(
+                    f"The app already serves {rule.rule} ({rule.endpoint}): ektp-admin cannot add its '{key}' "
+                    "screen there. Leave it out with EKTP_ADMIN_SCREENS, or move the host's route."
+                )
 
 
 def unguarded(views: Any) -> list[str]:

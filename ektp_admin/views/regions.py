@@ -8,6 +8,7 @@ from wtforms.validators import ValidationError
 from ..access import ADMIN_ONLY, ALL, EDIT, EXPORT, READ
 from ..i18n import Np_, gettext, lazy_gettext
 from ..models import Desa, Device, Outreach, Resident, Team, User, Visit
+from ..state import get_state
 from .base import EktpModelView
 from .errors import still_referenced
 
@@ -29,8 +30,9 @@ class KecamatanView(EktpModelView):
             (Visit, Visit.kecamatan_code == code, *Np_("%(num)d visit", "%(num)d visits")),
             (Device, Device.owner_kecamatan_code == code, *Np_("%(num)d device", "%(num)d devices")),
             (Team, Team.kecamatan_code == code, *Np_("%(num)d team", "%(num)d teams")),
-            (User, User.kecamatan_code == code, *Np_("%(num)d user", "%(num)d users")),
             (Outreach, Outreach.kecamatan_code == code, *Np_("%(num)d outreach record", "%(num)d outreach records")),
+            *([(User, User.kecamatan_code == code, *Np_("%(num)d user", "%(num)d users"))]
+              if get_state().manages_users else []),
         ])
         if reasons:
             raise ValidationError(gettext(
