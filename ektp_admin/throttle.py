@@ -99,7 +99,9 @@ def address_key(remote_addr: str | None) -> str:
     try:
         ip = ipaddress.ip_address(remote_addr.strip())
     except ValueError:
-        return remote_addr.strip()[:50] or "unknown"
+        # Not an IP (a unix socket's peer, a bad forwarded header): kept, but
+        # only characters that are safe in a log line.
+        return "".join(ch for ch in remote_addr if ch.isalnum() or ch in ":.%_-")[:50] or "unknown"
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             return str(ip.ipv4_mapped)
