@@ -105,6 +105,18 @@ def test_a_wrong_password_or_unknown_user_gets_the_same_answer(client: Any, user
     assert client.get("/admin/residents/").status_code == 302
 
 
+@pytest.mark.parametrize("username, password", [
+    ("x" * 5000, "salah"),                      # far longer than any username column
+    ("cle\x00rk", "salah\x00sekali"),            # NUL: PostgreSQL refuses it in any text parameter
+    ("pengguna 😀 ñ", "kata sandi 😀"),          # 4-byte UTF-8 (MariaDB utf8mb4)
+    ("  clerk  ", "salah"),
+])
+def test_odd_input_is_a_plain_refusal(app: Any, clock: Clock, username: str, password: str) -> None:
+    response = attempt(from_address(app, "192.0.2.99"), username, password)
+    assert response.status_code == 401
+    assert flashes(text(response)) == [WRONG]
+
+
 def test_an_inactive_account_cannot_sign_in(app: Any, client: Any) -> None:
     with app.app_context():
         models.db.session.execute(sa.update(models.User.__table__).where(models.User.username == "clerk")

@@ -19,7 +19,6 @@ from security.ektp_support import (
     PASSWORD,
     audit_entries,
     csrf_token,
-    fetch,
     flashes,
     form_fields,
     sign_in,
@@ -207,7 +206,6 @@ def test_the_action_needs_a_valid_token_and_an_admin(app: Any) -> None:
         response = other.post("/admin/users/action/", data={"action": "end_sessions", "rowid": [clerk_id],
                                                            "csrf_token": token_for(other)})
         assert response.status_code == 403, who
-    assert response.status_code == 403
     assert signed_in(clerk)
     assert user_row(app, "clerk").session_epoch == 0
 
@@ -226,4 +224,3 @@ def test_the_users_list_offers_the_action_in_both_languages(app: Any) -> None:
     admin = sign_in(app.test_client(), "admin")
     assert "End sessions" in text(admin.get("/admin/users/"))
     assert "Akhiri sesi" in text(admin.get("/admin/users/?lang=id"))
-    assert fetch(app, models.User, user_row(app, "admin").id) is not None
