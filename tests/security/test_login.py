@@ -169,7 +169,7 @@ def test_real_and_unknown_names_take_the_same_time(app: Any, clock: Clock) -> No
         models.db.session.commit()
     client = app.test_client()
     times: dict[str, list[float]] = {"clerk": [], "tidak_ada": []}
-    for _ in range(7):
+    for _ in range(11):
         for name in times:
             token = csrf_token(text(client.get("/login?lang=en")))
             started = time.perf_counter()
@@ -182,7 +182,9 @@ def test_real_and_unknown_names_take_the_same_time(app: Any, clock: Clock) -> No
     real, unknown = statistics.median(times["clerk"]), statistics.median(times["tidak_ada"])
     ratio = real / unknown
     print(f"median real {real * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms, ratio {ratio:.3f}")
-    assert 0.8 < ratio < 1.25, (real, unknown)
+    # A leak is no 10 % affair: without the dummy check an unknown name answers
+    # some 50 times faster. The margin absorbs a busy test machine.
+    assert 2 / 3 < ratio < 3 / 2, (real, unknown)
 
     # Waiting answers are quick for both (no password check): a quick answer says
     # nothing about whether the name exists.
@@ -191,7 +193,7 @@ def test_real_and_unknown_names_take_the_same_time(app: Any, clock: Clock) -> No
             attempt(from_address(app, f"198.51.100.{i + 1}"), name, "salah")
     dirty = from_address(app, "198.51.100.1")
     waiting: dict[str, list[float]] = {"clerk": [], "tidak_ada": []}
-    for _ in range(15):
+    for _ in range(21):
         for name in waiting:
             token = csrf_token(text(dirty.get("/login?lang=en")))
             started = time.perf_counter()
@@ -200,7 +202,7 @@ def test_real_and_unknown_names_take_the_same_time(app: Any, clock: Clock) -> No
             assert response.status_code == 429
     real, unknown = statistics.median(waiting["clerk"]), statistics.median(waiting["tidak_ada"])
     print(f"waiting: median real {real * 1000:.2f} ms, unknown {unknown * 1000:.2f} ms, ratio {real / unknown:.3f}")
-    assert 0.5 < real / unknown < 2, (real, unknown)
+    assert 1 / 3 < real / unknown < 3, (real, unknown)  # a password check would make it ~40
 
 
 # ---------------------------------------------------------------------- by address
