@@ -231,6 +231,21 @@ class ExportCounter:
             self.session.rollback()
 
 
+def record_update(session: Any, obj_table: str, record_id: Any, changes: dict[str, list[Any]],
+                  kecamatan_code: str | None = None) -> None:
+    """An "update" entry for a change made by a plain SQL UPDATE (which the
+    flush listener never sees), in the caller's transaction (not committed)."""
+    session.add(models.AuditEntry(
+        username=_username(),
+        action="update",
+        table_name=obj_table,
+        record_id=str(record_id),
+        kecamatan_code=kecamatan_code,
+        changes=json.dumps({k: [_value(a), _value(b)] for k, (a, b) in changes.items()},
+                           ensure_ascii=False, sort_keys=True),
+    ))
+
+
 def record_export(session: Any, view: str, filters: dict) -> ExportCounter:
     """Write the export's entry before the first byte leaves (rows filled in at the end)."""
     user = _username()

@@ -79,6 +79,7 @@ def create_user(username: str, role: str, kecamatan_code: str | None, password: 
     from werkzeug.security import generate_password_hash
 
     from .models import Kecamatan, User
+    from .throttle import forget_account
 
     db = _db()
     if role == Role.CLERK.value and not kecamatan_code:
@@ -99,8 +100,10 @@ def create_user(username: str, role: str, kecamatan_code: str | None, password: 
     user.kecamatan_code = kecamatan_code
     user.password_hash = generate_password_hash(password)
     user.active = True
-    user.failed_logins = 0
-    user.locked_until = None
+    if not created:
+        # A new password ends the user's sessions and forgives failed sign-ins.
+        user.session_epoch = (user.session_epoch or 0) + 1
+    forget_account(db.session, username)
     db.session.commit()
     click.echo(f"{'Created' if created else 'Updated'} {role} {username}.")
 

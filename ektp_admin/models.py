@@ -450,8 +450,11 @@ class User(VersionedMixin, Base):
         sa.ForeignKey("ektp_kecamatan.code", ondelete="RESTRICT")
     )
     active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
-    failed_logins: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
-    locked_until: Mapped[dt.datetime | None] = mapped_column(sa.DateTime)
+    #: Part of every session's login token (:meth:`get_id`): raising it ends every
+    #: session of the user (sign-out, a new password, an admin's "End sessions").
+    #: Raised by plain UPDATEs that leave ``version`` alone, so an open edit form
+    #: of the user does not turn stale; see ``ektp_admin.sessions``.
+    session_epoch: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0, server_default="0")
 
     kecamatan: Mapped[Kecamatan | None] = relationship()
 
@@ -469,10 +472,36 @@ class User(VersionedMixin, Base):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        # "id:epoch": Flask-Login keeps it in the session (and a remember cookie);
+        # the standalone portal's user loader refuses it once the epoch moved on.
+        return f"{self.id}:{self.session_epoch or 0}"
 
     def __str__(self) -> str:
         return self.username
+
+
+class LoginFailure(Base):
+    """One failed sign-in of the standalone portal (the throttle's memory).
+
+    Kept in the database so every worker process sees the same counts; rows
+    older than the throttle's window are deleted. ``account`` is a digest of the
+    normalised username typed (real or not), never the text itself: people type
+    passwords into the username field. See :mod:`ektp_admin.throttle`.
+    """
+
+    __tablename__ = "ektp_login_failure"
+    __table_args__ = (
+        sa.Index("ix_ektp_login_failure_address_at", "address", "at"),
+        sa.Index("ix_ektp_login_failure_account_at", "account", "at"),
+        sa.Index("ix_ektp_login_failure_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=_utcnow, nullable=False)
+    #: The client's address (an IPv6 address as its /64 network).
+    address: Mapped[str] = mapped_column(sa.String(50), nullable=False)
+    #: SHA-256 (hex) of the normalised username.
+    account: Mapped[str] = mapped_column(sa.String(64), nullable=False)
 
 
 class AuditEntry(Base):
@@ -508,5 +537,6 @@ MODELS = (
     Campaign,
     Outreach,
     User,
+    LoginFailure,
     AuditEntry,
 )

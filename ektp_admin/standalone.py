@@ -2,6 +2,14 @@
 
 ``wsgi.py`` exposes :func:`create_app` as ``app``. ``DATABASE_URL`` selects
 PostgreSQL (``postgresql+psycopg://...``) or MariaDB (``mysql+pymysql://...``).
+
+Signing in is throttled by client address and by account name with growing
+delays, never locked (:mod:`ektp_admin.throttle` explains the rules); every
+refusal is logged (name typed and address, never the password). Sessions end
+on sign-out, on a new password and by an admin's "End sessions" action
+(:mod:`ektp_admin.sessions`). The client address is ``request.remote_addr``:
+behind a reverse proxy set ``EKTP_ADMIN_PROXIES`` to the number of proxies in
+front, so werkzeug's ``ProxyFix`` takes it from ``X-Forwarded-For``.
 """
 from __future__ import annotations
 
@@ -14,34 +22,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    Flask,
-    abort,
-    current_app,
-    flash,
-    redirect,
-    request,
-    session,
-    url_for,
-)
-from flask_login import LoginManager, login_required, login_user, logout_user
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from . import EktpAdmin
-from .i18n import LANG_SESSION_KEY, WTFormsTranslations, gettext, lazy_gettext
+from . import EktpAdmin, throttle
+from .i18n import LANG_SESSION_KEY, WTFormsTranslations, gettext, lazy_gettext, ngettext
 from .models import User, db
+from .sessions import end_sessions, parse_token, session_is_current
 
 log = logging.getLogger(__name__)
-
-#: Failed logins before an account is locked, and for how long.
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
 
 auth = Blueprint("ektp_auth", __name__)
 login_manager = LoginManager()
@@ -62,12 +58,14 @@ class LogoutForm(FlaskForm):
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    try:
-        user = db.session.get(User, int(user_id))
-    except (TypeError, ValueError):
+def _load_user(token: str) -> User | None:
+    # "id:epoch" (User.get_id): a session ends when the user's epoch moves on.
+    parsed = parse_token(token)
+    if parsed is None:
         return None
-    return user if user is not None and user.active else None
+    user_id, epoch = parsed
+    user = db.session.get(User, user_id)
+    return user if session_is_current(user, epoch) else None
 
 
 def _safe_next(target: str | None) -> str:
@@ -83,32 +81,37 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
 @auth.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    """Sign in. Throttled by address and by account name (:mod:`ektp_admin.throttle`).
+
+    Unknown username, wrong password and inactive account get one answer (401,
+    "Wrong username or password.", the same page) after the same work: one
+    password hash check (against a dummy hash when the name is unknown), the
+    same throttle queries and the same failure record.
+    """
     form = LoginForm()
     if form.validate_on_submit():
         from .domain.text import clean_text
 
         username = clean_text(form.username.data).strip()
+        address = throttle.address_key(request.remote_addr)
+        account = throttle.account_key(username)
+        wait = throttle.check(db.session, address, account)
+        if wait is not None:
+            log.warning("sign-in refused for %r from %s: throttled by %s, %d s to wait",
+                        username[:80], address, wait.reason, wait.seconds)
+            return _throttled(form, wait)
         user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
-        now = _now()
-        if user is not None and user.locked_until and user.locked_until > now:
-            # Even the right password is refused until the lock ends.
-            return _locked(form)
-        if user is None or not user.active or not check_password_hash(user.password_hash, form.password.data):
-            if user is None:
-                # Same work as a real check, so timing does not reveal which usernames exist.
-                check_password_hash(_DUMMY_HASH, form.password.data)
-            elif _count_failure(user.id, now):
-                return _locked(form)
+        password_ok = check_password_hash(user.password_hash if user is not None else _DUMMY_HASH,
+                                          form.password.data)
+        if user is None or not password_ok or not user.active:
+            reason = "unknown user" if user is None else "wrong password" if not password_ok else "inactive account"
+            throttle.record_failure(db.session, address, account)
+            log.warning("sign-in refused for %r from %s: %s", username[:80], address, reason)
             flash(gettext("Wrong username or password."), "error")
             return _render_login(form), 401
-        if user.failed_logins or user.locked_until:
-            _reset_failures(user.id)
+        throttle.forgive(db.session, address, account)
         # A new session for the signed-in user: nothing from before the login
         # survives but the chosen language.
         language = session.get(LANG_SESSION_KEY)
@@ -116,45 +119,22 @@ def login() -> Any:
         if language:
             session[LANG_SESSION_KEY] = language
         login_user(user)
+        log.info("signed in: %r from %s", user.username, address)
         return redirect(_safe_next(request.args.get("next")))
     return _render_login(form)
 
 
-def _count_failure(user_id: int, now: dt.datetime) -> bool:
-    """Count one failed login; lock the account at the limit. True when it is now locked.
-
-    Single UPDATE statements, so concurrent attempts can neither lose a count
-    nor collide on the row's version (the user screen's optimistic lock); and
-    they are no edits of the record, so they stay out of the audit trail.
-    """
-    table = User.__table__
-    db.session.execute(
-        sa.update(table).where(table.c.id == user_id).values(failed_logins=table.c.failed_logins + 1)
-    )
-    locked = db.session.execute(
-        sa.update(table)
-        .where(table.c.id == user_id, table.c.failed_logins >= MAX_FAILED_LOGINS)
-        .values(failed_logins=0, locked_until=now + dt.timedelta(minutes=LOCK_MINUTES))
-    ).rowcount
-    db.session.commit()
-    if locked:
-        log.warning("account %s locked after %d failed logins", user_id, MAX_FAILED_LOGINS)
-    return bool(locked)
-
-
-def _reset_failures(user_id: int) -> None:
-    table = User.__table__
-    db.session.execute(sa.update(table).where(table.c.id == user_id).values(failed_logins=0, locked_until=None))
-    db.session.commit()
-
-
-def _locked(form: LoginForm) -> Any:
+def _throttled(form: LoginForm, wait: throttle.Wait) -> Any:
     flash(
-        gettext("Too many failed logins: this account is locked for %(minutes)d minutes.", minutes=LOCK_MINUTES),
+        ngettext(
+            "Too many failed sign-in attempts. Try again in %(num)d minute.",
+            "Too many failed sign-in attempts. Try again in %(num)d minutes.",
+            wait.minutes,
+        ),
         "error",
     )
     response = current_app.make_response((_render_login(form), 429))
-    response.headers["Retry-After"] = str(LOCK_MINUTES * 60)
+    response.headers["Retry-After"] = str(wait.seconds)
     return response
 
 
@@ -171,6 +151,9 @@ def logout() -> Any:
     form = LogoutForm()
     if not form.validate_on_submit():
         abort(400)
+    # Every session of this user ends, not just this cookie: a copy of it taken
+    # earlier (or a session left open on another computer) stops working too.
+    end_sessions(db.session, [current_user.id], audit=False)
     logout_user()
     language = session.get(LANG_SESSION_KEY)
     session.clear()
@@ -185,6 +168,9 @@ def root() -> Any:
     return redirect(url_for("ektp_home.index"))
 
 
+#: What an unknown username's password is checked against, so that the answer
+#: takes as long as for a real one. Werkzeug's default method, which is what the
+#: users screen and the CLI write.
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(8))
 
 
@@ -211,6 +197,12 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
         app.config["EKTP_ADMIN_REFERENCE_DATE"] = dt.date.fromisoformat(os.environ["EKTP_ADMIN_REFERENCE_DATE"])
     if test_config:
         app.config.update(test_config)
+
+    proxies = _proxy_count(os.environ.get("EKTP_ADMIN_PROXIES"))
+    if proxies:
+        # The client's address (throttling) and scheme (secure cookies) as the
+        # proxies in front report them; only that many hops are believed.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -240,6 +232,18 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
         return response
 
     return app
+
+
+def _proxy_count(value: str | None) -> int:
+    if not value or not value.strip():
+        return 0
+    try:
+        count = int(value)
+    except ValueError:
+        raise RuntimeError(f"EKTP_ADMIN_PROXIES must be a number of proxies (0, 1, 2...), not {value!r}") from None
+    if count < 0:
+        raise RuntimeError(f"EKTP_ADMIN_PROXIES must be 0 or more, not {count}")
+    return count
 
 
 def enable_sqlite_foreign_keys(engine: sa.Engine) -> bool:

@@ -515,10 +515,15 @@ def test_create_user_prompts_for_the_password(app: Any, runner: Any) -> None:
 
 
 def test_create_user_updates_an_existing_login(app: Any, runner: Any) -> None:
+    from ektp_admin import throttle
+
     with app.app_context():
         user = models.db.session.execute(sa.select(models.User).filter_by(username="clerk_b")).scalar_one()
-        user.failed_logins, user.active = 4, False
+        user.active = False
         models.db.session.commit()
+        for _ in range(4):
+            throttle.record_failure(models.db.session, "192.0.2.1", throttle.account_key("clerk_b"))
+        epoch = user.session_epoch
 
     result = runner.invoke(args=["ektp", "create-user", "clerk_b", "--role", "clerk", "--kecamatan", "35.10.05",
                                  "--password", "muncar-baru-2016"])
@@ -526,7 +531,9 @@ def test_create_user_updates_an_existing_login(app: Any, runner: Any) -> None:
     assert result.exit_code == 0, result.output
     assert "Updated clerk clerk_b." in result.output
     user = _user(app, "clerk_b")
-    assert (user.kecamatan_code, user.active, user.failed_logins) == ("35.10.05", True, 0)
+    assert (user.kecamatan_code, user.active) == ("35.10.05", True)
+    assert user.session_epoch == epoch + 1  # a new password ends the user's sessions
+    assert count(app, models.LoginFailure) == 0  # and forgives the name's failed sign-ins
     assert check_password_hash(user.password_hash, "muncar-baru-2016")
     assert not check_password_hash(user.password_hash, PASSWORD)
     assert count(app, models.User) == 4
