@@ -104,7 +104,7 @@ def login() -> Any:
             return _throttled(form, wait)
         user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
         password_ok = check_password_hash(user.password_hash if user is not None else _DUMMY_HASH,
-                                          form.password.data)
+                                          form.password.data or "")
         if user is None or not password_ok or not user.active:
             reason = "unknown user" if user is None else "wrong password" if not password_ok else "inactive account"
             throttle.record_failure(db.session, address, account)
