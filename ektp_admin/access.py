@@ -125,6 +125,12 @@ def current_ektp_user() -> EktpUser | None:
     return g.ektp_user
 
 
+def path_here() -> str:
+    """This request's path and query as the browser sees it, mount prefix included
+    (``/portal/admin/residents/?page=2`` under ``/portal``): the ``next`` of a login."""
+    return request.script_root + request.full_path.rstrip("?")
+
+
 def signed_in_elsewhere() -> bool:
     """Signed in to the portal, but with no e-KTP role (or none the plugin can use)."""
     current_ektp_user()
@@ -425,6 +431,6 @@ class EktpAccess:
         if self.user is None and not signed_in_elsewhere():
             endpoint = current_app.config["EKTP_ADMIN_LOGIN_ENDPOINT"]
             if endpoint:
-                abort(redirect(url_for(endpoint, next=request.full_path)))
+                abort(redirect(url_for(endpoint, next=path_here())))
             abort(401)
         abort(403)

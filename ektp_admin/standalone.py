@@ -78,6 +78,9 @@ def _safe_next(target: str | None) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
+    # Within this app: under a mount prefix (/portal) every path of ours starts with it.
+    if request.script_root and not target.startswith(request.script_root + "/"):
+        return default
     return target
 
 
@@ -202,7 +205,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     if proxies:
         # The client's address (throttling) and scheme (secure cookies) as the
         # proxies in front report them; only that many hops are believed.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_prefix=proxies)  # type: ignore[method-assign]
 
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -6,7 +6,7 @@ from typing import Any
 from flask import current_app, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 
-from ..access import current_ektp_user
+from ..access import current_ektp_user, path_here
 
 
 class HomeView(AdminIndexView):
@@ -17,6 +17,6 @@ class HomeView(AdminIndexView):
         if current_ektp_user() is None:
             endpoint = current_app.config["EKTP_ADMIN_LOGIN_ENDPOINT"]
             if endpoint:
-                return redirect(url_for(endpoint, next=request.full_path))
+                return redirect(url_for(endpoint, next=path_here()))
             return self.render("ektp_admin/home.html", anonymous=True)
         return self.render("ektp_admin/home.html", anonymous=False)
