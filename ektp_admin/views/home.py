@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, redirect, request, url_for
+from flask import current_app, redirect, url_for
 from flask_admin import AdminIndexView, expose
 
 from ..access import current_ektp_user, path_here
