@@ -27,6 +27,7 @@ from sqlalchemy.orm import (
 
 from .domain.enums import (
     Citizenship,
+    Departure,
     DeviceCondition,
     DeviceOwnerKind,
     DeviceRole,
@@ -181,6 +182,14 @@ class Resident(VersionedMixin, Base):
     away: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     away_location: Mapped[str | None] = mapped_column(sa.String(120))
     away_until: Mapped[dt.date | None] = mapped_column(sa.Date)
+    #: deceased or moved out: off the wajib/outstanding counts, the sheets and the
+    #: targets for good, kept in history and audit (None: lives here)
+    departure: Mapped[str | None] = _enum_column(Departure)
+    departed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    #: where to (moved out), or how it is known
+    departure_note: Mapped[str | None] = mapped_column(sa.String(200))
+    #: the visit whose "deceased" result set it (undone with that result); None: set by hand or import
+    departure_visit_id: Mapped[int | None] = mapped_column(sa.Integer)
 
     ktp_status: Mapped[str] = _enum_column(KtpStatus, default=KtpStatus.NOT_RECORDED.value, nullable=False)
     ktp_status_changed_on: Mapped[dt.date | None] = mapped_column(sa.Date)

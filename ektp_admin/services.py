@@ -13,7 +13,7 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 from sqlalchemy import inspect
 
-from .domain.enums import KtpStatus, ResultKind
+from .domain.enums import Departure, KtpStatus, ResultKind
 from .domain.messages import RuleViolation
 from .domain.status import check_move
 from .domain.visits import (
@@ -120,7 +120,40 @@ def apply_result(session: Any, result: VisitResult, username: str | None, on: dt
                                   changed_by=username, note=_visit_note(result))
             resident.status_changes.append(change)
             written.append((change, result))
+        if was != now or not same_resident:
+            if was == ResultKind.DECEASED.value:
+                before = resident if same_resident else session.get(Resident, was_resident_id)
+                if before is not None:
+                    undo_departure(before, result)
+            if now == ResultKind.DECEASED.value:
+                record_death(resident, result, on)
+            if now == ResultKind.AWAY.value and not resident.away:
+                resident.away = True  # the family says so; where and until when stay for the clerk to fill
         return written
+
+
+def _result_visit_id(result: VisitResult) -> int | None:
+    return result.visit_id or (result.visit.id if result.visit is not None else None)
+
+
+def record_death(resident: Resident, result: VisitResult, on: dt.date) -> None:
+    """A visit found the resident deceased: off the backlog for good (unless already departed)."""
+    if resident.departure is not None:
+        return
+    resident.departure = Departure.DECEASED.value
+    resident.departed_on = on
+    resident.departure_note = None  # the visit is the source: departure_visit_id says which
+    resident.departure_visit_id = _result_visit_id(result)
+
+
+def undo_departure(resident: Resident, result: VisitResult) -> None:
+    """The "deceased" result goes away or changes: undo what it alone had set."""
+    visit_id = _result_visit_id(result)
+    if resident.departure == Departure.DECEASED.value and visit_id is not None \
+            and resident.departure_visit_id == visit_id:
+        resident.departure = None
+        resident.departed_on = None
+        resident.departure_visit_id = None
 
 
 def undo_recording(session: Any, result: VisitResult, resident: Resident, username: str | None,
@@ -188,6 +221,10 @@ def apply_visit_results(session: Any, visit: Visit, username: str | None, today:
             if result.result == ResultKind.RECORDED.value and result.counted_resident_id is not None:
                 resident = result.resident or session.get(Resident, result.resident_id)
                 undo_recording(session, result, resident, username, today)
+            elif result.result == ResultKind.DECEASED.value:
+                resident = result.resident or session.get(Resident, result.resident_id)
+                if resident is not None:
+                    undo_departure(resident, result)
         live = [r for r in visit.results if r not in removed]
         # Undo first, so a recording moved from one row to another is free again.
         ordered = sorted(live, key=lambda r: r.result == ResultKind.RECORDED.value)
@@ -202,6 +239,13 @@ def apply_visit_results(session: Any, visit: Visit, username: str | None, today:
             visit.updated_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     session.flush()
     link_recordings(recordings)
+    for result in visit.results:
+        # A visit being created had no id when its "deceased" result was applied.
+        resident = result.resident
+        if result.result == ResultKind.DECEASED.value and resident is not None \
+                and resident.departure == Departure.DECEASED.value and resident.departure_visit_id is None \
+                and resident.departure_note is None:
+            resident.departure_visit_id = visit.id
 
 
 def remove_visit_results(session: Any, visit: Visit, username: str | None, today: dt.date) -> None:
@@ -216,6 +260,10 @@ def remove_visit_results(session: Any, visit: Visit, username: str | None, today
             if result.result == ResultKind.RECORDED.value and result.counted_resident_id is not None:
                 resident = result.resident or session.get(Resident, result.resident_id)
                 undo_recording(session, result, resident, username, today)
+            elif result.result == ResultKind.DECEASED.value:
+                resident = result.resident or session.get(Resident, result.resident_id)
+                if resident is not None:
+                    undo_departure(resident, result)
     if result_ids:
         # The history keeps the changes but no longer points at rows that go away
         # (the foreign key does this itself, except on SQLite without PRAGMA foreign_keys).

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from .enums import Citizenship, KtpStatus, MaritalStatus
+from .enums import Citizenship, Departure, KtpStatus, MaritalStatus
 from .messages import N_, Message
 
 __all__ = [
@@ -79,14 +79,15 @@ def is_wajib_ktp(
     marital_status: MaritalStatus | None,
     on: _dt.date,
     citizenship: Citizenship = Citizenship.WNI,
+    departure: Departure | None = None,
 ) -> bool:
     """Must this person hold a KTP-el on ``on``? (UU 24/2013 art. 63).
 
     Indonesian citizens and foreigners with a permanent stay permit who are 17 or
     older, or who are or have ever been married. Foreigners without a permanent
-    permit never are.
+    permit never are; nor, for this regency, anyone deceased or moved out.
     """
-    if citizenship == Citizenship.WNA_OTHER:
+    if departure is not None or citizenship == Citizenship.WNA_OTHER:
         return False
     if age_on(birth_date, on) < 0:
         return False
@@ -143,3 +144,37 @@ def check_birth_date(birth_date: _dt.date, today: _dt.date) -> list[Message]:
             )
         ]
     return []
+
+
+def check_departure(
+    departure: Departure | None, departed_on: _dt.date | None, note: str | None,
+    birth_date: _dt.date | None, today: _dt.date,
+) -> list[Message]:
+    """A resident marked deceased or moved out by hand: when, and why or where to.
+
+    Moving out needs the destination; either needs its date (not in the future,
+    not before birth) and a word on how it is known.
+    """
+    if departure is None:
+        if departed_on is not None:
+            return [Message("departure_date_without_departure",
+                            N_("A departure date is given, but neither \"deceased\" nor \"moved out\" is chosen."))]
+        return []
+    problems: list[Message] = []
+    if departed_on is None:
+        problems.append(Message("departure_needs_date", N_("Give the date of death or of moving out.")))
+    elif departed_on > today:
+        problems.append(Message("departure_in_future", N_("The departure date (%(date)s) is in the future."),
+                                {"date": _fmt_date(departed_on)}))
+    elif birth_date is not None and departed_on < birth_date:
+        problems.append(Message("departure_before_birth", N_("The departure date (%(date)s) is before the birth date."),
+                                {"date": _fmt_date(departed_on)}))
+    if not (note or "").strip():
+        if departure == Departure.MOVED_OUT:
+            problems.append(Message("departure_needs_destination", N_("Say where the resident moved to.")))
+        else:
+            problems.append(Message(
+                "departure_needs_source",
+                N_("Say how the death is known (e.g. the death certificate or the village head)."),
+            ))
+    return problems

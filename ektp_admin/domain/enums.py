@@ -102,6 +102,13 @@ class ResultKind(LabelledEnum):
     DECEASED = "deceased", N_("Deceased")
 
 
+class Departure(LabelledEnum):
+    """Why a resident left the regency's backlog for good (no longer wajib here)."""
+
+    DECEASED = "deceased", N_("Deceased")
+    MOVED_OUT = "moved_out", N_("Moved out (pindah)")
+
+
 class OutreachChannel(LabelledEnum):
     MOSQUE = "mosque", N_("Mosque (takmir)")
     VILLAGE_HALL = "village_hall", N_("Village hall")

@@ -35,9 +35,11 @@ def reference_date() -> dt.date:
 
 
 def wajib_clause(on: dt.date | None = None, model: Any = Resident) -> Any:
-    """UU 24/2013 art. 63: citizens and permanent foreigners, 17+ or ever married."""
+    """UU 24/2013 art. 63: citizens and permanent foreigners, 17+ or ever married,
+    who still live here (not deceased, not moved out)."""
     on = on or reference_date()
     return sa.and_(
+        model.departure.is_(None),
         model.citizenship != Citizenship.WNA_OTHER.value,
         sa.or_(
             model.birth_date <= birth_date_cutoff(on, WAJIB_KTP_AGE),

@@ -35,12 +35,18 @@ class CampaignProgress:
     baseline_stored: bool
     recorded: int
     remaining: int
+    #: of ``remaining``, those marked away (migrant workers): the rest are reachable here
+    remaining_away: int
     days_elapsed: int
     days_left: int
 
     @property
     def percent(self) -> float | None:
         return round(100.0 * self.recorded / self.baseline, 1) if self.baseline else None
+
+    @property
+    def remaining_reachable(self) -> int:
+        return self.remaining - self.remaining_away
 
     @property
     def needed_per_day(self) -> int | None:
@@ -177,7 +183,8 @@ def campaign_progress(
     if region is None:
         return None
     recorded = recorded_in_campaign(session, campaign, region)
-    remaining = outstanding_totals(session, region, on).outstanding
+    totals = outstanding_totals(session, region, on)
+    remaining = totals.outstanding
     stored = region == campaign.scope_code and campaign.baseline_outstanding is not None
     baseline = campaign.baseline_outstanding if stored else recorded + remaining
     return CampaignProgress(
@@ -190,6 +197,7 @@ def campaign_progress(
         baseline_stored=stored,
         recorded=recorded,
         remaining=remaining,
+        remaining_away=totals.away,
         days_elapsed=recording_days(campaign.start_date, min(on, campaign.target_date)),
         days_left=recording_days(max(on, campaign.start_date), campaign.target_date),
     )

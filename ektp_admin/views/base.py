@@ -213,14 +213,18 @@ class EktpModelView(EktpAccess, ModelView):
             field.data = str(self.get_one(id).version)
 
     #: select fields whose options are an enum's, labelled in the user's
-    #: language on every form: ``{"sex": Sex}``
+    #: language on every form: ``{"sex": Sex}``; ``(Enum, blank label)`` for an
+    #: optional one (its blank is stored as NULL)
     form_choices: dict[str, Any] = {}
 
     def _translated_choices(self, form: Any) -> Any:
-        for name, enum in self.form_choices.items():
+        for name, spec in self.form_choices.items():
             field = getattr(form, name, None)
-            if field is not None:
-                field.choices = translated_choices(enum)
+            if field is None:
+                continue
+            enum, blank = spec if isinstance(spec, tuple) else (spec, None)
+            choices = translated_choices(enum)
+            field.choices = [("", str(blank)), *choices] if blank is not None else choices
         return form
 
     def create_form(self, obj: Any = None) -> Any:

@@ -1,17 +1,19 @@
 """Residents: the people the campaign must record."""
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
+from flask import current_app, url_for
+from markupsafe import Markup
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from .. import queries
 from ..access import ALL, CREATE, EDIT, EXPORT, READ, options
-from ..domain.eligibility import age_on, check_birth_date, is_lansia
+from ..domain.eligibility import age_on, check_birth_date, check_departure, is_lansia
 from ..domain.enums import (
     Citizenship,
+    Departure,
     KtpStatus,
     MaritalStatus,
     ResultKind,
@@ -21,6 +23,7 @@ from ..domain.enums import (
 )
 from ..domain.messages import N_
 from ..domain.nik import check_nik_matches, parse_nik
+from ..formatting import fmt_day
 from ..i18n import gettext, label, lazy_gettext, translate, translated_choices
 from ..models import Resident
 from ..queries.residents import (
@@ -60,7 +63,8 @@ class ResidentView(EktpModelView):
     column_details_list = [
         "nik", "kk_number", "name", "sex", "birth_place", "birth_date", "age", "marital_status",
         "citizenship", "desa", "address", "rt", "rw", "phone", "disabled", "disability_note",
-        "seriously_ill", "away", "away_location", "away_until", "ktp_status", "ktp_status_changed_on",
+        "seriously_ill", "away", "away_location", "away_until", "departure", "departed_on", "departure_note",
+        "departure_visit_id", "ktp_status", "ktp_status_changed_on",
         "recorded_visit", "notes", "version",
     ]
     column_labels = {
@@ -84,6 +88,10 @@ class ResidentView(EktpModelView):
         "away": lazy_gettext("Away (migrant worker)"),
         "away_location": lazy_gettext("Away at"),
         "away_until": lazy_gettext("Away until"),
+        "departure": lazy_gettext("Left for good"),
+        "departed_on": lazy_gettext("Since"),
+        "departure_note": lazy_gettext("Where to, or how it is known"),
+        "departure_visit_id": lazy_gettext("Reported by visit"),
         "ktp_status": lazy_gettext("KTP-el status"),
         "ktp_status_changed_on": lazy_gettext("Status changed on"),
         "recorded_visit": lazy_gettext("Recorded in visit"),
@@ -94,6 +102,9 @@ class ResidentView(EktpModelView):
     column_formatters = {
         "sex": lambda v, c, m, n: label(m.sex, Sex),
         "ktp_status": lambda v, c, m, n: label(m.ktp_status, KtpStatus),
+        "departure": lambda v, c, m, n: label(m.departure, Departure) if m.departure else "",
+        "departed_on": lambda v, c, m, n: fmt_day(m.departed_on),
+        "departure_visit_id": lambda v, c, m, n: _visit_link(m.departure_visit_id),
         "marital_status": lambda v, c, m, n: label(m.marital_status, MaritalStatus),
         "citizenship": lambda v, c, m, n: label(m.citizenship, Citizenship),
         "birth_date": lambda v, c, m, n: m.birth_date.strftime("%d-%m-%Y") if m.birth_date else "",
@@ -125,16 +136,24 @@ class ResidentView(EktpModelView):
     form_columns = [
         "nik", "kk_number", "name", "sex", "birth_place", "birth_date", "marital_status", "citizenship",
         "desa", "address", "rt", "rw", "phone", "disabled", "disability_note", "seriously_ill",
-        "away", "away_location", "away_until", "ktp_status", "notes",
+        "away", "away_location", "away_until", "departure", "departed_on", "departure_note", "ktp_status", "notes",
     ]
-    form_choices = {"sex": Sex, "marital_status": MaritalStatus, "citizenship": Citizenship}
+    form_choices = {"sex": Sex, "marital_status": MaritalStatus, "citizenship": Citizenship,
+                    "departure": (Departure, lazy_gettext("(lives here)"))}
     form_overrides = {
+        "departure": SelectField,
         "sex": SelectField,
         "marital_status": SelectField,
         "citizenship": SelectField,
         "ktp_status": SelectField,
     }
     form_args = {
+        "departure": {"label": lazy_gettext("Left for good"), "filters": [lambda v: v or None],
+                      "validators": [Optional()],
+                      "description": lazy_gettext("Deceased or moved out: the resident leaves the wajib and "
+                                                  "outstanding counts, the sheets and the targets.")},
+        "departed_on": {"label": lazy_gettext("Since")},
+        "departure_note": {"label": lazy_gettext("Where to, or how it is known")},
         # The NIK's own check (validate_form) names exactly what is wrong with it.
         "nik": {"label": "NIK", "validators": [DataRequired()], "filters": [lambda s: s.strip() if s else s]},
         "kk_number": {"label": lazy_gettext("KK number"), "validators": [Optional(), Regexp(r"^\d{16}$", message=lazy_gettext("KK number must be exactly 16 digits."))]},
@@ -206,11 +225,21 @@ class ResidentView(EktpModelView):
 
     def _validate_resident(self, form: Any) -> bool:
         ok = True
-        today = dt.date.today()
+        today = queries.reference_date()  # the one "today" of the app (EKTP_ADMIN_REFERENCE_DATE)
         if form.birth_date.data:
             for message in check_birth_date(form.birth_date.data, today):
                 form.birth_date.errors.append(translate(message))
                 ok = False
+        departure = Departure(form.departure.data) if form.departure.data else None
+        note = form.departure_note.data
+        stored = getattr(form, "_obj", None)
+        if stored is not None and stored.departure_visit_id and departure == stored.departure:
+            note = note or "visit"  # a visit's "deceased" result is its own source
+        for message in check_departure(departure, form.departed_on.data, note, form.birth_date.data, today):
+            target = form.departure_note if message.code.startswith("departure_needs_") and \
+                message.code != "departure_needs_date" else form.departed_on
+            target.errors = [*target.errors, translate(message)]
+            ok = False
         check = parse_nik(form.nik.data)
         if not check.ok:
             form.nik.errors.extend(translate(m) for m in check.errors)
@@ -231,7 +260,14 @@ class ResidentView(EktpModelView):
 
         if model.desa is not None:
             model.kecamatan_code = model.desa.kecamatan_code
-        apply_manual_status(self.db.session, model, is_created, self.user.username if self.user else None)
+        if not model.departure:
+            model.departure, model.departed_on, model.departure_note = None, None, None
+        if model.departure_note is not None:
+            model.departure_visit_id = None  # entered by hand: no longer the visit's word alone
+        if not model.departure:
+            model.departure_visit_id = None
+        apply_manual_status(self.db.session, model, is_created, self.user.username if self.user else None,
+                            queries.reference_date())
 
     def on_model_delete(self, model: Any) -> None:
         results = visit_result_count(self.db.session, model.id)
@@ -250,6 +286,14 @@ class ResidentView(EktpModelView):
             kwargs["ektp_status_changes"] = model.status_changes
             kwargs["ektp_labels"] = {"result": ResultKind, "kind": VisitKind, "status": KtpStatus}
         return super().render(template, **kwargs)
+
+
+def _visit_link(visit_id: int | None) -> Any:
+    if not visit_id:
+        return ""
+    return Markup('<a href="{}">{}</a>').format(
+        url_for("ektp_visits.details_view", id=visit_id) if "ektp_visits.details_view" in current_app.view_functions
+        else "#", gettext("Visit log %(id)s", id=visit_id))
 
 
 def resident_needs(m: Resident) -> str:

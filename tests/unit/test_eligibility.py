@@ -280,3 +280,33 @@ def test_package_exports() -> None:
                  "move", "check_device_booking", "status_after_recording", "Message", "RuleViolation",
                  "KtpStatus", "Sex", "N_"):
         assert name in domain.__all__, name
+
+
+# ---------------------------------------------------------------------- leaving for good
+
+
+def test_a_departed_resident_is_no_longer_wajib_here() -> None:
+    from ektp_admin.domain.enums import Departure
+
+    born = date(1970, 1, 1)
+    assert is_wajib_ktp(born, M.MARRIED, date(2016, 9, 21)) is True
+    for departure in Departure:
+        assert is_wajib_ktp(born, M.MARRIED, date(2016, 9, 21), departure=departure) is False
+
+
+@pytest.mark.parametrize("departure, on, note, codes", [
+    (None, None, None, []),
+    (None, date(2016, 9, 1), None, ["departure_date_without_departure"]),
+    ("moved_out", date(2016, 9, 1), "Surabaya", []),
+    ("moved_out", date(2016, 9, 1), "  ", ["departure_needs_destination"]),
+    ("deceased", date(2016, 9, 1), None, ["departure_needs_source"]),
+    ("deceased", None, "akta", ["departure_needs_date"]),
+    ("deceased", date(2016, 9, 22), "akta", ["departure_in_future"]),
+    ("deceased", date(1969, 12, 31), "akta", ["departure_before_birth"]),
+])
+def test_check_departure(departure: str | None, on: date | None, note: str | None, codes: list[str]) -> None:
+    from ektp_admin.domain.eligibility import check_departure
+    from ektp_admin.domain.enums import Departure
+
+    found = check_departure(Departure(departure) if departure else None, on, note, date(1970, 1, 1), date(2016, 9, 21))
+    assert [m.code for m in found] == codes

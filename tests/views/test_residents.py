@@ -14,6 +14,8 @@ import pytest
 from ektp_admin import models
 from ektp_admin.domain.enums import KtpStatus
 
+from conftest import REFERENCE_DATE
+
 from security.ektp_support import (
     DESA_A,
     DESA_A2,
@@ -276,7 +278,7 @@ def test_a_status_moves_only_along_the_pipeline(app: Any, client: Any, make_resi
     response = submit(client, url, form_fields(text(client.get(url)), "ektp_version"), ktp_status="sent")
     assert response.status_code == 302
     stored = fetch(app, models.Resident, rid)
-    assert stored.ktp_status == "sent" and stored.ktp_status_changed_on == dt.date.today()
+    assert stored.ktp_status == "sent" and stored.ktp_status_changed_on == REFERENCE_DATE  # the app's one "today"
 
 
 def test_an_admin_cannot_delete_a_resident_seen_in_a_visit(app: Any, client: Any, make_resident: Any) -> None:
