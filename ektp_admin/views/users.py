@@ -74,7 +74,7 @@ class UserView(EktpModelView):
     def action_end_sessions(self, ids: list[Any]) -> None:
         # The base view's action endpoint has checked the CSRF token, the edit
         # grant and that every id is reachable.
-        keys = self.get_scoped_ids(ids)
+        keys = self.get_reachable_ids(ids)
         count = end_sessions(self.db.session, keys, audit=True)
         me = self._current_login()
         if me is not None and me.id in keys:
