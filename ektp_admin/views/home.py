@@ -1,4 +1,5 @@
-"""The Admin index when the plugin creates its own Admin: the campaign at a glance."""
+"""The Admin index when the plugin creates its own Admin: the signed-in user's own
+headline (their backlog, today's visits, what needs attention)."""
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +7,13 @@ from typing import Any
 from flask import current_app, redirect, url_for
 from flask_admin import AdminIndexView, expose
 
-from ..access import current_ektp_user, path_here
+from ..access import current_ektp_user, current_reach, path_here, signed_in_elsewhere
+from ..domain.enums import VisitKind, VisitState
+from ..formatting import fmt_day, fmt_hours, fmt_long_date, fmt_num, fmt_pct
+from ..i18n import label
+from ..models import Kecamatan
+from ..queries.headline import headline
+from ..state import db_session
 
 
 class HomeView(AdminIndexView):
@@ -14,9 +21,34 @@ class HomeView(AdminIndexView):
 
     @expose("/")
     def index(self) -> Any:
-        if current_ektp_user() is None:
+        user = current_ektp_user()
+        if user is None:
+            if signed_in_elsewhere():
+                return self.render("ektp_admin/home.html", anonymous=False, no_role=True), 403
             endpoint = current_app.config["EKTP_ADMIN_LOGIN_ENDPOINT"]
             if endpoint:
                 return redirect(url_for(endpoint, next=path_here()))
             return self.render("ektp_admin/home.html", anonymous=True)
-        return self.render("ektp_admin/home.html", anonymous=False)
+        session = db_session()
+        reach = current_reach()
+        kecamatan = session.get(Kecamatan, reach.kecamatan_code) if reach.kecamatan_code else None
+        return self.render(
+            "ektp_admin/home.html",
+            anonymous=False,
+            no_role=False,
+            user=user,
+            kecamatan=kecamatan,
+            head=headline(session, reach),
+            link=self._link,
+            fmt_day=fmt_day, fmt_hours=fmt_hours, fmt_long_date=fmt_long_date, fmt_num=fmt_num, fmt_pct=fmt_pct,
+            kind_label=lambda code: label(code, VisitKind),
+            state_label=lambda code: label(code, VisitState),
+        )
+
+    def _link(self, endpoint: str, **values: Any) -> str | None:
+        """The URL of one of our screens, or None when the portal left it out or the user may not open it."""
+        name = endpoint.split(".", 1)[0]
+        view = next((v for v in self.admin._views if v.endpoint == name), None)
+        if view is None or endpoint not in current_app.view_functions or not view.is_accessible():
+            return None
+        return url_for(endpoint, **values)
