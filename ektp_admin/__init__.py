@@ -30,6 +30,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "EKTP_ADMIN_RECORDING_START": dt.time(7, 0),
     "EKTP_ADMIN_RECORDING_END": dt.time(20, 0),
     "EKTP_ADMIN_RECORDING_WEEKENDS": True,
+    #: (first, last) day of a visit without a campaign (one with a campaign falls in its window).
+    "EKTP_ADMIN_VISIT_DATE_RANGE": ("2011-01-01", "2100-12-31"),
     "EKTP_ADMIN_REFERENCE_DATE": None,
     "EKTP_ADMIN_PAGE_SIZE": 50,
     "EKTP_ADMIN_CSV_BOM": True,
