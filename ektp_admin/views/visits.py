@@ -403,11 +403,14 @@ class VisitView(EktpModelView):
         the reason flashed) when the database refused the lock."""
         from ..locks import hold_rows
 
-        devices = {d.id for d in (getattr(form, "device", None) and form.device.data,) if d is not None}
-        teams = {t.id for t in (getattr(form, "team", None) and form.team.data,) if t is not None}
-        if model is not None:  # the kit and team it held so far are in play too
-            devices |= {model.device_id} - {None}
-            teams |= {model.team_id} - {None}
+        devices: set[int] = set()
+        teams: set[int] = set()
+        for ids, field, held in ((devices, "device", "device_id"), (teams, "team", "team_id")):
+            chosen = getattr(form, field).data if hasattr(form, field) else None
+            if chosen is not None:
+                ids.add(chosen.id)
+            if model is not None and getattr(model, held) is not None:
+                ids.add(getattr(model, held))  # the kit and team it held so far are in play too
         try:
             hold_rows(self.db.session, [(Device, devices), (Team, teams)])
         except Exception as ex:

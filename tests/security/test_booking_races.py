@@ -131,3 +131,33 @@ def test_simultaneous_saves_of_other_kits_and_teams_both_pass(app: Any, second_c
             )
             assert [a.status for a in race(first, second, forms)] == [302, 302]
     assert double_bookings(app, "device_id") == double_bookings(app, "team_id") == 0
+
+
+def test_a_save_that_cannot_get_the_lock_is_refused_readably(app: Any) -> None:
+    """SQLite: another writer holds the database past the busy timeout."""
+    import sqlite3
+
+    from ektp_admin.engines import configure_sqlite
+    from security.ektp_support import sign_in, text
+
+    with app.app_context():
+        engine = models.db.engine
+        if engine.dialect.name != "sqlite":
+            pytest.skip("SQLite only (servers wait for a row lock, not for the whole database)")
+        configure_sqlite(engine, 0.2)
+        path = engine.url.database
+    [device] = add(app, models.Device(serial_number="BWI-01-M", owner_kind="kecamatan", owner_kecamatan_code=KEC_A,
+                                      role="mobile"))
+    client = sign_in(app.test_client(), "clerk")
+    token = csrf_token(text(client.get(URL)))
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another writer, busy for longer than we wait
+        response = client.post(URL, data=visit_form(token, FIRST_DAY, "08:00", "12:00", device=device))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert response.status_code == 200
+    assert "The database refused the change. Nothing was saved; please try again." in flashes(text(response))
+    with app.app_context():
+        assert models.db.session.execute(sa.select(sa.func.count()).select_from(models.Visit)).scalar_one() == 0
