@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 from flask import Blueprint, Flask
@@ -30,6 +31,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "EKTP_ADMIN_RECORDING_START": dt.time(7, 0),
     "EKTP_ADMIN_RECORDING_END": dt.time(20, 0),
     "EKTP_ADMIN_RECORDING_WEEKENDS": True,
+    #: (first, last) day of a visit without a campaign (one with a campaign falls in its window).
+    "EKTP_ADMIN_VISIT_DATE_RANGE": ("2011-01-01", "2100-12-31"),
     "EKTP_ADMIN_REFERENCE_DATE": None,
     "EKTP_ADMIN_PAGE_SIZE": 50,
     "EKTP_ADMIN_CSV_BOM": True,
@@ -37,6 +40,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "EKTP_ADMIN_LANGUAGE_SWITCH": True,
     "EKTP_ADMIN_MENU_CATEGORY": None,
     "EKTP_ADMIN_SCREENS": None,
+    #: Seconds an SQLite write waits for another writer before giving up.
+    "EKTP_ADMIN_SQLITE_BUSY_TIMEOUT": 15,
 }
 
 
@@ -91,6 +96,7 @@ class EktpAdmin:
         validate(app.config, DEFAULT_CONFIG)
 
         db = self._init_db(app, db, manages_users=manages_users)
+        self._init_sqlite(app, db)
         self._init_babel(app)
         from .i18n import lend_catalogues_to_flask_admin
 
@@ -155,6 +161,33 @@ class EktpAdmin:
                 if table.name not in db.metadata.tables:
                     table.to_metadata(db.metadata)
         return db
+
+    @staticmethod
+    def _init_sqlite(app: Flask, db: Any) -> None:
+        """WAL mode and the busy timeout on the engine the plugin's tables use, when it
+        is SQLite (the host's too: see :func:`ektp_admin.engines.configure_sqlite`)."""
+        from .engines import configure_sqlite
+
+        def configure() -> bool:
+            try:
+                engine = db.engine  # in an app context
+            except RuntimeError:  # the host registers its db on the app after us
+                return False
+            configure_sqlite(engine, app.config["EKTP_ADMIN_SQLITE_BUSY_TIMEOUT"])
+            return True
+
+        with app.app_context():
+            if configure():
+                return
+        done: list[bool] = []
+        lock = threading.Lock()
+
+        @app.before_request
+        def _ektp_sqlite_setup() -> None:
+            if not done:
+                with lock:
+                    if not done and configure():
+                        done.append(True)
 
     @staticmethod
     def _init_babel(app: Flask) -> None:

@@ -97,6 +97,29 @@ def _screens(value: Any) -> tuple[str, ...] | None:
         raise ValueError('None (every screen) or a list of screen names such as ("residents", "outstanding")') from None
 
 
+def _date_range(value: Any) -> tuple[dt.date | None, dt.date | None] | None:
+    if value is None:
+        return None
+    try:
+        first, last = value
+    except (TypeError, ValueError):
+        raise ValueError('a pair of dates such as ("2011-01-01", "2100-12-31"), either end None for open') from None
+    first, last = _date_or_none(first), _date_or_none(last)
+    if first and last and first > last:
+        raise ValueError("a first day on or before the last day")
+    return first, last
+
+
+def _seconds(value: Any) -> float:
+    try:
+        number = float(str(value).strip()) if not isinstance(value, bool) else -1.0
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 600:
+        raise ValueError("a number of seconds from 0 to 600")
+    return number
+
+
 def _endpoint_or_none(value: Any) -> str | None:
     if value in (None, ""):
         return None
@@ -119,6 +142,8 @@ CHECKS: dict[str, Check] = {
     "EKTP_ADMIN_LANGUAGE_SWITCH": _bool,
     "EKTP_ADMIN_MENU_CATEGORY": _endpoint_or_none,
     "EKTP_ADMIN_SCREENS": _screens,
+    "EKTP_ADMIN_VISIT_DATE_RANGE": _date_range,
+    "EKTP_ADMIN_SQLITE_BUSY_TIMEOUT": _seconds,
 }
 
 

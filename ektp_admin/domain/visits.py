@@ -1,4 +1,8 @@
-"""Visit scheduling and visit results: recording hours, device bookings, recordings.
+"""Visit rules: where a visit is, when it may be, what it books, and its results.
+
+The view gathers plain values (:class:`VisitPlace`, :class:`Booking`,
+:class:`TeamBooking`, :class:`DateWindow`...) and gets back :class:`Message` lists;
+nothing here knows a form, a model or a session.
 
 A "recorded" visit result is what moves a resident's KTP-el status to RECORDED, and
 removing it moves the status back; the helpers here keep the two from disagreeing.
@@ -7,18 +11,30 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable, Sequence, TypeVar
 
-from .enums import DeviceCondition, KtpStatus, ResultKind, VisitState
+from .enums import DeviceCondition, KtpStatus, ResultKind, VisitKind, VisitState
 from .messages import N_, Message, RuleViolation
 from .status import RECORDING_STATUSES
 
 __all__ = [
+    "AT_A_HOME",
     "RecordingHours",
     "Booking",
+    "TeamBooking",
+    "Region",
+    "VisitPlace",
+    "DateWindow",
+    "VisitFacts",
+    "check_visit_place",
+    "visit_kecamatan_code",
     "check_visit_time",
+    "check_visit_date",
+    "check_visit_progress",
+    "check_visit_schedule",
     "overlaps",
     "check_device_booking",
+    "check_team_booking",
     "check_recorded_result",
     "counted_resident_id",
     "status_after_recording",
@@ -26,6 +42,8 @@ __all__ = [
 ]
 
 _SATURDAY = 5
+#: Kinds of visit held at someone's house: they need the host (resident or address).
+AT_A_HOME = frozenset({VisitKind.HOME, VisitKind.CLUSTER})
 
 
 def _fmt_date(d: _dt.date) -> str:
@@ -61,6 +79,118 @@ class Booking:
     state: VisitState
 
 
+@dataclass(frozen=True)
+class TeamBooking:
+    """A visit's claim on a team for a time slot; ``place`` names where (desa or kecamatan)."""
+
+    visit_id: int | None  # None for a visit not saved yet
+    team_name: str
+    day: _dt.date
+    start: _dt.time
+    end: _dt.time
+    state: VisitState
+    place: str = ""
+
+
+@dataclass(frozen=True)
+class Region:
+    """A kecamatan or a desa as the rules name it: its code and its name."""
+
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class VisitPlace:
+    """Where a visit is held, as the clerk filled it in.
+
+    ``desa_kecamatan`` is the kecamatan the chosen desa lies in; ``kecamatan`` the one
+    chosen on the form (only needed for an office visit); ``own_kecamatan_code`` the
+    kecamatan the clerk is held to (None for users who reach the whole regency).
+    """
+
+    kind: VisitKind
+    desa: Region | None = None
+    desa_kecamatan: Region | None = None
+    kecamatan: Region | None = None
+    own_kecamatan_code: str | None = None
+    has_host: bool = False
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The days a visit may fall on: its campaign's window, or the configured range.
+
+    ``campaign`` names the campaign whose window it is (None for the configured range);
+    either end may be open (None).
+    """
+
+    first: _dt.date | None
+    last: _dt.date | None
+    campaign: str | None = None
+
+
+@dataclass(frozen=True)
+class VisitFacts:
+    """The visit being saved, as the schedule rules see it.
+
+    ``results`` are the result kinds of its rows that stay after the save.
+    """
+
+    visit_id: int | None
+    day: _dt.date
+    start: _dt.time
+    end: _dt.time
+    state: VisitState
+    results: Sequence[ResultKind] = ()
+
+
+# ------------------------------------------------------------------ where
+
+
+def visit_kecamatan_code(place: VisitPlace) -> str | None:
+    """The kecamatan a visit is filed under: the desa's, else the one chosen, else the
+    clerk's own (an office visit of a clerk who left it blank). None if none is known."""
+    if place.desa is not None:
+        return place.desa_kecamatan.code if place.desa_kecamatan is not None else None
+    if place.kecamatan is not None:
+        return place.kecamatan.code
+    return place.own_kecamatan_code
+
+
+def check_visit_place(place: VisitPlace) -> list[Message]:
+    """A visit outside an office needs its desa (in the kecamatan chosen, if one was);
+    an office visit needs its kecamatan; a visit at a home needs its host."""
+    problems: list[Message] = []
+    if place.desa is not None:
+        home = place.desa_kecamatan
+        chosen = place.kecamatan
+        if chosen is not None and home is not None and chosen.code != home.code:
+            problems.append(Message(
+                "visit_desa_elsewhere",
+                N_("%(desa)s is in kecamatan %(desa_kecamatan)s, not %(kecamatan)s."),
+                {"desa": place.desa.name, "desa_kecamatan": home.name, "kecamatan": chosen.name},
+            ))
+    else:
+        if place.kind != VisitKind.OFFICE:
+            problems.append(Message(
+                "visit_needs_desa",
+                N_("A visit of the kind \"%(kind)s\" needs its desa/kelurahan."),
+                {"kind": place.kind},
+            ))
+        elif visit_kecamatan_code(place) is None:
+            problems.append(Message(
+                "visit_needs_kecamatan",
+                N_("Choose the kecamatan of this office visit (or its desa/kelurahan)."),
+            ))
+    if place.kind in AT_A_HOME and not place.has_host:
+        problems.append(Message(
+            "visit_needs_host",
+            N_("A home or cluster visit needs its host: the resident whose house it is, or the address."),
+        ))
+    return problems
+
+
 def check_visit_time(
     day: _dt.date, start: _dt.time, end: _dt.time, hours: RecordingHours = RecordingHours()
 ) -> list[Message]:
@@ -91,6 +221,61 @@ def check_visit_time(
             {"date": _fmt_date(day)},
         ))
     return errors
+
+
+def check_visit_date(day: _dt.date, window: DateWindow) -> list[Message]:
+    """A visit's day lies within its campaign's window, or within the configured range.
+
+    The campaign's progress counts the visits dated from its start to its target date,
+    so a visit of the campaign outside them would count nowhere.
+    """
+    if (window.first is None or day >= window.first) and (window.last is None or day <= window.last):
+        return []
+    first = _fmt_date(window.first) if window.first is not None else None
+    last = _fmt_date(window.last) if window.last is not None else None
+    if window.campaign is not None:
+        return [Message(
+            "visit_outside_campaign",
+            N_("The visit on %(date)s is outside campaign %(campaign)s, which runs from %(first)s to %(last)s: "
+               "change the day, or choose another campaign."),
+            {"date": _fmt_date(day), "campaign": window.campaign, "first": first or "-", "last": last or "-"},
+        )]
+    if window.first is not None and day < window.first:
+        return [Message(
+            "visit_date_too_early",
+            N_("The visit on %(date)s is too early: visits can be logged from %(first)s."),
+            {"date": _fmt_date(day), "first": first},
+        )]
+    return [Message(
+        "visit_date_too_late",
+        N_("The visit on %(date)s is too far ahead: visits can be logged until %(last)s."),
+        {"date": _fmt_date(day), "last": last},
+    )]
+
+
+def check_visit_progress(facts: VisitFacts, today: _dt.date) -> list[Message]:
+    """A visit still ahead can be neither done nor have results; a cancelled one cannot
+    keep "recorded" results."""
+    problems: list[Message] = []
+    params = {"date": _fmt_date(facts.day)}
+    if facts.day > today and facts.state == VisitState.DONE:
+        problems.append(Message(
+            "visit_done_in_future",
+            N_("The visit on %(date)s has not taken place yet, so it cannot be marked done."),
+            params,
+        ))
+    if facts.day > today and facts.results:
+        problems.append(Message(
+            "visit_results_in_future",
+            N_("The visit on %(date)s has not taken place yet: enter its results once it has."),
+            params,
+        ))
+    if facts.state == VisitState.CANCELLED and ResultKind.RECORDED in facts.results:
+        problems.append(Message(
+            "visit_cancelled_with_recordings",
+            N_("A visit with \"recorded\" results cannot be cancelled: change or remove those results first."),
+        ))
+    return problems
 
 
 def overlaps(a_start: _dt.time, a_end: _dt.time, b_start: _dt.time, b_end: _dt.time) -> bool:
@@ -126,17 +311,7 @@ def check_device_booking(
                 N_("Device %(serial)s is retired and cannot be used for a visit."),
                 {"serial": serial},
             ))
-    clashes = sorted(
-        (
-            other for other in others
-            if other.device_serial == serial
-            and other.day == candidate.day
-            and other.state != VisitState.CANCELLED
-            and not (candidate.visit_id is not None and other.visit_id == candidate.visit_id)
-            and overlaps(candidate.start, candidate.end, other.start, other.end)
-        ),
-        key=lambda b: (b.start, b.end, b.visit_id or 0),
-    )
+    clashes = _clashes(candidate, others, lambda other: other.device_serial == serial)
     for other in clashes:
         params = {
             "serial": serial,
@@ -159,6 +334,88 @@ def check_device_booking(
                 {**params, "visit": other.visit_id},
             ))
     return errors
+
+
+def check_team_booking(candidate: TeamBooking, others: Iterable[TeamBooking]) -> list[Message]:
+    """A team cannot be in two places at once: not at two non-cancelled visits of the
+    same day whose hours overlap (back to back is fine). A cancelled candidate claims
+    nothing; the candidate's own saved booking is ignored."""
+    if candidate.state == VisitState.CANCELLED:
+        return []
+    errors: list[Message] = []
+    team = candidate.team_name
+    for other in _clashes(candidate, others, lambda other: other.team_name == team):
+        params = {
+            "team": team,
+            "place": other.place or "-",
+            "date": _fmt_date(other.day),
+            "start": _fmt_time(other.start),
+            "end": _fmt_time(other.end),
+        }
+        if other.visit_id is None:
+            errors.append(Message(
+                "team_double_booked",
+                N_("Team %(team)s is already at another visit in %(place)s on %(date)s "
+                   "from %(start)s to %(end)s."),
+                params,
+            ))
+        else:
+            errors.append(Message(
+                "team_double_booked",
+                N_("Team %(team)s is already at visit #%(visit)s in %(place)s on %(date)s "
+                   "from %(start)s to %(end)s."),
+                {**params, "visit": other.visit_id},
+            ))
+    return errors
+
+
+_B = TypeVar("_B", Booking, TeamBooking)
+
+
+def _clashes(candidate: Booking | TeamBooking, others: Iterable[_B], same: Callable[[_B], bool]) -> list[_B]:
+    """The other non-cancelled bookings of the same thing (``same``) whose hours overlap
+    the candidate's on its day, its own saved booking left out, earliest first."""
+    return sorted(
+        (
+            other for other in others
+            if same(other)
+            and other.day == candidate.day
+            and other.state != VisitState.CANCELLED
+            and not (candidate.visit_id is not None and other.visit_id == candidate.visit_id)
+            and overlaps(candidate.start, candidate.end, other.start, other.end)
+        ),
+        key=lambda b: (b.start, b.end, b.visit_id or 0),
+    )
+
+
+def check_visit_schedule(
+    facts: VisitFacts,
+    *,
+    today: _dt.date,
+    hours: RecordingHours = RecordingHours(),
+    window: DateWindow = DateWindow(None, None),
+    device: tuple[DeviceCondition, str, Iterable[Booking]] | None = None,
+    team: tuple[str, Iterable[TeamBooking]] | None = None,
+) -> list[Message]:
+    """Every rule on when a visit is, in the order the clerk reads them: its hours, its
+    day, its device (``(condition, serial, other bookings of the day)``), its team
+    (``(name, other bookings of the day)``), then its state and results against today.
+
+    Bookings are not checked while the hours make no sense (end before start).
+    """
+    problems = check_visit_time(facts.day, facts.start, facts.end, hours)
+    problems += check_visit_date(facts.day, window)
+    hours_ok = not any(m.code == "visit_end_before_start" for m in problems)
+    if device is not None and hours_ok:
+        condition, serial, bookings = device
+        candidate = Booking(facts.visit_id, serial, facts.day, facts.start, facts.end, facts.state)
+        problems += check_device_booking(DeviceCondition(condition), candidate, bookings)
+    if team is not None and hours_ok:
+        team_name, team_bookings = team
+        team_candidate = TeamBooking(facts.visit_id, team_name, facts.day, facts.start, facts.end, facts.state)
+        problems += check_team_booking(team_candidate, team_bookings)
+    problems += check_visit_progress(facts, today)
+    return problems
 
 
 def check_recorded_result(current_status: KtpStatus, other_recorded_visit_id: int | None) -> list[Message]:

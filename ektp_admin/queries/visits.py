@@ -7,8 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..domain.enums import ResultKind, VisitState
-from ..domain.visits import Booking
-from ..models import Device, Kecamatan, Resident, Visit, VisitResult
+from ..domain.visits import Booking, TeamBooking
+from ..models import Desa, Device, Kecamatan, Resident, Team, Visit, VisitResult
 
 
 def recorded_count_clause() -> Any:
@@ -60,3 +60,22 @@ def kecamatan_names(session: Any, kecamatan_code: str | None = None) -> dict[str
     if kecamatan_code:
         query = query.where(Kecamatan.code == kecamatan_code)
     return {code: name for code, name in session.execute(query)}
+
+
+def team_bookings(session: Any, team_id: int, day: dt.date) -> list[TeamBooking]:
+    """Every non-cancelled visit holding the team on ``day`` (any kecamatan), with
+    where it is (the desa, or the kecamatan of an office visit)."""
+    rows = session.execute(
+        sa.select(Visit.id, Team.name, Visit.day, Visit.start_time, Visit.end_time, Visit.state,
+                  sa.func.coalesce(Desa.name, Kecamatan.name))
+        .join(Team, Team.id == Visit.team_id)
+        .join(Kecamatan, Kecamatan.code == Visit.kecamatan_code)
+        .outerjoin(Desa, Desa.code == Visit.desa_code)
+        .where(Visit.team_id == team_id, Visit.day == day, Visit.state != VisitState.CANCELLED.value)
+        .order_by(Visit.start_time, Visit.id)
+    )
+    return [
+        TeamBooking(visit_id=vid, team_name=name, day=vday, start=start, end=end, state=VisitState(state),
+                    place=place or "")
+        for vid, name, vday, start, end, state, place in rows
+    ]

@@ -389,8 +389,8 @@ class EktpModelView(EktpAccess, ModelView):
                     counter.count += 1
                     yield values
             finally:
-                # Close the key cursor first: on SQLite its read lock would hold
-                # up the write that records the count.
+                # End the export's snapshot first: on SQLite without WAL its read
+                # lock would hold up the write that records the count.
                 stream.close()
                 counter.finish()
                 # The query's session is the one of the request that built it, which

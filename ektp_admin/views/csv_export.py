@@ -1,7 +1,9 @@
 """CSV downloads: streamed from the database, opened right by Excel, never run as formulas.
 
-Only the primary keys stream (a server-side cursor); rows are loaded in
-batches through the session, so memory stays flat however large the export.
+A model export reads one snapshot on a connection of its own (:func:`stream_rows`):
+only the primary keys stream (a server-side cursor), rows are loaded in batches, so
+memory stays flat however large the export, and saves made meanwhile go through.
+The report CSVs stream one statement each, which is a snapshot by itself.
 """
 from __future__ import annotations
 
@@ -58,27 +60,53 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]
 
 
 def stream_rows(session: Any, query: Any, model: Any, size: int = 1000) -> Generator[Any, None, None]:
-    """Every row of ``query``, in its order, holding at most ``size`` rows in memory.
+    """Every row of ``query``, in its order, as one snapshot, holding at most ``size``
+    rows in memory.
 
-    Only the primary keys stream (a server-side cursor on a connection of its
-    own); each batch of rows is then loaded through the session. A row's
-    formatter may therefore run queries of its own, which MariaDB would refuse
-    on a connection with an unbuffered result open.
+    The export reads on a connection of its own, in one read-only transaction
+    (:func:`ektp_admin.engines.snapshot`): rows saved while it streams neither
+    appear half-way nor change what it sends, and on SQLite in WAL mode those saves
+    are not held up. Only the primary keys stream (a server-side cursor); each
+    batch of rows is then loaded through a session on the same snapshot, so a row's
+    formatter may run queries of its own. MariaDB refuses a query on a connection
+    with an unbuffered result open: there the keys stream on a second connection,
+    opened just after the snapshot began (a row saved in between is skipped or
+    missed, never doubled). Close the generator to end the transaction.
     """
+    from sqlalchemy.orm import Session
+
+    from ..engines import snapshot
+
     mapper = model.__mapper__
     pk = mapper.primary_key[0]
     column = getattr(model, mapper.get_property_by_column(pk).key)
     keys_query = query.with_entities(column)
     bind = session.get_bind(mapper=mapper)
-    if isinstance(bind, sa.Engine):
-        with bind.connect() as conn:
-            result = conn.execution_options(stream_results=True, max_row_buffer=size).execute(keys_query.statement)
-            for chunk in result.partitions(size):
-                yield from _load_batch(query, column, [row[0] for row in chunk])
-    else:  # a session bound to one connection (a host's test setup): keys first
+    if not isinstance(bind, sa.Engine):  # a session bound to one connection (a host's test setup): keys first
         keys = [row[0] for row in keys_query]
         for start in range(0, len(keys), size):
             yield from _load_batch(query, column, keys[start:start + size])
+        return
+    with snapshot(bind) as conn:
+        reader = Session(bind=conn, autoflush=False)
+        try:
+            rows_query = query.with_session(reader)
+            if bind.dialect.name in ("mysql", "mariadb"):
+                with bind.connect() as keys_conn:
+                    yield from _batches(keys_conn, keys_query, rows_query, column, size)
+            else:
+                yield from _batches(conn, keys_query, rows_query, column, size)
+        finally:
+            reader.close()
+
+
+def _batches(conn: sa.Connection, keys_query: Any, rows_query: Any, column: Any, size: int) -> Iterator[Any]:
+    result = conn.execution_options(stream_results=True, max_row_buffer=size).execute(keys_query.statement)
+    try:
+        for chunk in result.partitions(size):
+            yield from _load_batch(rows_query, column, [row[0] for row in chunk])
+    finally:
+        result.close()
 
 
 def _load_batch(query: Any, column: Any, keys: list[Any]) -> Iterator[Any]:

@@ -1,9 +1,13 @@
 """Visit logs: recording sessions, and inline what happened to each resident seen.
 
 A clerk logs a visit (day, hours, kind, desa, team, device) and enters one result
-row per resident seen. The domain layer's rules are enforced on save with
-readable messages: recording hours (``EKTP_ADMIN_RECORDING_*``), a device in
-repair or already booked, a resident already recorded. A "recorded" row moves
+row per resident seen. The domain layer's rules (:mod:`ektp_admin.domain.visits`)
+are enforced on save with readable messages: where the visit is, recording hours
+(``EKTP_ADMIN_RECORDING_*``), its day (the campaign's window or
+``EKTP_ADMIN_VISIT_DATE_RANGE``), a device in repair or already booked, a team
+already elsewhere, a resident already recorded. The save locks the kit and team
+it books first (:mod:`ektp_admin.locks`), so two saves at the same moment cannot
+both pass the overlap check. A "recorded" row moves
 the resident's KTP-el status through :mod:`ektp_admin.services`; changing it,
 deleting the row or deleting the whole visit moves it back, so status and
 results never disagree.
@@ -23,6 +27,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, Optional
 
+from .. import queries
 from ..access import (
     ADMIN_ONLY,
     ALL,
@@ -45,10 +50,14 @@ from ..domain.enums import (
 )
 from ..domain.messages import N_, Message, RuleViolation
 from ..domain.visits import (
-    Booking,
+    DateWindow,
     RecordingHours,
-    check_device_booking,
-    check_visit_time,
+    Region,
+    VisitFacts,
+    VisitPlace,
+    check_visit_place,
+    check_visit_schedule,
+    visit_kecamatan_code,
 )
 from ..formatting import fmt_day, fmt_hours, fmt_time
 from ..i18n import WTFormsTranslations, gettext, label, lazy_gettext, translated_choices
@@ -57,6 +66,7 @@ from ..queries.visits import (
     device_bookings,
     recorded_count_clause,
     recorded_counts,
+    team_bookings,
     visit_results_with_residents,
 )
 from ..state import db_session
@@ -64,8 +74,6 @@ from .base import EktpModelView
 from .filters import ChoiceFilter
 from .pickers import DesaLoader, ResidentLoader
 
-#: Kinds of visit held at someone's house: they need the host (resident or address).
-AT_A_HOME = frozenset({VisitKind.HOME, VisitKind.CLUSTER})
 #: Export column whose value comes from the query's count column, not from the visit.
 RECORDED_COUNT = "recorded_count"
 
@@ -100,6 +108,26 @@ def recording_hours() -> RecordingHours:
 
 def _config_time(value: Any) -> dt.time:
     return value if isinstance(value, dt.time) else dt.time.fromisoformat(str(value))
+
+
+def visit_date_range() -> DateWindow:
+    """``EKTP_ADMIN_VISIT_DATE_RANGE``: (first, last) days a visit without a campaign may
+    fall on, each a date, an ISO "YYYY-MM-DD" string or None (open)."""
+    first, last = current_app.config["EKTP_ADMIN_VISIT_DATE_RANGE"] or (None, None)
+    return DateWindow(_config_date(first), _config_date(last))
+
+
+def _config_date(value: Any) -> dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _region(obj: Any) -> Region | None:
+    """A kecamatan or desa row as the domain rules name it."""
+    return Region(obj.code, obj.name) if obj is not None else None
 
 
 # ------------------------------------------------------------------ pickers, within the user's reach
@@ -359,96 +387,111 @@ class VisitView(EktpModelView):
             if results is not None:
                 form._fields["results"] = results
 
+    # ------------------------------------------------------------------ saving
+    def create_model(self, form: Any) -> Any:
+        if not self._hold_bookings(form, None):
+            return False
+        return super().create_model(form)
+
+    def update_model(self, form: Any, model: Any) -> bool:
+        if not self._hold_bookings(form, model):
+            return False
+        saved = super().update_model(form, model)
+        if not saved:
+            # Refused (a stale form, a broken rule): let go of the kit and team at once.
+            self.db.session.rollback()
+        return saved
+
+    def _hold_bookings(self, form: Any, model: Visit | None) -> bool:
+        """Start the save's transaction by locking the kits and teams it books (see
+        :func:`ektp_admin.locks.hold_rows`): a save racing for the same kit or team
+        waits here and then sees this one's visit in its overlap check. False (with
+        the reason flashed) when the database refused the lock."""
+        from ..locks import hold_rows
+
+        devices: set[int] = set()
+        teams: set[int] = set()
+        for ids, field, held in ((devices, "device", "device_id"), (teams, "team", "team_id")):
+            chosen = getattr(form, field).data if hasattr(form, field) else None
+            if chosen is not None:
+                ids.add(chosen.id)
+            if model is not None and getattr(model, held) is not None:
+                ids.add(getattr(model, held))  # the kit and team it held so far are in play too
+        try:
+            hold_rows(self.db.session, [(Device, devices), (Team, teams)])
+        except Exception as ex:
+            if not self.handle_view_exception(ex):
+                raise
+            self.db.session.rollback()
+            return False
+        return True
+
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         from ..services import apply_visit_results
 
         session = self.db.session
         user = self.user
-        today = dt.date.today()
+        today = queries.reference_date()  # the app's one "today" (EKTP_ADMIN_REFERENCE_DATE)
         with session.no_autoflush:
-            problems = self._place_problems(form, model)
+            problems = self._place_problems(model)
             problems += self._schedule_problems(model, today)
         if problems:
             raise RuleViolation(*problems)
         apply_visit_results(session, model, user.username if user else None, today)
 
-    def _place_problems(self, form: Any, model: Visit) -> list[Message]:
-        """Where the visit is: the kecamatan comes from the desa, or the clerk's own office."""
-        problems: list[Message] = []
-        kind = VisitKind(model.kind)
-        chosen = model.kecamatan
-        if model.desa is not None:
-            kecamatan = model.desa.kecamatan
-            if chosen is not None and chosen.code != kecamatan.code:
-                problems.append(Message(
-                    "visit_desa_elsewhere",
-                    N_("%(desa)s is in kecamatan %(desa_kecamatan)s, not %(kecamatan)s."),
-                    {"desa": model.desa.name, "desa_kecamatan": kecamatan.name, "kecamatan": chosen.name},
-                ))
-        else:
-            kecamatan = chosen
-            if kind != VisitKind.OFFICE:
-                problems.append(Message(
-                    "visit_needs_desa",
-                    N_("A visit of the kind \"%(kind)s\" needs its desa/kelurahan."),
-                    {"kind": kind},
-                ))
-            held_to = self.reach.kecamatan_code
-            if kecamatan is None and held_to:
-                kecamatan = self.db.session.get(Kecamatan, held_to)
-            if kecamatan is None and kind == VisitKind.OFFICE:
-                problems.append(Message(
-                    "visit_needs_kecamatan",
-                    N_("Choose the kecamatan of this office visit (or its desa/kelurahan)."),
-                ))
-        if kecamatan is not None:
-            model.kecamatan = kecamatan
-            model.kecamatan_code = kecamatan.code
-        if kind in AT_A_HOME and model.host_resident is None and not (model.host_address or "").strip():
-            problems.append(Message(
-                "visit_needs_host",
-                N_("A home or cluster visit needs its host: the resident whose house it is, or the address."),
-            ))
-        return problems
+    def _place_problems(self, model: Visit) -> list[Message]:
+        """Where the visit is (:func:`~ektp_admin.domain.visits.check_visit_place`); the
+        kecamatan it is filed under is derived from the desa or the clerk's office."""
+        session = self.db.session
+        held_to = self.reach.kecamatan_code
+        desa = model.desa
+        place = VisitPlace(
+            kind=VisitKind(model.kind),
+            desa=_region(desa),
+            desa_kecamatan=_region(desa.kecamatan) if desa is not None else None,
+            kecamatan=_region(model.kecamatan),
+            own_kecamatan_code=held_to if held_to and session.get(Kecamatan, held_to) is not None else None,
+            has_host=model.host_resident is not None or bool((model.host_address or "").strip()),
+        )
+        code = visit_kecamatan_code(place)
+        if code is not None:
+            model.kecamatan = session.get(Kecamatan, code)
+            model.kecamatan_code = code
+        return check_visit_place(place)
 
     def _schedule_problems(self, model: Visit, today: dt.date) -> list[Message]:
-        """Recording hours, the device's condition and bookings, results and the state."""
-        problems = list(check_visit_time(model.day, model.start_time, model.end_time, recording_hours()))
-        state = VisitState(model.state)
-        if model.device is not None and not any(m.code == "visit_end_before_start" for m in problems):
-            candidate = Booking(
-                visit_id=model.id, device_serial=model.device.serial_number, day=model.day,
-                start=model.start_time, end=model.end_time, state=state,
-            )
-            others = device_bookings(self.db.session, model.device.id, model.day)
-            problems += check_device_booking(DeviceCondition(model.device.condition), candidate, others)
-        removed = set(self.db.session.deleted)
-        live = [r for r in model.results if r not in removed]
-        params = {"date": fmt_day(model.day)}
-        if model.day > today and state == VisitState.DONE:
-            problems.append(Message(
-                "visit_done_in_future",
-                N_("The visit on %(date)s has not taken place yet, so it cannot be marked done."),
-                params,
-            ))
-        if model.day > today and live:
-            problems.append(Message(
-                "visit_results_in_future",
-                N_("The visit on %(date)s has not taken place yet: enter its results once it has."),
-                params,
-            ))
-        if state == VisitState.CANCELLED and any(r.result == ResultKind.RECORDED.value for r in live):
-            problems.append(Message(
-                "visit_cancelled_with_recordings",
-                N_("A visit with \"recorded\" results cannot be cancelled: change or remove those results first."),
-            ))
-        return problems
+        """Hours, day, the kit's condition and bookings, the team's bookings, the state
+        and results (:func:`~ektp_admin.domain.visits.check_visit_schedule`)."""
+        session = self.db.session
+        removed = set(session.deleted)
+        facts = VisitFacts(
+            visit_id=model.id, day=model.day, start=model.start_time, end=model.end_time,
+            state=VisitState(model.state),
+            results=tuple(ResultKind(r.result) for r in model.results if r not in removed),
+        )
+        device = team = None
+        if model.device is not None:
+            device = (DeviceCondition(model.device.condition), model.device.serial_number,
+                      device_bookings(session, model.device.id, model.day))
+        if model.team is not None:
+            team = (model.team.name, team_bookings(session, model.team.id, model.day))
+        return check_visit_schedule(
+            facts, today=today, hours=recording_hours(), window=self._date_window(model), device=device, team=team,
+        )
+
+    @staticmethod
+    def _date_window(model: Visit) -> DateWindow:
+        campaign = model.campaign
+        if campaign is not None:
+            return DateWindow(campaign.start_date, campaign.target_date, campaign.name)
+        return visit_date_range()
 
     def on_model_delete(self, model: Any) -> None:
         from ..services import remove_visit_results
 
         user = self.user
-        remove_visit_results(self.db.session, model, user.username if user else None, dt.date.today())
+        remove_visit_results(self.db.session, model, user.username if user else None,
+                             queries.reference_date())
 
     # ------------------------------------------------------------------ details
     def render(self, template: str, **kwargs: Any) -> Any:

@@ -11,15 +11,26 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # runnable without a rootdir conftest or an installed package
     sys.path.insert(0, str(ROOT))
 
-from ektp_admin.domain.enums import DeviceCondition, KtpStatus, VisitState  # noqa: E402
+from ektp_admin.domain.enums import DeviceCondition, KtpStatus, ResultKind, VisitKind, VisitState  # noqa: E402
 from ektp_admin.domain.messages import RuleViolation  # noqa: E402
 from ektp_admin.domain.visits import (  # noqa: E402
     Booking,
+    DateWindow,
     RecordingHours,
+    Region,
+    TeamBooking,
+    VisitFacts,
+    VisitPlace,
     check_device_booking,
     check_recorded_result,
+    check_team_booking,
+    check_visit_date,
+    check_visit_place,
+    check_visit_progress,
+    check_visit_schedule,
     check_visit_time,
     overlaps,
+    visit_kecamatan_code,
     status_after_recording,
     status_after_removing_recording,
 )
@@ -174,6 +185,219 @@ def test_done_visit_stays_editable_after_kit_went_to_repair() -> None:
     assert check_device_booking(DeviceCondition.IN_REPAIR, done, []) == []
     assert [m.code for m in check_device_booking(
         DeviceCondition.IN_REPAIR, done, [booking(12, time(11, 0), time(13, 0))])] == ["device_double_booked"]
+
+
+# -- teams ---------------------------------------------------------------------------
+
+def team_booking(visit_id: int | None, start: time, end: time, *, state: VisitState = VisitState.PLANNED,
+                 team: str = "Tim Pesanggaran", day: date = FRIDAY, place: str = "SUMBERAGUNG") -> TeamBooking:
+    return TeamBooking(visit_id, team, day, start, end, state, place)
+
+
+TEAM_CANDIDATE = team_booking(None, time(9, 0), time(12, 0))
+TEAM_CASES = [
+    ("disjoint", [team_booking(11, time(13, 0), time(15, 0))], []),
+    ("back to back", [team_booking(11, time(7, 0), time(9, 0)), team_booking(12, time(12, 0), time(14, 0))], []),
+    ("containing", [team_booking(11, time(8, 0), time(13, 0))], [11]),
+    ("partly", [team_booking(12, time(11, 30), time(13, 0))], [12]),
+    ("done visit still holds the team", [team_booking(11, time(10, 0), time(11, 0), state=VisitState.DONE)], [11]),
+    ("cancelled other ignored", [team_booking(11, time(10, 0), time(11, 0), state=VisitState.CANCELLED)], []),
+    ("other team", [team_booking(11, time(10, 0), time(11, 0), team="Tim Dinas")], []),
+    ("other day", [team_booking(11, time(10, 0), time(11, 0), day=SATURDAY)], []),
+    ("own saved visit ignored", [team_booking(None, time(1, 0), time(2, 0)), team_booking(11, time(9, 0), time(12, 0))],
+     []),
+    ("two clashes, sorted by time", [team_booking(14, time(11, 0), time(12, 0)), team_booking(13, time(9, 30), time(10, 0))],
+     [13, 14]),
+]
+
+
+@pytest.mark.parametrize(("label", "others", "clashing"), TEAM_CASES, ids=[c[0] for c in TEAM_CASES])
+def test_team_booking_clashes(label: str, others: list[TeamBooking], clashing: list[int]) -> None:
+    candidate = team_booking(11, time(9, 0), time(12, 0)) if label == "own saved visit ignored" else TEAM_CANDIDATE
+    errors = check_team_booking(candidate, others)
+    assert [m.code for m in errors] == ["team_double_booked"] * len(clashing)
+    assert [m.params["visit"] for m in errors] == clashing
+
+
+def test_team_booking_clash_text_names_the_other_visit() -> None:
+    (message,) = check_team_booking(TEAM_CANDIDATE, [team_booking(12, time(8, 0), time(9, 30), place="KANDANGAN")])
+    assert str(message) == (
+        "Team Tim Pesanggaran is already at visit #12 in KANDANGAN on 16-09-2016 from 08:00 to 09:30."
+    )
+    (unsaved,) = check_team_booking(TEAM_CANDIDATE, [team_booking(None, time(10, 0), time(11, 0))])
+    assert str(unsaved) == (
+        "Team Tim Pesanggaran is already at another visit in SUMBERAGUNG on 16-09-2016 from 10:00 to 11:00."
+    )
+
+
+def test_cancelled_visit_never_holds_its_team() -> None:
+    cancelled = team_booking(20, time(9, 0), time(12, 0), state=VisitState.CANCELLED)
+    assert check_team_booking(cancelled, [team_booking(11, time(9, 0), time(12, 0))]) == []
+
+
+# -- where a visit is ---------------------------------------------------------------
+
+KEC_A = Region("35.10.01", "PESANGGARAN")
+KEC_B = Region("35.10.02", "BANGOREJO")
+DESA_A = Region("35.10.01.2001", "SUMBERAGUNG")
+
+
+@pytest.mark.parametrize(
+    ("label", "place", "codes", "kecamatan"),
+    [
+        ("desa gives the kecamatan", VisitPlace(VisitKind.VILLAGE_POST, DESA_A, KEC_A), [], "35.10.01"),
+        ("desa and its own kecamatan", VisitPlace(VisitKind.VILLAGE_POST, DESA_A, KEC_A, KEC_A), [], "35.10.01"),
+        ("desa of another kecamatan", VisitPlace(VisitKind.VILLAGE_POST, DESA_A, KEC_A, KEC_B),
+         ["visit_desa_elsewhere"], "35.10.01"),
+        ("the desa wins over the clerk's own", VisitPlace(VisitKind.VILLAGE_POST, DESA_A, KEC_A,
+                                                          own_kecamatan_code="35.10.02"), [], "35.10.01"),
+        ("village post without desa", VisitPlace(VisitKind.VILLAGE_POST, kecamatan=KEC_A), ["visit_needs_desa"],
+         "35.10.01"),
+        ("office with its kecamatan", VisitPlace(VisitKind.OFFICE, kecamatan=KEC_B), [], "35.10.02"),
+        ("office takes the clerk's kecamatan", VisitPlace(VisitKind.OFFICE, own_kecamatan_code="35.10.01"), [],
+         "35.10.01"),
+        ("office chosen over the clerk's own", VisitPlace(VisitKind.OFFICE, kecamatan=KEC_B,
+                                                          own_kecamatan_code="35.10.01"), [], "35.10.02"),
+        ("office with nothing", VisitPlace(VisitKind.OFFICE), ["visit_needs_kecamatan"], None),
+        ("home visit with its host", VisitPlace(VisitKind.HOME, DESA_A, KEC_A, has_host=True), [], "35.10.01"),
+        ("home visit without host", VisitPlace(VisitKind.HOME, DESA_A, KEC_A), ["visit_needs_host"], "35.10.01"),
+        ("cluster without desa nor host", VisitPlace(VisitKind.CLUSTER), ["visit_needs_desa", "visit_needs_host"],
+         None),
+        ("office needs no host", VisitPlace(VisitKind.OFFICE, kecamatan=KEC_A), [], "35.10.01"),
+    ],
+)
+def test_visit_place(label: str, place: VisitPlace, codes: list[str], kecamatan: str | None) -> None:
+    assert [m.code for m in check_visit_place(place)] == codes
+    assert visit_kecamatan_code(place) == kecamatan
+
+
+def test_visit_place_texts() -> None:
+    texts = [str(m) for m in check_visit_place(VisitPlace(VisitKind.VILLAGE_POST, DESA_A, KEC_A, KEC_B))]
+    assert texts == ["SUMBERAGUNG is in kecamatan PESANGGARAN, not BANGOREJO."]
+    (needs_desa, needs_host) = check_visit_place(VisitPlace(VisitKind.HOME))
+    assert needs_desa.params["kind"] is VisitKind.HOME  # the view shows its translated label
+    assert str(needs_host) == (
+        "A home or cluster visit needs its host: the resident whose house it is, or the address."
+    )
+    assert str(check_visit_place(VisitPlace(VisitKind.OFFICE))[0]) == (
+        "Choose the kecamatan of this office visit (or its desa/kelurahan)."
+    )
+
+
+# -- which day -----------------------------------------------------------------------
+
+SEPTEMBER = DateWindow(date(2016, 9, 1), date(2016, 9, 30), "Jemput Bola September")
+CONFIGURED = DateWindow(date(2011, 1, 1), date(2100, 12, 31))
+
+
+@pytest.mark.parametrize(
+    ("day", "window", "codes"),
+    [
+        (date(2016, 9, 1), SEPTEMBER, []),  # both edges belong to the window
+        (date(2016, 9, 30), SEPTEMBER, []),
+        (date(2016, 8, 31), SEPTEMBER, ["visit_outside_campaign"]),
+        (date(2016, 10, 1), SEPTEMBER, ["visit_outside_campaign"]),
+        (date(1, 1, 1), CONFIGURED, ["visit_date_too_early"]),
+        (date(9999, 12, 31), CONFIGURED, ["visit_date_too_late"]),
+        (date(2011, 1, 1), CONFIGURED, []),
+        (date(2100, 12, 31), CONFIGURED, []),
+        (date(9999, 12, 31), DateWindow(None, None), []),  # both ends open
+        (date(1, 1, 1), DateWindow(None, date(2100, 12, 31)), []),
+    ],
+)
+def test_check_visit_date(day: date, window: DateWindow, codes: list[str]) -> None:
+    assert [m.code for m in check_visit_date(day, window)] == codes
+
+
+def test_visit_date_texts() -> None:
+    assert str(check_visit_date(date(2016, 10, 3), SEPTEMBER)[0]) == (
+        "The visit on 03-10-2016 is outside campaign Jemput Bola September, which runs from 01-09-2016 "
+        "to 30-09-2016: change the day, or choose another campaign."
+    )
+    assert str(check_visit_date(date(1, 1, 1), CONFIGURED)[0]) == (
+        "The visit on 01-01-0001 is too early: visits can be logged from 01-01-2011."
+    )
+    assert str(check_visit_date(date(9999, 12, 31), CONFIGURED)[0]) == (
+        "The visit on 31-12-9999 is too far ahead: visits can be logged until 31-12-2100."
+    )
+
+
+# -- state and results against today --------------------------------------------------
+
+TODAY = date(2016, 9, 21)
+
+
+def facts(day: date = FRIDAY, state: VisitState = VisitState.DONE, results: tuple[ResultKind, ...] = (),
+          start: time = time(9, 0), end: time = time(12, 0), visit_id: int | None = None) -> VisitFacts:
+    return VisitFacts(visit_id, day, start, end, state, results)
+
+
+@pytest.mark.parametrize(
+    ("visit", "codes"),
+    [
+        (facts(), []),
+        (facts(day=TODAY), []),  # today has taken place
+        (facts(day=date(2016, 9, 22)), ["visit_done_in_future"]),
+        (facts(day=date(2016, 9, 22), state=VisitState.PLANNED), []),
+        (facts(day=date(2016, 9, 22), state=VisitState.PLANNED, results=(ResultKind.NOT_HOME,)),
+         ["visit_results_in_future"]),
+        (facts(day=date(2016, 9, 22), results=(ResultKind.RECORDED,)),
+         ["visit_done_in_future", "visit_results_in_future"]),
+        (facts(state=VisitState.CANCELLED, results=(ResultKind.NOT_HOME,)), []),
+        (facts(state=VisitState.CANCELLED, results=(ResultKind.NOT_HOME, ResultKind.RECORDED)),
+         ["visit_cancelled_with_recordings"]),
+    ],
+)
+def test_check_visit_progress(visit: VisitFacts, codes: list[str]) -> None:
+    assert [m.code for m in check_visit_progress(visit, TODAY)] == codes
+
+
+def test_visit_progress_texts() -> None:
+    texts = [str(m) for m in check_visit_progress(facts(day=date(2016, 9, 22), results=(ResultKind.AWAY,)), TODAY)]
+    assert texts == [
+        "The visit on 22-09-2016 has not taken place yet, so it cannot be marked done.",
+        "The visit on 22-09-2016 has not taken place yet: enter its results once it has.",
+    ]
+    (cancelled,) = check_visit_progress(facts(state=VisitState.CANCELLED, results=(ResultKind.RECORDED,)), TODAY)
+    assert str(cancelled) == (
+        'A visit with "recorded" results cannot be cancelled: change or remove those results first.'
+    )
+
+
+# -- all of a visit's schedule at once ------------------------------------------------
+
+def test_schedule_reports_every_rule_in_reading_order() -> None:
+    visit = facts(day=date(2016, 10, 3), state=VisitState.DONE, start=time(6, 0), end=time(10, 0))
+    codes = [m.code for m in check_visit_schedule(
+        visit, today=TODAY, window=SEPTEMBER,
+        device=(DeviceCondition.WORKING, "KIT-3510-01", [booking(11, time(8, 0), time(9, 0), day=date(2016, 10, 3))]),
+        team=("Tim Pesanggaran", [team_booking(12, time(9, 0), time(11, 0), day=date(2016, 10, 3))]),
+    )]
+    assert codes == ["visit_too_early", "visit_outside_campaign", "device_double_booked", "team_double_booked",
+                     "visit_done_in_future"]
+
+
+def test_schedule_skips_bookings_while_the_hours_make_no_sense() -> None:
+    visit = facts(start=time(12, 0), end=time(9, 0))
+    codes = [m.code for m in check_visit_schedule(
+        visit, today=TODAY,
+        device=(DeviceCondition.WORKING, "KIT-3510-01", [booking(11, time(8, 0), time(13, 0))]),
+        team=("Tim Pesanggaran", [team_booking(12, time(8, 0), time(13, 0))]),
+    )]
+    assert codes == ["visit_end_before_start"]
+
+
+def test_schedule_without_device_or_team_checks_neither() -> None:
+    assert check_visit_schedule(facts(), today=TODAY) == []
+
+
+def test_schedule_ignores_the_visits_own_bookings() -> None:
+    visit = facts(visit_id=11)
+    assert check_visit_schedule(
+        visit, today=TODAY,
+        device=(DeviceCondition.WORKING, "KIT-3510-01", [booking(11, time(9, 0), time(12, 0))]),
+        team=("Tim Pesanggaran", [team_booking(11, time(9, 0), time(12, 0))]),
+    ) == []
 
 
 # -- "recorded" results ------------------------------------------------------------

@@ -218,6 +218,63 @@ def test_device_double_booked_is_refused(app, sign_in, make_device, make_visit):
     assert create(client, device=device, start_time="12:00", end_time="14:00").status_code == 302
 
 
+def test_team_in_two_places_is_refused(app, sign_in, make_visit):
+    with app.app_context():
+        team = models.Team(name="Tim Pesanggaran", kind="kecamatan", kecamatan_code=KEC_A)
+        models.db.session.add(team)
+        models.db.session.commit()
+        team_id = team.id
+    other = make_visit(start=dt.time(8), end=dt.time(12), desa=DESA_A)
+    with app.app_context():
+        models.db.session.get(models.Visit, other).team_id = team_id
+        models.db.session.commit()
+    client = sign_in("clerk")
+    page = text(create(client, team=team_id, desa=DESA_A, start_time="11:00", end_time="14:00"))
+    assert (f"Team Tim Pesanggaran is already at visit #{other} in Sarongan on 20-09-2016 "
+            "from 08:00 to 12:00.") in page
+    assert visit_ids(app) == [other]
+    # back to back is fine, and so is another team at the same time
+    assert create(client, team=team_id, start_time="12:00", end_time="14:00").status_code == 302
+    assert create(client, start_time="08:00", end_time="12:00").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "day, message",
+    [
+        ("0001-01-01", "The visit on 01-01-0001 is too early: visits can be logged from 01-01-2011."),
+        ("9999-12-31", "The visit on 31-12-9999 is too far ahead: visits can be logged until 31-12-2100."),
+    ],
+)
+def test_a_day_without_sense_is_refused(app, sign_in, day, message):
+    client = sign_in("clerk")
+    page = text(create(client, day=day, state="planned"))
+    assert message in page
+    assert visit_ids(app) == []
+
+
+def test_the_date_range_is_configurable(app, sign_in):
+    app.config["EKTP_ADMIN_VISIT_DATE_RANGE"] = (dt.date(2016, 9, 1), "2016-09-30")
+    client = sign_in("clerk")
+    assert "visits can be logged until 30-09-2016" in text(create(client, day="2016-10-01", state="planned"))
+    assert create(client, day="2016-09-01").status_code == 302
+
+
+def test_a_campaigns_visit_falls_in_its_window(app, sign_in):
+    with app.app_context():
+        campaign = models.Campaign(name="Jemput Bola September", start_date=dt.date(2016, 9, 1),
+                                   target_date=dt.date(2016, 9, 15), scope_code="35.10")
+        models.db.session.add(campaign)
+        models.db.session.commit()
+        campaign_id = campaign.id
+    client = sign_in("clerk")
+    page = text(create(client, campaign=campaign_id))  # 20-09-2016
+    assert ("The visit on 20-09-2016 is outside campaign Jemput Bola September, which runs from 01-09-2016 "
+            "to 15-09-2016: change the day, or choose another campaign.") in page
+    assert visit_ids(app) == []
+    assert create(client, campaign=campaign_id, day="2016-09-15").status_code == 302
+    assert create(client, day=TUESDAY.isoformat()).status_code == 302  # without the campaign
+
+
 def test_device_in_repair_is_refused(app, sign_in, make_device):
     device = make_device(condition="in_repair")
     client = sign_in("clerk")

@@ -1,0 +1,79 @@
+"""What the plugin asks of the database connections it uses.
+
+SQLite (the default) gets WAL mode and a busy timeout on every connection: in
+WAL mode a reader (a CSV export streaming for minutes) never blocks a writer,
+and a writer waits up to ``EKTP_ADMIN_SQLITE_BUSY_TIMEOUT`` seconds for another
+writer instead of failing at once with "database is locked". PostgreSQL and
+MariaDB need nothing of the kind.
+
+:func:`snapshot` opens a connection reading one consistent snapshot, for exports.
+"""
+from __future__ import annotations
+
+import weakref
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+#: The connect listener installed on each SQLite engine (one per engine).
+_listeners: "weakref.WeakKeyDictionary[sa.Engine, Callable[..., None]]" = weakref.WeakKeyDictionary()
+
+
+def configure_sqlite(engine: sa.Engine, busy_timeout: float) -> bool:
+    """WAL mode and a busy timeout of ``busy_timeout`` seconds on every connection of
+    ``engine`` from now on (connections already pooled are dropped). Nothing on other
+    databases; True when the engine is SQLite. Calling it again replaces the timeout.
+    """
+    if engine.dialect.name != "sqlite":
+        return False
+    milliseconds = max(int(float(busy_timeout) * 1000), 0)
+
+    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            # The timeout first: switching to WAL may have to wait for another connection.
+            cursor.execute(f"PRAGMA busy_timeout = {milliseconds}")
+            # Persistent in the file; an in-memory database answers "memory" and stays so.
+            cursor.execute("PRAGMA journal_mode = WAL")
+        finally:
+            cursor.close()
+
+    previous = _listeners.get(engine)
+    if previous is not None and event.contains(engine, "connect", previous):
+        event.remove(engine, "connect", previous)
+    event.listen(engine, "connect", on_connect)
+    _listeners[engine] = on_connect
+    engine.dispose()  # connections opened before now would lack it
+    return True
+
+
+@contextmanager
+def snapshot(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A connection of its own whose reads all see the database as it was at the first.
+
+    PostgreSQL and MariaDB: a read-only REPEATABLE READ transaction (MariaDB's begun
+    WITH CONSISTENT SNAPSHOT at once). SQLite: an explicit deferred transaction, whose
+    first read fixes its snapshot; in WAL mode writers go on meanwhile. The
+    transaction ends (rolled back) when the block ends.
+    """
+    conn = engine.connect()
+    try:
+        dialect = engine.dialect.name
+        if dialect == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            conn.begin()
+        elif dialect in ("mysql", "mariadb"):
+            conn.execution_options(isolation_level="REPEATABLE READ")
+            conn.begin()
+            conn.exec_driver_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        else:
+            conn.begin()
+            raw = conn.connection.dbapi_connection
+            if dialect == "sqlite" and not getattr(raw, "in_transaction", True):
+                # pysqlite opens no transaction for reads: each would see the latest data.
+                conn.exec_driver_sql("BEGIN")
+        yield conn
+    finally:
+        conn.close()
