@@ -89,6 +89,8 @@ def test_demo_recordings_replayed_through_the_services_give_the_same_rows(
         results = session.execute(sa.select(VisitResult.visit_id, VisitResult.resident_id, VisitResult.result,
                                             VisitResult.note).order_by(VisitResult.id)).all()
         teams = dict(session.execute(sa.select(models.Team.id, models.Team.name)).all())
+        offices = {code: f"Petugas Kantor Kecamatan {name}" for code, name in
+                   session.execute(sa.select(models.Kecamatan.code, models.Kecamatan.name))}
 
     recorded = [r for r in bulk["results"].values() if r[0] == "recorded"]
     assert len(recorded) >= 5
@@ -118,7 +120,8 @@ def test_demo_recordings_replayed_through_the_services_give_the_same_rows(
             for r in by_visit[row.id]:
                 visit.results.append(VisitResult(resident_id=r.resident_id, result=r.result, note=r.note))
             session.add(visit)
-            services.apply_visit_results(session, visit, teams[row.team_id], DEMO_TODAY)
+            entered_by = teams[row.team_id] if row.team_id is not None else offices[row.kecamatan_code]
+            services.apply_visit_results(session, visit, entered_by, DEMO_TODAY)
             session.commit()
         replayed = recording_state(session)
 

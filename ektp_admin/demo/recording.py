@@ -71,7 +71,7 @@ class VisitLog:
 
     def write_visit(self, *, kec_code: str, kind: VisitKind, desa_code: str | None,
                     host_resident_id: int | None, members: list[tuple[Backlog, ResultKind]],
-                    day: dt.date, start: dt.time, end: dt.time, state: VisitState, team: tuple[int, str],
+                    day: dt.date, start: dt.time, end: dt.time, state: VisitState, team: tuple[int | None, str],
                     device_id: int, host_address: str, notes: str | None = None) -> int:
         """One visit; a done visit with a result per member. Returns the visit's id."""
         team_id, team_name = team

@@ -204,7 +204,9 @@ class VisitScheduler:
                 return
 
     def _flush_office(self, kec_code: str, kec_name: str) -> None:
-        team = self.crews.kec_team[kec_code]
+        # The office desk is kept by the kecamatan's own staff on the standby kit,
+        # while the team is out with the mobile one: no team, so no team in two places.
+        team: tuple[int | None, str] = (None, f"Petugas Kantor Kecamatan {kec_name}")
         device_id, serial = self.crews.kits[kec_code][DeviceRole.STANDBY.value]
         for (code, day), session in sorted(self.office_sessions.items(), key=lambda kv: kv[0]):
             if code != kec_code:
@@ -268,7 +270,7 @@ class VisitScheduler:
         return ""
 
     def _write(self, kec_code: str, group: Group, day: dt.date, slot: tuple[int, int], state: VisitState,
-               team: tuple[int, str], device_id: int, where: str, notes: str | None = None) -> int:
+               team: tuple[int | None, str], device_id: int, where: str, notes: str | None = None) -> int:
         start, end = slot
         return self.log.write_visit(
             kec_code=kec_code, kind=group.kind, desa_code=group.desa_code,
