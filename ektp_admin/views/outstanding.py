@@ -194,6 +194,6 @@ def _groups_by_rt(residents: Any, on: Any, since: Any) -> Iterator[dict[str, Any
         yield {
             "rw": rw,
             "rt": rt,
-            "rows": [(next(number), r, outstanding_reason(r, on, since)) for r in members],
+            "rows": [(next(number), r, outstanding_reason(r, on, since, public=True)) for r in members],
         }
 

@@ -278,6 +278,11 @@ def test_printable_page(as_user: Any, village: Any, app: Any, client: Any) -> No
     with app.app_context():
         nik = models.db.session.get(models.Resident, village["adult"]).nik
     assert nik not in page and "081234567890" not in page
+    # nor health, disability or where a migrant works (the staff's desa page says it)
+    for private in ("disabled", "seriously ill", "Malaysia"):
+        assert private not in page, private
+    staff_page = text(as_user("clerk").get(f"{URL}{DESA_A}/"))
+    assert "disabled" in staff_page and "Malaysia" in staff_page
     # grouped by RT: RW 1 has RT 1 then RT 2, RW 2 has RT 1 then RT 3
     heads = re.findall(r"RT (\S+) / RW (\S+)</th>", page)
     assert heads == [("1", "1"), ("2", "1"), ("1", "2"), ("3", "2"), ("1", "3"), ("2", "3")]
