@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from sqlalchemy.orm import joinedload
 
 from ..access import current_reach, rule_for
-from ..i18n import lazy_gettext
+from ..i18n import gettext, lazy_gettext
 from ..models import Desa, Resident
 from ..queries.residents import resident_search_clause
 from .request_values import clean_text, coerce_pk
@@ -43,6 +44,15 @@ class ResidentLoader(ReachAjaxLoader):
         options.setdefault("placeholder", lazy_gettext("Type a NIK or the start of a name"))
         super().__init__(name, db.session, Resident, fields=["nik", "name"], **options)
 
+    def format(self, model: Any) -> Any:
+        """``NAME - NIK - DESA RT 001/RW 002``: enough to tell two SITI AMINAH apart."""
+        if model is None:
+            return None
+        where = model.desa.name if model.desa is not None else model.desa_code
+        if model.rt or model.rw:
+            where += f" RT {model.rt or '-'}/RW {model.rw or '-'}"
+        return model.id, f"{model.name} - {model.nik} - {where}"
+
     def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[Resident]:
         term = " ".join(clean_text(term or "").split())
         if not term:
@@ -59,7 +69,17 @@ class ResidentLoader(ReachAjaxLoader):
 
 
 class DesaLoader(ReachAjaxLoader):
-    """Desa picker by name or code, within reach."""
+    """Desa picker by name or code, within reach; each named with its kecamatan
+    (Banyuwangi has two Tamansari, two Karangrejo, two Watukebo)."""
+
+    def format(self, model: Any) -> Any:
+        if model is None:
+            return None
+        kecamatan = model.kecamatan.name if model.kecamatan is not None else model.kecamatan_code
+        return model.code, f"{model.name} ({gettext('Kec.')} {kecamatan})"
+
+    def get_query(self) -> Any:
+        return super().get_query().options(joinedload(Desa.kecamatan))
 
     def __init__(self, name: str, db: Any, **options: Any) -> None:
         super().__init__(

@@ -1,0 +1,32 @@
+"""Pickers a clerk can read: a desa with its kecamatan, a resident with NIK, desa and RT."""
+from __future__ import annotations
+
+from typing import Any
+
+from ektp_admin import models
+from conftest import DESA_A
+
+
+def test_desa_of_the_same_name_are_told_apart_by_their_kecamatan(app: Any, login_as: Any) -> None:
+    client = login_as("admin")
+    found = client.get("/admin/residents/ajax/lookup/?name=desa&query=Tamansari&lang=en").get_json()
+    with app.app_context():
+        expected = {
+            d.code: f"{d.name} (Kec. {d.kecamatan.name})"
+            for d in models.db.session.query(models.Desa).filter(models.Desa.name.ilike("tamansari"))
+        }
+    assert len(expected) >= 2, "Banyuwangi has more than one Tamansari"
+    assert dict((code, label) for code, label in found) == expected
+    assert len({label for _, label in found}) == len(found), "no two entries read alike"
+
+
+def test_a_resident_is_offered_with_nik_desa_and_rt(app: Any, login_as: Any, make_resident: Any) -> None:
+    rid = make_resident("SITI AMINAH", rt="003", rw="001")
+    make_resident("SITI AMINAH", rt="005", rw="002")
+    client = login_as("clerk")
+    found = client.get("/admin/visits/ajax/lookup/?name=host_resident&query=SITI").get_json()
+    with app.app_context():
+        resident = models.db.session.get(models.Resident, rid)
+        desa = models.db.session.get(models.Desa, DESA_A).name
+    assert [rid, f"SITI AMINAH - {resident.nik} - {desa} RT 003/RW 001"] in found
+    assert len({label for _, label in found}) == 2
