@@ -334,54 +334,66 @@ def _flask(app: Flask, *args: str) -> str:
 # Flask-Migrate's generated env.py tries db.get_engine() first (for Flask-SQLAlchemy 2),
 # which Flask-SQLAlchemy 3.1 answers with this warning: the portal's file, not our code.
 @pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
-@pytest.mark.parametrize(("how", "convention", "ektp"), [
-    ("alembic.ini line", PORTAL_CONVENTION, "hook"),
-    ("configure callback", WRAPPING_CONVENTION, "own-logins"),
+@pytest.mark.parametrize(("story", "how", "convention", "ektp"), [
+    ("a portal with migrations of its own", "alembic.ini line", PORTAL_CONVENTION, "hook"),
+    ("a portal on 0.1.0 taking up Flask-Migrate", "configure callback", WRAPPING_CONVENTION, "own-logins"),
 ])
 def test_a_flask_migrate_portal_includes_the_branch_and_flask_db_upgrade_makes_our_tables(
-        scratch_database: ScratchDatabase, tmp_path: Path, logging_kept: None, how: str,
+        scratch_database: ScratchDatabase, tmp_path: Path, logging_kept: None, story: str, how: str,
         convention: dict[str, str], ektp: str) -> None:
-    """The issue's regression: `flask db migrate` + `upgrade` dropped the use_alter key; the branch keeps it."""
+    """The issue's regression: `flask db migrate` + `upgrade` lost the use_alter key; the branch keeps it.
+
+    Each ``flask db`` command runs on a new app object, as a new ``flask`` process
+    would (Flask-Migrate keeps state between commands in one process)."""
     migrations = tmp_path / "migrations"
     ours_before = sorted(VERSIONS_DIR.glob("*.py"))
     portals: list[tuple[Flask, Any]] = []
+
+    def flask_db(*args: str, ektp_: str | None = ektp) -> Flask:
+        portal, db, migrate = _portal(scratch_database.url, migrations, convention, ektp=ektp_)
+        portals.append((portal, db))
+        if ektp_ and how == "configure callback":
+            migrate.configure(include_ektp_branch)
+        _flask(portal, "db", *args)
+        return portal
+
+    def include_by_ini_line() -> None:
+        if how == "alembic.ini line":
+            ini = migrations / "alembic.ini"
+            ini.write_text(ini.read_text().replace("[alembic]\n", "[alembic]\n" + INI_LINES, 1))
+
     try:
-        _portal_story(scratch_database, migrations, how, convention, ektp, portals, ours_before)
+        if story == "a portal with migrations of its own":
+            flask_db("init", ektp_=None)
+            flask_db("migrate", "-m", "portal notices", ektp_=None)
+            flask_db("upgrade", ektp_=None)
+            include_by_ini_line()  # the portal takes up the plugin: the documented line
+            flask_db("merge", "heads", "-m", "ektp-admin")
+            flask_db("upgrade")
+        else:
+            engine = scratch_database.engine()
+            release_0_1_0().create_all(engine)  # what 0.1.0 and db.create_all() left
+            _fill_0_1_0(engine)
+            flask_db("init")
+            include_by_ini_line()
+            flask_db("stamp", "ektp_0001")
+            flask_db("upgrade")  # only our lineage yet: ektp_0002
+            flask_db("migrate", "-m", "portal notices", "--head", "base", "--version-path",
+                     str(migrations / "versions"))
+            first = [p for p in (migrations / "versions").glob("*.py") if "portal_notices" in p.name]
+            assert len(first) == 1 and "ektp_" not in first[0].read_text(), "only the portal's table"
+            flask_db("merge", "heads", "-m", "ektp-admin")
+            flask_db("upgrade")
+        _check_portal(scratch_database, migrations, convention, ektp, portals, flask_db)
+        assert sorted(VERSIONS_DIR.glob("*.py")) == ours_before, "the portal's revisions stay in the portal"
     finally:
         for app, db in portals:
             with app.app_context():
                 db.engine.dispose()
 
 
-def _portal_story(scratch_database: ScratchDatabase, migrations: Path, how: str, convention: dict[str, str],
-                  ektp: str, portals: list[tuple[Flask, Any]], ours_before: list[Path]) -> None:
-    # The portal as it was: its own migrations, its own table.
-    portal, db, _ = _portal(scratch_database.url, migrations, convention, ektp=None)
-    portals.append((portal, db))
-    _flask(portal, "db", "init")
-    _flask(portal, "db", "migrate", "-m", "portal notices")
-    _flask(portal, "db", "upgrade")
-
-    # The portal adds the plugin and includes its branch with the documented line.
-    if how == "alembic.ini line":
-        ini = migrations / "alembic.ini"
-        ini.write_text(ini.read_text().replace("[alembic]\n", "[alembic]\n" + INI_LINES, 1))
-
-    def portal_with_ektp() -> tuple[Flask, Any]:
-        """The portal as a new ``flask`` process sees it (Flask-Migrate keeps state between commands)."""
-        portal, db, migrate = _portal(scratch_database.url, migrations, convention, ektp=ektp)
-        portals.append((portal, db))
-        if how == "configure callback":
-            migrate.configure(include_ektp_branch)
-        return portal, db
-
-    portal, db = portal_with_ektp()
-    with portal.app_context():
-        heads = ScriptDirectory.from_config(portal.extensions["migrate"].migrate.get_config()).get_heads()
-    assert len(heads) == 2 and runner.head() in heads  # the portal's lineage and ours
-    _flask(portal, "db", "merge", "heads", "-m", "ektp-admin")
-    _flask(*portal_with_ektp()[:1], "db", "upgrade")
-
+def _check_portal(scratch_database: ScratchDatabase, migrations: Path, convention: dict[str, str], ektp: str,
+                  portals: list[tuple[Flask, Any]], flask_db: Any) -> None:
     engine = scratch_database.engine()
     inspector = sa.inspect(engine)
     tables = set(inspector.get_table_names())
@@ -393,16 +405,17 @@ def _portal_story(scratch_database: ScratchDatabase, migrations: Path, how: str,
     assert {fk["name"] for t in ours for fk in inspector.get_foreign_keys(t)} == {
         str(k.name) for t in models.metadata.sorted_tables if t.name in ours
         for k in t.constraints if isinstance(k, sa.ForeignKeyConstraint)}
-    assert_no_drift(engine, db.metadata)  # the portal's metadata holds our tables with our names
+    portal_db = portals[-1][1]
+    assert_no_drift(engine, portal_db.metadata)  # the portal's metadata holds our tables with our names
     with engine.connect() as conn:
         recorded = set(conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
+        if "ektp_user" in tables and conn.execute(sa.text("SELECT count(*) FROM ektp_user")).scalar_one():
+            assert conn.execute(sa.text("SELECT session_epoch FROM ektp_user WHERE id = 7")).scalar_one() == 0
     assert len(recorded) == 1  # the merge: one head for both lineages
     # Nothing left for the portal's autogenerate: it neither recreates nor drops anything of ours.
     versions = sorted((migrations / "versions").glob("*.py"))
-    portal, db = portal_with_ektp()
-    _flask(portal, "db", "migrate", "-m", "nothing")
+    portal = flask_db("migrate", "-m", "nothing")
     assert sorted((migrations / "versions").glob("*.py")) == versions
-    assert sorted(VERSIONS_DIR.glob("*.py")) == ours_before, "the portal's revisions stay in the portal"
     # The standalone command leaves a database the portal migrates alone.
     refused = portal.test_cli_runner().invoke(args=["ektp", "upgrade"])
     assert refused.exit_code != 0 and "`flask db upgrade`" in refused.output and "run that instead" in refused.output
