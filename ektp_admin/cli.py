@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+from alembic.util import CommandError
 from flask.cli import with_appcontext
 
 from .domain.enums import Role
@@ -47,7 +48,7 @@ def _upgrade(*, init: bool) -> None:
     state = get_state()
     try:
         outcome = upgrade(state.db.engine, manages_users=state.manages_users)
-    except MigrationError as exc:
+    except (MigrationError, CommandError) as exc:  # e.g. a revision newer than this release knows
         raise click.ClickException(str(exc)) from None
     if outcome.stamped:
         click.echo(f"No version table: the tables are those of {outcome.stamped}; recorded it.")
@@ -77,7 +78,7 @@ def upgrade_command(sql: bool) -> None:
     state = get_state()
     try:
         click.echo(upgrade_sql(state.db.engine, manages_users=state.manages_users), nl=False)
-    except MigrationError as exc:
+    except (MigrationError, CommandError) as exc:
         raise click.ClickException(str(exc)) from None
 
 

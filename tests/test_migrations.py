@@ -116,6 +116,17 @@ def test_an_empty_database_upgraded_to_head_equals_create_all(scratch_database: 
     assert_same_schema(migrated, schema(engine))
 
 
+def test_downgrades_go_back_to_0_1_0_and_to_nothing(scratch_database: ScratchDatabase) -> None:
+    engine = scratch_database.engine()
+    runner.upgrade(engine)
+    with engine.begin() as conn:
+        command.downgrade(runner.make_config(connection=conn), "ektp_0001")
+    assert_no_drift(engine, release_0_1_0())
+    with engine.begin() as conn:
+        command.downgrade(runner.make_config(connection=conn), "base")
+    assert [t for t in sa.inspect(engine).get_table_names() if t.startswith("ektp_")] == [VERSION_TABLE]
+
+
 def test_the_drift_message_says_how_to_ship_a_revision() -> None:
     """What a developer reads when models.py changed and no revision came with it."""
     changed = sa.MetaData()

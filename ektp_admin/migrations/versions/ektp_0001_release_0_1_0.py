@@ -288,9 +288,9 @@ def downgrade() -> None:
     if not foreign_keys_inline():
         op.drop_constraint(op.f("fk_ektp_resident_recorded_visit_id_ektp_visit"), "ektp_resident",
                            type_="foreignkey")
+    if user_table_wanted():
+        op.drop_table("ektp_user")
     for table in ("ektp_status_change", "ektp_visit_result", "ektp_visit", "ektp_team_member", "ektp_resident",
                   "ektp_outreach", "ektp_team", "ektp_device", "ektp_desa", "ektp_kecamatan", "ektp_campaign",
                   "ektp_audit"):
         op.drop_table(table)
-    if user_table_wanted():
-        op.drop_table("ektp_user")
