@@ -8,6 +8,16 @@ them, and every query runs through the host's session and engine.
 
 Derived facts (age, wajib KTP, lansia, outstanding) are never stored: they come
 from :mod:`ektp_admin.domain` and :mod:`ektp_admin.queries`.
+
+Names: every constraint and index has a final name. Unique constraints and
+indexes are declared in ``__table_args__`` with their name (never ``unique=True``
+or ``index=True`` on a column: a copy of the table would make those anew, named
+by the host's convention); primary and foreign keys are named by
+:data:`NAMING_CONVENTION` (``pk_<table>``, ``fk_<table>_<column>_<referred table>``).
+:func:`_freeze_names` then marks every name as final, so a host's own
+``naming_convention`` cannot rename them when ``init_app`` copies the tables
+(the friendly messages of :mod:`ektp_admin.views.errors` are chosen by name).
+Every schema change ships with its migration (:mod:`ektp_admin.migrations`).
 """
 from __future__ import annotations
 
@@ -24,6 +34,7 @@ from sqlalchemy.orm import (
     mapped_column,
     relationship,
 )
+from sqlalchemy.sql.naming import conv
 
 from .domain.enums import (
     Citizenship,
@@ -102,10 +113,11 @@ class VersionedMixin:
 
 class Kecamatan(Base):
     __tablename__ = "ektp_kecamatan"
+    __table_args__ = (sa.Index("ix_ektp_kecamatan_regency_code", "regency_code"),)
 
     code: Mapped[str] = mapped_column(_code(8), primary_key=True)  # 35.10.01
     name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
-    regency_code: Mapped[str] = mapped_column(_code(5), nullable=False, index=True)  # 35.10
+    regency_code: Mapped[str] = mapped_column(_code(5), nullable=False)  # 35.10
 
     desa: Mapped[list["Desa"]] = relationship(
         back_populates="kecamatan", order_by="Desa.name", passive_deletes="all"
@@ -119,13 +131,14 @@ class Desa(Base):
     """A desa or kelurahan (Kemendagri level 4)."""
 
     __tablename__ = "ektp_desa"
+    __table_args__ = (sa.Index("ix_ektp_desa_kecamatan_code", "kecamatan_code"),)
 
     code: Mapped[str] = mapped_column(_code(13), primary_key=True)  # 35.10.01.2001
     name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     is_kelurahan: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     postal_code: Mapped[str | None] = mapped_column(sa.String(5))
     kecamatan_code: Mapped[str] = mapped_column(
-        sa.ForeignKey("ektp_kecamatan.code", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("ektp_kecamatan.code", ondelete="RESTRICT"), nullable=False
     )
 
     kecamatan: Mapped[Kecamatan] = relationship(back_populates="desa")
@@ -140,6 +153,9 @@ class Desa(Base):
 class Resident(VersionedMixin, Base):
     __tablename__ = "ektp_resident"
     __table_args__ = (
+        sa.UniqueConstraint("nik", name="uq_ektp_resident_nik"),
+        sa.Index("ix_ektp_resident_kk_number", "kk_number"),
+        sa.Index("ix_ektp_resident_recorded_visit_id", "recorded_visit_id"),
         sa.Index("ix_ektp_resident_desa_status", "desa_code", "ktp_status"),
         sa.Index("ix_ektp_resident_kecamatan_status", "kecamatan_code", "ktp_status"),
         sa.Index("ix_ektp_resident_status_desa", "ktp_status", "desa_code"),
@@ -153,8 +169,8 @@ class Resident(VersionedMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    nik: Mapped[str] = mapped_column(sa.String(16), nullable=False, unique=True)
-    kk_number: Mapped[str | None] = mapped_column(sa.String(16), index=True)
+    nik: Mapped[str] = mapped_column(sa.String(16), nullable=False)
+    kk_number: Mapped[str | None] = mapped_column(sa.String(16))
     name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
     #: Upper-cased, space-folded name: an index serves prefix search on it.
     name_key: Mapped[str] = mapped_column(sa.String(120), nullable=False, default="")
@@ -194,7 +210,7 @@ class Resident(VersionedMixin, Base):
     ktp_status: Mapped[str] = _enum_column(KtpStatus, default=KtpStatus.NOT_RECORDED.value, nullable=False)
     ktp_status_changed_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     recorded_visit_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("ektp_visit.id", ondelete="SET NULL", use_alter=True), index=True
+        sa.ForeignKey("ektp_visit.id", ondelete="SET NULL", use_alter=True)
     )
     notes: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -229,10 +245,14 @@ class StatusChange(Base):
     """One dated move of a resident's KTP-el status (the pipeline's history)."""
 
     __tablename__ = "ektp_status_change"
+    __table_args__ = (
+        sa.Index("ix_ektp_status_change_resident_id", "resident_id"),
+        sa.Index("ix_ektp_status_change_visit_result_id", "visit_result_id"),
+    )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     resident_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("ektp_resident.id", ondelete="CASCADE"), nullable=False, index=True
+        sa.ForeignKey("ektp_resident.id", ondelete="CASCADE"), nullable=False
     )
     old_status: Mapped[str | None] = _enum_column(KtpStatus)
     new_status: Mapped[str] = _enum_column(KtpStatus, nullable=False)
@@ -240,7 +260,7 @@ class StatusChange(Base):
     changed_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=_utcnow, nullable=False)
     changed_by: Mapped[str | None] = mapped_column(sa.String(80))
     visit_result_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("ektp_visit_result.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("ektp_visit_result.id", ondelete="SET NULL")
     )
     note: Mapped[str | None] = mapped_column(sa.String(200))
 
@@ -254,12 +274,16 @@ class Device(VersionedMixin, Base):
     """A recording kit (camera, fingerprint and iris scanner, signature pad)."""
 
     __tablename__ = "ektp_device"
+    __table_args__ = (
+        sa.UniqueConstraint("serial_number", name="uq_ektp_device_serial_number"),
+        sa.Index("ix_ektp_device_owner_kecamatan_code", "owner_kecamatan_code"),
+    )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    serial_number: Mapped[str] = mapped_column(sa.String(40), nullable=False, unique=True)
+    serial_number: Mapped[str] = mapped_column(sa.String(40), nullable=False)
     owner_kind: Mapped[str] = _enum_column(DeviceOwnerKind, nullable=False, default=DeviceOwnerKind.KECAMATAN.value)
     owner_kecamatan_code: Mapped[str | None] = mapped_column(
-        sa.ForeignKey("ektp_kecamatan.code", ondelete="RESTRICT"), index=True
+        sa.ForeignKey("ektp_kecamatan.code", ondelete="RESTRICT")
     )
     role: Mapped[str] = _enum_column(DeviceRole, nullable=False, default=DeviceRole.STANDBY.value)
     condition: Mapped[str] = _enum_column(DeviceCondition, nullable=False, default=DeviceCondition.WORKING.value)
@@ -274,12 +298,16 @@ class Device(VersionedMixin, Base):
 
 class Team(VersionedMixin, Base):
     __tablename__ = "ektp_team"
+    __table_args__ = (
+        sa.UniqueConstraint("name", name="uq_ektp_team_name"),
+        sa.Index("ix_ektp_team_kecamatan_code", "kecamatan_code"),
+    )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(100), nullable=False, unique=True)
+    name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     kind: Mapped[str] = _enum_column(TeamKind, nullable=False, default=TeamKind.KECAMATAN.value)
     kecamatan_code: Mapped[str | None] = mapped_column(
-        sa.ForeignKey("ektp_kecamatan.code", ondelete="RESTRICT"), index=True
+        sa.ForeignKey("ektp_kecamatan.code", ondelete="RESTRICT")
     )
     notes: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -294,10 +322,11 @@ class Team(VersionedMixin, Base):
 
 class TeamMember(Base):
     __tablename__ = "ektp_team_member"
+    __table_args__ = (sa.Index("ix_ektp_team_member_team_id", "team_id"),)
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("ektp_team.id", ondelete="CASCADE"), nullable=False, index=True
+        sa.ForeignKey("ektp_team.id", ondelete="CASCADE"), nullable=False
     )
     name: Mapped[str] = mapped_column(sa.String(100), nullable=False)
     position: Mapped[str | None] = mapped_column(sa.String(80))
@@ -321,6 +350,9 @@ class Visit(VersionedMixin, Base):
         sa.Index("ix_ektp_visit_device_day", "device_id", "day"),
         sa.Index("ix_ektp_visit_desa_day", "desa_code", "day"),
         sa.Index("ix_ektp_visit_kecamatan_day", "kecamatan_code", "day"),
+        sa.Index("ix_ektp_visit_host_resident_id", "host_resident_id"),
+        sa.Index("ix_ektp_visit_team_id", "team_id"),
+        sa.Index("ix_ektp_visit_campaign_id", "campaign_id"),
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
@@ -335,14 +367,14 @@ class Visit(VersionedMixin, Base):
     desa_code: Mapped[str | None] = mapped_column(sa.ForeignKey("ektp_desa.code", ondelete="RESTRICT"))
     host_address: Mapped[str | None] = mapped_column(sa.String(200))
     host_resident_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("ektp_resident.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("ektp_resident.id", ondelete="SET NULL")
     )
     team_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("ektp_team.id", ondelete="RESTRICT"), index=True
+        sa.ForeignKey("ektp_team.id", ondelete="RESTRICT")
     )
     device_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ektp_device.id", ondelete="RESTRICT"))
     campaign_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("ektp_campaign.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("ektp_campaign.id", ondelete="SET NULL")
     )
     notes: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -370,14 +402,16 @@ class VisitResult(Base):
         # otherwise: a plain UNIQUE (portable to SQLite, PostgreSQL and MariaDB, all of
         # which allow many NULLs) guarantees one counting recording per resident.
         sa.UniqueConstraint("counted_resident_id", name="uq_ektp_visit_result_counted_resident"),
+        sa.Index("ix_ektp_visit_result_visit_id", "visit_id"),
+        sa.Index("ix_ektp_visit_result_resident_id", "resident_id"),
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     visit_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("ektp_visit.id", ondelete="CASCADE"), nullable=False, index=True
+        sa.ForeignKey("ektp_visit.id", ondelete="CASCADE"), nullable=False
     )
     resident_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("ektp_resident.id", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("ektp_resident.id", ondelete="RESTRICT"), nullable=False
     )
     result: Mapped[str] = _enum_column(ResultKind, nullable=False)
     counted_resident_id: Mapped[int | None] = mapped_column(sa.Integer)
@@ -422,12 +456,16 @@ class Outreach(VersionedMixin, Base):
     """Socialisation done in a desa: a mosque announcement, a meeting, a school."""
 
     __tablename__ = "ektp_outreach"
+    __table_args__ = (
+        sa.Index("ix_ektp_outreach_desa_code", "desa_code"),
+        sa.Index("ix_ektp_outreach_kecamatan_code", "kecamatan_code"),
+    )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     desa_code: Mapped[str] = mapped_column(
-        sa.ForeignKey("ektp_desa.code", ondelete="RESTRICT"), nullable=False, index=True
+        sa.ForeignKey("ektp_desa.code", ondelete="RESTRICT"), nullable=False
     )
-    kecamatan_code: Mapped[str] = mapped_column(_code(8), nullable=False, index=True)
+    kecamatan_code: Mapped[str] = mapped_column(_code(8), nullable=False)
     channel: Mapped[str] = _enum_column(OutreachChannel, nullable=False, default=OutreachChannel.MOSQUE.value)
     held_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     by_whom: Mapped[str] = mapped_column(sa.String(120), nullable=False)
@@ -450,9 +488,10 @@ class User(VersionedMixin, Base):
     """A login of the standalone portal (embedded hosts bring their own users)."""
 
     __tablename__ = "ektp_user"
+    __table_args__ = (sa.UniqueConstraint("username", name="uq_ektp_user_username"),)
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(sa.String(80), nullable=False, unique=True)
+    username: Mapped[str] = mapped_column(sa.String(80), nullable=False)
     password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     role: Mapped[str] = _enum_column(Role, nullable=False, default=Role.CLERK.value)
     kecamatan_code: Mapped[str | None] = mapped_column(
@@ -520,15 +559,17 @@ class AuditEntry(Base):
     __table_args__ = (
         sa.Index("ix_ektp_audit_record", "table_name", "record_id"),
         sa.Index("ix_ektp_audit_at", "at"),
+        sa.Index("ix_ektp_audit_username", "username"),
+        sa.Index("ix_ektp_audit_kecamatan_code", "kecamatan_code"),
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=_utcnow, nullable=False)
-    username: Mapped[str | None] = mapped_column(sa.String(80), index=True)
+    username: Mapped[str | None] = mapped_column(sa.String(80))
     action: Mapped[str] = mapped_column(sa.String(10), nullable=False)  # create/update/delete/export
     table_name: Mapped[str] = mapped_column(sa.String(40), nullable=False)
     record_id: Mapped[str | None] = mapped_column(sa.String(40))
-    kecamatan_code: Mapped[str | None] = mapped_column(sa.String(8), index=True)
+    kecamatan_code: Mapped[str | None] = mapped_column(sa.String(8))
     #: JSON: {"field": [before, after], ...} or, for exports, {"view":..,"filters":..,"rows":..}
     changes: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -549,3 +590,36 @@ MODELS = (
     LoginFailure,
     AuditEntry,
 )
+
+
+#: PostgreSQL keeps 63 characters of a name (and MariaDB refuses more than 64).
+MAX_NAME_LENGTH = 63
+
+
+def _freeze_names(metadata: sa.MetaData) -> None:
+    """Mark every constraint and index name final (``conv``): copied into a host's
+    metadata with ``Table.to_metadata`` they keep it, whatever the host's
+    ``naming_convention``. Refuses what a copy would rename or a database would cut."""
+    seen: dict[str, str] = {}
+    for table in metadata.tables.values():
+        for column in table.columns:
+            if column.unique or column.index:
+                raise TypeError(
+                    f"{table.name}.{column.name}: declare the unique constraint or index in __table_args__ "
+                    "with its name (sa.UniqueConstraint(..., name=...), sa.Index(name, ...)), not as a "
+                    "column flag: a host's naming convention would rename the copy."
+                )
+        items: list[sa.Constraint | sa.Index] = [*table.constraints, *table.indexes]
+        for item in items:
+            name = item.name
+            if not isinstance(name, str) or not name:
+                raise TypeError(f"{table.name}: {item!r} has no name")
+            if len(name) > MAX_NAME_LENGTH:
+                raise TypeError(f"{table.name}: {name} is longer than {MAX_NAME_LENGTH} characters")
+            if name in seen:
+                raise TypeError(f"{table.name}: {name} is also used on {seen[name]}")
+            seen[name] = table.name
+            item.name = conv(name)
+
+
+_freeze_names(metadata)

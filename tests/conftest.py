@@ -49,6 +49,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = TEST_DB_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'ektp_test.sqlite'}"
     engine = sa.create_engine(url)
     models.metadata.drop_all(engine)
+    _drop_version_table(engine)  # `flask ektp init-db` in a test records the head
     models.metadata.create_all(engine)
     from sqlalchemy.orm import Session
 
@@ -61,7 +62,69 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield url
     engine = sa.create_engine(url)
     models.metadata.drop_all(engine)
+    _drop_version_table(engine)
     engine.dispose()
+
+
+def _drop_version_table(engine: sa.Engine) -> None:
+    from ektp_admin.migrations import VERSION_TABLE
+
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+
+
+class ScratchDatabase:
+    """An empty database of one test's own: a new SQLite file, or on the test
+    server ``<test database>_scratch``, created anew for the test and dropped after."""
+
+    def __init__(self, folder: Path) -> None:
+        self._engines: list[sa.Engine] = []
+        if TEST_DB_URL:
+            server = sa.engine.make_url(TEST_DB_URL)
+            self._name = f"{server.database}_scratch"
+            self.url = server.set(database=self._name).render_as_string(hide_password=False)
+            self._admin: sa.Engine | None = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+        else:
+            self._file = folder / "scratch.sqlite"
+            self.url = f"sqlite:///{self._file}"
+            self._admin = None
+        self.reset()
+
+    def engine(self) -> sa.Engine:
+        engine = sa.create_engine(self.url)
+        self._engines.append(engine)
+        return engine
+
+    def reset(self, *, create: bool = True) -> None:
+        """Drop everything (closing the test's engines) and start empty again."""
+        for engine in self._engines:
+            engine.dispose()
+        self._engines.clear()
+        if self._admin is None:
+            self._file.unlink(missing_ok=True)
+            return
+        with self._admin.connect() as conn:
+            if self._admin.dialect.name == "postgresql":
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self._name}" WITH (FORCE)')
+                if create:
+                    conn.exec_driver_sql(f'CREATE DATABASE "{self._name}"')
+            else:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{self._name}`")
+                if create:
+                    conn.exec_driver_sql(f"CREATE DATABASE `{self._name}` CHARACTER SET utf8mb4")
+
+    def close(self) -> None:
+        self.reset(create=False)
+        if self._admin is not None:
+            self._admin.dispose()
+
+
+@pytest.fixture
+def scratch_database(tmp_path: Path) -> Iterator[ScratchDatabase]:
+    """An empty database for the test alone (migrations, a host's own create_all)."""
+    database = ScratchDatabase(tmp_path)
+    yield database
+    database.close()
 
 
 def _clear_data(engine: sa.Engine) -> None:

@@ -1,0 +1,1 @@
+"""The revisions of the branch ``ektp_admin`` (one module each, in order)."""
