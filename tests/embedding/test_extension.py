@@ -30,12 +30,27 @@ class Notice(PortalBase):
     text: Mapped[str] = mapped_column(sa.String(80))
 
 
+_PORTALS: list[tuple[Flask, Any]] = []
+
+
+@pytest.fixture(autouse=True)
+def _close_portals() -> Any:
+    """Every portal a test built gives its connections back (a server database counts them)."""
+    yield
+    while _PORTALS:
+        portal, db = _PORTALS.pop()
+        with portal.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def _portal(database_url: str, hook: Any, name: str = "portal", **config: Any) -> tuple[Flask, Any]:
     app = Flask(name)
     app.config.update(SECRET_KEY="s", SQLALCHEMY_DATABASE_URI=database_url, TESTING=True,
                       EKTP_ADMIN_REFERENCE_DATE=dt.date(2016, 9, 21), **config)
     db = SQLAlchemy(model_class=PortalBase)
     db.init_app(app)
+    _PORTALS.append((app, db))
 
     @app.post("/sign-in/<who>")
     def sign_in(who: str) -> str:
@@ -79,6 +94,7 @@ def test_audit_listeners_hang_on_the_given_db_only(app: Any, database_url: str) 
     EktpAdmin(portal, db=db, current_user=lambda: EktpUser("kadis", Role.SUPERVISOR))
     with portal.app_context():
         before = db.session.execute(sa.select(sa.func.count(models.AuditEntry.id))).scalar_one()
+        db.session.commit()  # end the read: MariaDB would keep its snapshot and miss the next commit
         with Session(db.engine) as own:  # the host's own session, not the plugin's
             birth = dt.date(1981, 2, 2)
             own.add(models.Resident(nik=make_nik(birth, "L", KEC_A), name="TANPA AUDIT", sex="L", birth_date=birth,
@@ -86,6 +102,7 @@ def test_audit_listeners_hang_on_the_given_db_only(app: Any, database_url: str) 
                                     citizenship="wni", ktp_status="not_recorded"))
             own.commit()
         assert db.session.execute(sa.select(sa.func.count(models.AuditEntry.id))).scalar_one() == before
+        db.session.commit()
         resident = db.session.execute(sa.select(models.Resident).where(models.Resident.name == "TANPA AUDIT")).scalar_one()
         resident.phone = "081234567890"
         db.session.commit()

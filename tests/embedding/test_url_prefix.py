@@ -60,7 +60,14 @@ def test_behind_a_proxy_that_sends_the_prefix(app: Flask, database_url: str, tmp
                      instance_path=str(tmp_path / "instance"))
     client = Client(app)
     headers = {"X-Forwarded-Prefix": "/portal", "X-Forwarded-For": "10.0.0.7", "X-Forwarded-Proto": "http"}
-    _sign_in_through_the_redirect(client, "/admin/residents/?page=0", "/portal", headers, proxy_strips=True)
+    try:
+        _sign_in_through_the_redirect(client, "/admin/residents/?page=0", "/portal", headers, proxy_strips=True)
+    finally:
+        from ektp_admin import models
+
+        with app.app_context():
+            models.db.session.remove()
+            models.db.engine.dispose()
 
 
 def test_a_next_outside_the_mount_is_not_followed(app: Flask) -> None:
