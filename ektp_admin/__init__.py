@@ -34,6 +34,12 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "EKTP_ADMIN_PAGE_SIZE": 50,
     "EKTP_ADMIN_CSV_BOM": True,
     "EKTP_ADMIN_LOGIN_ENDPOINT": None,
+    # Requests to the plugin's endpoints: larger ones are refused with 413, unread.
+    "EKTP_ADMIN_MAX_REQUEST_BYTES": 2 * 1024 * 1024,
+    # Endpoints that take a file (the population file upload) get this instead.
+    "EKTP_ADMIN_MAX_UPLOAD_BYTES": 64 * 1024 * 1024,
+    # Longest text a free-text (Text column) form field takes, such as notes.
+    "EKTP_ADMIN_MAX_TEXT_CHARS": 2000,
 }
 
 
@@ -101,9 +107,10 @@ class EktpAdmin:
             )
         )
 
-        from . import audit, cli
+        from . import audit, cli, http_policy
         from .views import register_views
 
+        http_policy.install(app)
         audit.install(db)
         # The users screen manages the plugin's own logins: only when no host hook is given.
         register_views(admin, db, with_users=current_user is None and self.user_loader is flask_login_user)

@@ -33,7 +33,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from . import EktpAdmin
+from . import DEFAULT_CONFIG, EktpAdmin
 from .i18n import LANG_SESSION_KEY, WTFormsTranslations, gettext, lazy_gettext
 from .models import User, db
 
@@ -211,6 +211,12 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
         app.config["EKTP_ADMIN_REFERENCE_DATE"] = dt.date.fromisoformat(os.environ["EKTP_ADMIN_REFERENCE_DATE"])
     if test_config:
         app.config.update(test_config)
+
+    # The portal is the plugin's alone: its request limit holds for every route
+    # (an upload endpoint raises its own, see ektp_admin.http_policy).
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = app.config.get(
+            "EKTP_ADMIN_MAX_REQUEST_BYTES", DEFAULT_CONFIG["EKTP_ADMIN_MAX_REQUEST_BYTES"])
 
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -37,7 +37,7 @@ from ..formatting import fmt_day
 from ..i18n import gettext, translate
 from .csv_export import csv_response, stream_rows
 from .errors import integrity_message
-from .forms import EktpForm, plain_errors, require_csrf
+from .forms import MODEL_ATTRIBUTE, EktpForm, plain_errors, require_csrf
 from .request_values import clean_text, coerce_pk
 
 log = logging.getLogger(__name__)
@@ -198,6 +198,8 @@ class EktpModelView(EktpAccess, ModelView):
     # ------------------------------------------------------------------ forms
     def scaffold_form(self) -> Any:
         form_class = super().scaffold_form()
+        # The form's text fields learn their columns' lengths from it (EktpForm.Meta.bind_field).
+        setattr(form_class, MODEL_ATTRIBUTE, self.model)
         if self.model.__mapper__.version_id_col is not None:
             setattr(form_class, VERSION_FIELD, HiddenField())
         return form_class
