@@ -198,6 +198,8 @@ class ExportCounter:
         self.filters = filters
         self.app = app
         self.count = 0
+        #: set when the rows stopped on an error: the entry then says so, with the rows sent
+        self.failed = False
         self.finished = False
 
     def finish(self) -> None:
@@ -214,8 +216,11 @@ class ExportCounter:
         try:
             entry = self.session.get(models.AuditEntry, self.entry_id)
             if entry is not None:
+                record: dict[str, Any] = {"view": self.view, "filters": self.filters, "rows": self.count}
+                if self.failed:
+                    record["failed"] = True
                 entry.changes = json.dumps(
-                    {"view": self.view, "filters": self.filters, "rows": self.count},
+                    record,
                     ensure_ascii=False,
                     sort_keys=True,
                     default=str,
@@ -226,8 +231,25 @@ class ExportCounter:
             self.session.rollback()
 
 
+#: The most characters of one filter value an export's entry keeps (a crafted URL
+#: could otherwise overflow the TEXT column: 64 kB on MariaDB).
+FILTER_VALUE_CHARS = 200
+
+
+def _clip(value: Any) -> Any:
+    """Filters as recorded: every text cut to :data:`FILTER_VALUE_CHARS`, lists kept short."""
+    if isinstance(value, str):
+        return value if len(value) <= FILTER_VALUE_CHARS else value[:FILTER_VALUE_CHARS] + "\u2026"
+    if isinstance(value, dict):
+        return {_clip(str(k)): _clip(v) for k, v in list(value.items())[:50]}
+    if isinstance(value, (list, tuple)):
+        return [_clip(v) for v in list(value)[:50]]
+    return value
+
+
 def record_export(session: Any, view: str, filters: dict) -> ExportCounter:
     """Write the export's entry before the first byte leaves (rows filled in at the end)."""
+    filters = _clip(filters)
     user = _username()
     from .access import current_ektp_user
 

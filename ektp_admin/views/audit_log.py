@@ -36,6 +36,12 @@ def describe_changes(raw: str | None) -> str:
         return shorten(str(data))
     if "rows" in data and "view" in data:
         rows = data.get("rows")
+        if data.get("failed"):
+            return gettext(
+                "broke off after %(rows)s row(s); filters: %(filters)s",
+                rows=rows or 0,
+                filters=shorten(json.dumps(data.get("filters"), ensure_ascii=False, default=str)),
+            )
         return gettext(
             "%(rows)s row(s); filters: %(filters)s",
             rows="?" if rows is None else rows,

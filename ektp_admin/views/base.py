@@ -37,12 +37,15 @@ from ..formatting import fmt_day
 from ..i18n import gettext, translate
 from .csv_export import csv_response, stream_rows
 from .errors import integrity_message
-from .forms import MODEL_ATTRIBUTE, EktpForm, plain_errors, require_csrf
+from .forms import MODEL_ATTRIBUTE, EktpForm, EktpInlineFormAdmin, plain_errors, require_csrf
 from .request_values import clean_text, coerce_pk
 
 log = logging.getLogger(__name__)
 
 VERSION_FIELD = "ektp_version"
+#: The last list page anyone may ask for: its OFFSET (at 100 rows a page) stays
+#: within a 32-bit integer on every database.
+MAX_PAGE = 10_000_000
 
 
 class EktpModelView(EktpAccess, ModelView):
@@ -79,6 +82,9 @@ class EktpModelView(EktpAccess, ModelView):
 
     def __init__(self, model: Any, db: Any, **kwargs: Any) -> None:
         rule_for(model)  # a screen over a model nobody declared a reach rule for is refused
+        for inline in getattr(self, "inline_models", None) or ():
+            if not isinstance(inline, EktpInlineFormAdmin):  # its rows would skip the forms' rules
+                raise TypeError(f"{type(self).__name__}: inline models must be EktpInlineFormAdmin instances.")
         self.db = db
         super().__init__(model, db, **kwargs)
 
@@ -139,10 +145,11 @@ class EktpModelView(EktpAccess, ModelView):
 
     def _get_list_extra_args(self) -> Any:
         # These values go into SQL parameters. A negative page would be a
-        # negative OFFSET (PostgreSQL refuses it; pages count from 0), a NUL in
-        # a search or filter value a DataError.
+        # negative OFFSET (PostgreSQL refuses it; pages count from 0), a page
+        # beyond 64 bits an OverflowError, a NUL in a search or filter value a
+        # DataError.
         args = super()._get_list_extra_args()
-        args.page = max(args.page or 0, 0)
+        args.page = min(max(args.page or 0, 0), MAX_PAGE)
         args.search = clean_text(args.search) or None
         if args.filters:
             args.filters = [(index, name, clean_text(value)) for index, name, value in args.filters]
@@ -370,6 +377,9 @@ class EktpModelView(EktpAccess, ModelView):
                     values = self.export_row(obj)
                     counter.count += 1
                     yield values
+            except Exception:
+                counter.failed = True  # the audit says the export broke off, not "N rows"
+                raise
             finally:
                 # Close the key cursor first: on SQLite its read lock would hold
                 # up the write that records the count.

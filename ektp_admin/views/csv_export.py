@@ -6,6 +6,7 @@ batches through the session, so memory stays flat however large the export.
 from __future__ import annotations
 
 import csv
+import itertools
 from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
@@ -44,8 +45,21 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]
     """A streamed CSV download; ``counter`` (an audit ExportCounter) is finished
     when the response closes, also when the user leaves before the last row."""
     bom = current_app.config["EKTP_ADMIN_CSV_BOM"]
+    # The first row is read before the answer starts: a query the database
+    # refuses fails here, as an error, instead of as a file cut off after its
+    # header that the browser saves as complete.
+    iterator = iter(rows)
+    try:
+        first = [next(iterator)]
+    except StopIteration:
+        first = []
+    except Exception:
+        if counter is not None:
+            counter.failed = True
+            counter.finish()
+        raise
     response = Response(
-        stream_with_context(csv_stream(header, rows, bom=bom)),
+        stream_with_context(csv_stream(header, itertools.chain(first, iterator), bom=bom)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f"attachment; filename={secure_filename(filename)}",
@@ -73,8 +87,11 @@ def stream_rows(session: Any, query: Any, model: Any, size: int = 1000) -> Itera
     if isinstance(bind, sa.Engine):
         with bind.connect() as conn:
             result = conn.execution_options(stream_results=True, max_row_buffer=size).execute(keys_query.statement)
-            for chunk in result.partitions(size):
-                yield from _load_batch(query, column, [row[0] for row in chunk])
+            try:
+                for chunk in result.partitions(size):
+                    yield from _load_batch(query, column, [row[0] for row in chunk])
+            finally:
+                result.close()  # the server-side cursor, also when the export stops early
     else:  # a session bound to one connection (a host's test setup): keys first
         keys = [row[0] for row in keys_query]
         for start in range(0, len(keys), size):

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask, request
-from wtforms import HiddenField, PasswordField, StringField
+from wtforms import FieldList, HiddenField, PasswordField, StringField
 from wtforms.validators import Length
 
 from ektp_admin import EktpUser, Role, get_state, models
 from ektp_admin.http_policy import accepts_upload
-from ektp_admin.views.forms import column_text_limit
+from ektp_admin.views.forms import MODEL_ATTRIBUTE, column_text_limit
 
 from security.ektp_support import (
     KEC_A,
@@ -186,13 +186,24 @@ def test_every_text_field_of_every_form_is_held_to_its_column(app: Any) -> None:
             for form_class in {view._create_form_class, view._edit_form_class}:
                 form = form_class()
                 for field in form:
-                    limit = column_text_limit(view.model, field.short_name)
-                    if limit is None or not isinstance(field, StringField) or isinstance(field, HIDDEN):
-                        continue
-                    maxima = [v.max for v in field.validators if isinstance(v, Length) and v.max != -1]
-                    assert maxima and min(maxima) <= limit, (view.endpoint, field.name, limit, maxima)
-                    checked += 1
-    assert checked >= 25
+                    if isinstance(field, FieldList):  # inline rows: a visit's results, a team's members
+                        inline = field.unbound_field.args[0]()
+                        model = getattr(inline, MODEL_ATTRIBUTE)
+                        checked += _check_text_fields(view.endpoint, inline, model)
+                checked += _check_text_fields(view.endpoint, form, view.model)
+    assert checked >= 30
+
+
+def _check_text_fields(endpoint: str, form: Any, model: Any) -> int:
+    checked = 0
+    for field in form:
+        limit = column_text_limit(model, field.short_name)
+        if limit is None or not isinstance(field, StringField) or isinstance(field, HIDDEN):
+            continue
+        maxima = [v.max for v in field.validators if isinstance(v, Length) and v.max != -1]
+        assert maxima and min(maxima) <= limit, (endpoint, field.name, limit, maxima)
+        checked += 1
+    return checked
 
 
 def test_text_columns_have_a_limit_and_varchars_a_sensible_length() -> None:
