@@ -5,40 +5,70 @@ batches through the session, so memory stays flat however large the export.
 """
 from __future__ import annotations
 
-import csv
 import itertools
+import re
+from decimal import Decimal
 from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
 from flask import Response, current_app, stream_with_context
 from werkzeug.utils import secure_filename
 
-# Cells starting with these run as formulas in Excel/LibreOffice (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: A spreadsheet starts a formula at a cell beginning with one of these.
+FORMULA_STARTS = "=+-@"
+#: A cell beginning with a tab or a line break is neutralised as a whole, as always.
+CONTROL_STARTS = ("\t", "\r", "\n")
+#: Where a spreadsheet may cut a cell: this file's comma, the semicolon of an
+#: Indonesian-locale Excel (its list separator), a tab (the import wizard), a line break.
+SEPARATORS = re.compile(r"([,;\t\r\n])")
+#: What a spreadsheet skips before it looks at a cell's first character.
+_LEAD = re.compile(r'[\s"]*')
+#: A plain negative number ("-5", "-2.5"): shown as the number, never a formula.
+_NEGATIVE_NUMBER = re.compile(r"\s*-\d+(\.\d+)?\s*")
+#: A cell holding one of these is quoted, so no locale's Excel splits it.
+_QUOTE_WHEN = re.compile(r'[,;\t\r\n"]')
 UTF8_BOM = "\ufeff"
 
 
+def _starts_formula(part: str) -> bool:
+    first = part[_LEAD.match(part).end():][:1]  # type: ignore[union-attr]
+    return bool(first) and first in FORMULA_STARTS and not _NEGATIVE_NUMBER.fullmatch(part)
+
+
 def neutralise_cell(value: Any) -> str:
-    """Text for one CSV cell that a spreadsheet shows and never evaluates."""
+    """Text for one CSV cell that a spreadsheet shows and never evaluates.
+
+    Numbers pass as they are (a number is never a formula). Text is cut at every
+    separator a spreadsheet might split the cell at; each piece that would begin a
+    formula (after spaces and quotes) gets a ``'`` in front, so whichever piece
+    ends up as a cell of its own, it is text: ``x;=HYPERLINK(...)`` becomes
+    ``x;'=HYPERLINK(...)``, a phone ``+62...`` reads ``'+62...``, ``-5`` stays.
+    """
     if value is None:
         return ""
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return str(value)
+    pieces = SEPARATORS.split(str(value))
+    for index in range(0, len(pieces), 2):  # even: text between separators
+        if _starts_formula(pieces[index]):
+            pieces[index] = "'" + pieces[index]
+    text = "".join(pieces)
+    if text.startswith(CONTROL_STARTS):
+        text = "'" + text
     return text
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+def csv_line(cells: Iterable[str]) -> str:
+    """One CSV record: a cell that holds a separator of any locale, a line break or
+    a quote is quoted (quotes doubled); records end with CRLF."""
+    return ",".join(f'"{c.replace(chr(34), chr(34) * 2)}"' if _QUOTE_WHEN.search(c) else c for c in cells) + "\r\n"
 
 
 def csv_stream(header: list[str], rows: Iterable[Iterable[Any]], *, bom: bool) -> Iterator[str]:
     """Yield a CSV document line by line (the rows are consumed lazily)."""
-    writer = csv.writer(_Echo())
-    yield (UTF8_BOM if bom else "") + writer.writerow([neutralise_cell(h) for h in header])
+    yield (UTF8_BOM if bom else "") + csv_line(neutralise_cell(h) for h in header)
     for row in rows:
-        yield writer.writerow([neutralise_cell(v) for v in row])
+        yield csv_line(neutralise_cell(v) for v in row)
 
 
 def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]], *, counter: Any = None) -> Response:
