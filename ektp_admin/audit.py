@@ -1,9 +1,11 @@
 """The audit trail: every change to the records clerks keep, in the same transaction.
 
 A ``before_flush`` listener on the session records who changed which record and
-each changed field's value before and after. Exports add one entry each (who,
-which view, which filters, how many rows). Nothing in the UI can edit or delete
-an entry.
+each changed field's value before and after (regions too: a renamed desa or
+kecamatan is on record). Every read of personal data in bulk adds one entry:
+an export (who, which view, which filters, how many rows) and a printed sheet
+(which desa, how many residents it showed). Nothing in the UI can edit or
+delete an entry.
 """
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ log = logging.getLogger(__name__)
 
 #: Models whose creates, updates and deletes are audited.
 AUDITED = (
+    models.Kecamatan,
+    models.Desa,
     models.Resident,
     models.Device,
     models.Visit,
@@ -61,6 +65,8 @@ def _value(value: Any) -> Any:
 
 
 def _kecamatan(obj: Any) -> str | None:
+    if isinstance(obj, models.Kecamatan):
+        return obj.code
     for attr in ("kecamatan_code", "owner_kecamatan_code"):
         code = getattr(obj, attr, None)
         if code:
@@ -265,3 +271,19 @@ def record_export(session: Any, view: str, filters: dict) -> ExportCounter:
     session.commit()
     app = current_app._get_current_object() if has_app_context() else None
     return ExportCounter(session, entry.id, view, filters, app)
+
+
+def record_read(session: Any, view: str, filters: dict, rows: int, *, action: str = "print",
+                record_id: str | None = None, kecamatan_code: str | None = None) -> None:
+    """Record a bulk read that has been rendered in full (a printed sheet): who,
+    which view and record, which filters, how many rows it showed. Committed
+    before the page leaves, so no sheet reaches anyone unrecorded."""
+    session.add(models.AuditEntry(
+        username=_username(),
+        action=action,
+        table_name=view,
+        record_id=record_id,
+        kecamatan_code=kecamatan_code,
+        changes=json.dumps({"view": view, "filters": _clip(filters), "rows": rows}, ensure_ascii=False, default=str),
+    ))
+    session.commit()

@@ -14,7 +14,8 @@ from ..domain.messages import N_
 from ..i18n import gettext, lazy_gettext
 from .base import EktpModelView
 
-ACTION_LABELS = {"create": N_("Created"), "update": N_("Changed"), "delete": N_("Deleted"), "export": N_("Exported")}
+ACTION_LABELS = {"create": N_("Created"), "update": N_("Changed"), "delete": N_("Deleted"), "export": N_("Exported"),
+                 "print": N_("Printed")}
 #: The most characters of one value the log shows (the CSV export keeps them whole).
 SHOWN_VALUE_CHARS = 200
 
