@@ -15,7 +15,7 @@ from ..i18n import gettext, lazy_gettext
 from .base import EktpModelView
 
 ACTION_LABELS = {"create": N_("Created"), "update": N_("Changed"), "delete": N_("Deleted"), "export": N_("Exported"),
-                 "print": N_("Printed")}
+                 "print": N_("Sheet printed")}
 #: The most characters of one value the log shows (the CSV export keeps them whole).
 SHOWN_VALUE_CHARS = 200
 

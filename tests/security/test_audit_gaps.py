@@ -79,7 +79,7 @@ def test_the_audit_log_shows_the_print(app: Any, client: Any, outstanding: Any) 
     sign_in(client, "admin")
     flt = filter_arg(app, "ektp_audit", "Action", "equals")
     page = text(client.get(f"/admin/audit/?{flt}=print"))
-    assert "Printed" in page and "ektp_outstanding.print_desa" in page and "3 row(s)" in page
+    assert "Sheet printed" in page and "ektp_outstanding.print_desa" in page and "3 row(s)" in page
 
 
 # ---------------------------------------------------------------------- regions
