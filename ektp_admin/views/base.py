@@ -369,9 +369,16 @@ class EktpModelView(EktpAccess, ModelView):
 
         counter = record_export(self.db.session, self.export_basename, self._export_filters_description())
         header = self.export_header()
+        try:
+            # The key query runs now: if the database refuses it, the request
+            # fails before any byte is sent, and the audit says so.
+            stream = stream_rows(self.db.session, query, self.model, self.export_batch_size)
+        except Exception:
+            counter.failed = True
+            counter.finish()
+            raise
 
         def rows() -> Iterator[list[Any]]:
-            stream = stream_rows(self.db.session, query, self.model, self.export_batch_size)
             try:
                 for obj in stream:
                     values = self.export_row(obj)
@@ -390,7 +397,12 @@ class EktpModelView(EktpAccess, ModelView):
                 # stays "idle in transaction" (PostgreSQL, MariaDB) and blocks DDL.
                 query.session.close()
 
-        return csv_response(f"{self.export_basename}.csv", header, rows(), counter=counter)
+        response = csv_response(f"{self.export_basename}.csv", header, rows())
+        # Also when the user leaves before the first row: the key cursor first
+        # (on SQLite its read lock would hold up the write that records the count).
+        response.call_on_close(stream.close)
+        response.call_on_close(counter.finish)
+        return response
 
     def _export_filters_description(self) -> dict[str, Any]:
         args = self._get_list_extra_args()

@@ -5,7 +5,6 @@ batches through the session, so memory stays flat however large the export.
 """
 from __future__ import annotations
 
-import itertools
 import re
 from decimal import Decimal
 from typing import Any, Iterable, Iterator
@@ -75,21 +74,8 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]
     """A streamed CSV download; ``counter`` (an audit ExportCounter) is finished
     when the response closes, also when the user leaves before the last row."""
     bom = current_app.config["EKTP_ADMIN_CSV_BOM"]
-    # The first row is read before the answer starts: a query the database
-    # refuses fails here, as an error, instead of as a file cut off after its
-    # header that the browser saves as complete.
-    iterator = iter(rows)
-    try:
-        first = [next(iterator)]
-    except StopIteration:
-        first = []
-    except Exception:
-        if counter is not None:
-            counter.failed = True
-            counter.finish()
-        raise
     response = Response(
-        stream_with_context(csv_stream(header, itertools.chain(first, iterator), bom=bom)),
+        stream_with_context(csv_stream(header, rows, bom=bom)),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f"attachment; filename={secure_filename(filename)}",
@@ -101,13 +87,42 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]
     return response
 
 
-def stream_rows(session: Any, query: Any, model: Any, size: int = 1000) -> Iterator[Any]:
+class KeyStream:
+    """The rows of an export, streamed: the key query has run when this exists.
+
+    Iterating loads the rows batch by batch through the session; :meth:`close`
+    releases the server-side cursor and its connection (safe to call twice, and
+    also when iteration never started).
+    """
+
+    def __init__(self, batches: Iterator[Any], close: Any = None) -> None:
+        self._batches = batches
+        self._close = close
+
+    def __iter__(self) -> "KeyStream":
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._batches)
+
+    def close(self) -> None:
+        close, self._close = self._close, None
+        self._batches.close()  # type: ignore[attr-defined]
+        if close is not None:
+            close()
+
+
+def stream_rows(session: Any, query: Any, model: Any, size: int = 1000) -> KeyStream:
     """Every row of ``query``, in its order, holding at most ``size`` rows in memory.
 
     Only the primary keys stream (a server-side cursor on a connection of its
     own); each batch of rows is then loaded through the session. A row's
     formatter may therefore run queries of its own, which MariaDB would refuse
     on a connection with an unbuffered result open.
+
+    The key query runs here, before the answer starts: a query the database
+    refuses (a crafted filter) fails as an error of the request, not as a file
+    cut off after its header that the browser saves as complete.
     """
     mapper = model.__mapper__
     pk = mapper.primary_key[0]
@@ -115,17 +130,24 @@ def stream_rows(session: Any, query: Any, model: Any, size: int = 1000) -> Itera
     keys_query = query.with_entities(column)
     bind = session.get_bind(mapper=mapper)
     if isinstance(bind, sa.Engine):
-        with bind.connect() as conn:
+        conn = bind.connect()
+        try:
             result = conn.execution_options(stream_results=True, max_row_buffer=size).execute(keys_query.statement)
-            try:
-                for chunk in result.partitions(size):
-                    yield from _load_batch(query, column, [row[0] for row in chunk])
-            finally:
-                result.close()  # the server-side cursor, also when the export stops early
-    else:  # a session bound to one connection (a host's test setup): keys first
-        keys = [row[0] for row in keys_query]
-        for start in range(0, len(keys), size):
-            yield from _load_batch(query, column, keys[start:start + size])
+        except Exception:
+            conn.close()
+            raise
+
+        def close() -> None:
+            result.close()  # the server-side cursor, also when the export stops early
+            conn.close()
+
+        batches = (row for chunk in result.partitions(size)
+                   for row in _load_batch(query, column, [r[0] for r in chunk]))
+        return KeyStream(batches, close)
+    # a session bound to one connection (a host's test setup): keys first
+    keys = [row[0] for row in keys_query]
+    return KeyStream(row for start in range(0, len(keys), size)
+                     for row in _load_batch(query, column, keys[start:start + size]))
 
 
 def _load_batch(query: Any, column: Any, keys: list[Any]) -> Iterator[Any]:
