@@ -168,3 +168,17 @@ def test_an_exports_recorded_filters_are_clipped(app: Any, client: Any) -> None:
     [entry] = audit_entries(app, action="export")
     assert len(entry["changes"]["filters"]["search"]) <= 201
     assert all(len(f[2]) <= 201 for f in entry["changes"]["filters"]["filters"])
+
+
+def test_a_screen_with_inline_rows_outside_the_forms_rules_is_refused_at_start_up() -> None:
+    from flask_admin.model.form import InlineFormAdmin
+
+    from ektp_admin.views.base import EktpModelView
+
+    class Loose(EktpModelView):
+        def __init__(self, model: Any, db: Any, **kwargs: Any) -> None:
+            self.inline_models = [InlineFormAdmin(models.TeamMember)]
+            super().__init__(model, db, **kwargs)
+
+    with pytest.raises(TypeError, match="EktpInlineFormAdmin"):
+        Loose(models.Team, models.db, endpoint="ektp_loose")
