@@ -16,6 +16,7 @@ from flask_admin.theme import Bootstrap4Theme
 
 from .access import EktpUser, UserLoader, current_ektp_user, flask_login_user
 from .domain.enums import Role
+from .http_policy import DEFAULT_CSP
 from .state import State, get_state
 
 __all__ = ["EktpAdmin", "EktpUser", "Role", "current_ektp_user", "get_state"]
@@ -40,6 +41,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "EKTP_ADMIN_MAX_UPLOAD_BYTES": 64 * 1024 * 1024,
     # Longest text a free-text (Text column) form field takes, such as notes.
     "EKTP_ADMIN_MAX_TEXT_CHARS": 2000,
+    # Sent with every page of the plugin; None leaves the header to the host.
+    "EKTP_ADMIN_CONTENT_SECURITY_POLICY": DEFAULT_CSP,
 }
 
 

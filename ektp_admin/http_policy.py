@@ -11,6 +11,16 @@ routes keep the host's own limits, headers and error pages.
   own, stricter ``MAX_CONTENT_LENGTH`` still applies to the other endpoints.
 - **413 page.** A refused request reads, in the user's language, what was too
   large and what to do; requests to the host's routes keep the host's handler.
+- **Answers.** Every page of the plugin (its static files aside) is sent with
+  ``Cache-Control: no-store`` (they show personal data: no browser or proxy
+  keeps a copy) and the ``EKTP_ADMIN_CONTENT_SECURITY_POLICY``
+  (:data:`DEFAULT_CSP`). The screens carry no inline script and no inline event
+  handler: Flask-Admin's templates that have them (list menus, delete button,
+  inline "Add" button) are overridden in ``templates/ektp_admin/model`` and
+  ``static/ektp_admin/ektp_admin.js`` does their work; so scripts need only
+  ``'self'``. Styles allow ``'unsafe-inline'``: Flask-Admin's widgets (Select2,
+  the date pickers) and our bar charts set ``style`` attributes, and a style
+  cannot run code.
 """
 from __future__ import annotations
 
@@ -24,6 +34,14 @@ ENDPOINT_PREFIX = "ektp_"
 #: Config key of the limit an endpoint marked with :func:`accepts_upload` gets.
 UPLOAD_LIMIT_KEY = "EKTP_ADMIN_MAX_UPLOAD_BYTES"
 REQUEST_LIMIT_KEY = "EKTP_ADMIN_MAX_REQUEST_BYTES"
+
+
+#: The policy every page of the plugin is sent with (``EKTP_ADMIN_CONTENT_SECURITY_POLICY``).
+DEFAULT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'self'"
+)
 
 
 def accepts_upload(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -57,6 +75,17 @@ def _limit_request(endpoint: str | None, values: Any) -> None:
         request.max_content_length = request_limit(current_app, endpoint)  # type: ignore[arg-type]
 
 
+def _answer_headers(response: Any) -> Any:
+    endpoint = request.endpoint
+    if not is_plugin_endpoint(endpoint) or endpoint.endswith(".static"):  # type: ignore[union-attr]
+        return response
+    response.headers["Cache-Control"] = "no-store"
+    policy = current_app.config.get("EKTP_ADMIN_CONTENT_SECURITY_POLICY")
+    if policy:
+        response.headers.setdefault("Content-Security-Policy", policy)
+    return response
+
+
 def _size_text(size: int | None) -> str:
     from .formatting import fmt_dec
 
@@ -68,8 +97,9 @@ def _size_text(size: int | None) -> str:
 
 
 def install(app: Flask) -> None:
-    """Install the request limits and the 413 page on ``app`` (from ``EktpAdmin.init_app``)."""
+    """Install the request limits, the 413 page and the answers' headers on ``app`` (from ``EktpAdmin.init_app``)."""
     app.url_value_preprocessor(_limit_request)
+    app.after_request(_answer_headers)
 
     previous = app.error_handler_spec.get(None, {}).get(413, {}).get(RequestEntityTooLarge)
 

@@ -37,7 +37,14 @@ from ..formatting import fmt_day
 from ..i18n import gettext, translate
 from .csv_export import csv_response, stream_rows
 from .errors import integrity_message
-from .forms import MODEL_ATTRIBUTE, EktpForm, EktpInlineFormAdmin, plain_errors, require_csrf
+from .forms import (
+    MODEL_ATTRIBUTE,
+    EktpForm,
+    EktpInlineFormAdmin,
+    EktpInlineModelConverter,
+    plain_errors,
+    require_csrf,
+)
 from .request_values import clean_text, coerce_pk
 
 log = logging.getLogger(__name__)
@@ -55,6 +62,7 @@ class EktpModelView(EktpAccess, ModelView):
     export_basename: str = "export"
 
     form_base_class = EktpForm
+    inline_model_form_converter = EktpInlineModelConverter
     export_types = ["csv"]
     can_view_details = True
     can_set_page_size = True

@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, request
+from flask_admin.contrib.sqla.fields import InlineModelFormList
+from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.form import BaseForm
+from flask_admin.form.widgets import RenderTemplateWidget
 from flask_admin.model.form import InlineFormAdmin
 from flask_wtf import FlaskForm
 from wtforms.validators import Length, ValidationError
@@ -65,6 +68,17 @@ class EktpInlineForm(BaseForm):
 
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
             return bind_text_field(form, unbound_field, options)
+
+
+class EktpInlineModelFormList(InlineModelFormList):
+    """Inline rows rendered by our template: its "Add" button has no inline event
+    handler (the pages run under a Content-Security-Policy)."""
+
+    widget = RenderTemplateWidget("ektp_admin/model/inline_field_list.html")
+
+
+class EktpInlineModelConverter(InlineModelConverter):
+    inline_field_list_type = EktpInlineModelFormList
 
 
 class EktpInlineFormAdmin(InlineFormAdmin):
