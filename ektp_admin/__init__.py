@@ -17,6 +17,7 @@ from flask_admin.theme import Bootstrap4Theme
 
 from .access import NO_EKTP_ROLE, EktpUser, UserLoader, current_ektp_user, flask_login_user
 from .domain.enums import Role
+from .http_policy import DEFAULT_CSP
 from .state import State, get_state
 
 __all__ = ["NO_EKTP_ROLE", "EktpAdmin", "EktpUser", "Role", "current_ektp_user", "get_state"]
@@ -42,6 +43,14 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "EKTP_ADMIN_SCREENS": None,
     #: Seconds an SQLite write waits for another writer before giving up.
     "EKTP_ADMIN_SQLITE_BUSY_TIMEOUT": 15,
+    # Requests to the plugin's endpoints: larger ones are refused with 413, unread.
+    "EKTP_ADMIN_MAX_REQUEST_BYTES": 2 * 1024 * 1024,
+    # Endpoints that take a file (the population file upload) get this instead.
+    "EKTP_ADMIN_MAX_UPLOAD_BYTES": 64 * 1024 * 1024,
+    # Longest text a free-text (Text column) form field takes, such as notes.
+    "EKTP_ADMIN_MAX_TEXT_CHARS": 2000,
+    # Sent with every page of the plugin; None leaves the header to the host.
+    "EKTP_ADMIN_CONTENT_SECURITY_POLICY": DEFAULT_CSP,
 }
 
 
@@ -117,9 +126,10 @@ class EktpAdmin:
             )
         )
 
-        from . import audit, cli
+        from . import audit, cli, http_policy
         from .views import register_views
 
+        http_policy.install(app)
         audit.install(db)
         # The users screen manages the plugin's own logins: only when no host hook is given.
         register_views(admin, db, with_users=manages_users, screens=app.config["EKTP_ADMIN_SCREENS"],

@@ -1,9 +1,11 @@
 """The audit trail: every change to the records clerks keep, in the same transaction.
 
 A ``before_flush`` listener on the session records who changed which record and
-each changed field's value before and after. Exports add one entry each (who,
-which view, which filters, how many rows). Nothing in the UI can edit or delete
-an entry.
+each changed field's value before and after (regions too: a renamed desa or
+kecamatan is on record). Every read of personal data in bulk adds one entry:
+an export (who, which view, which filters, how many rows) and a printed sheet
+(which desa, how many residents it showed). Nothing in the UI can edit or
+delete an entry.
 """
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ log = logging.getLogger(__name__)
 
 #: Models whose creates, updates and deletes are audited.
 AUDITED = (
+    models.Kecamatan,
+    models.Desa,
     models.Resident,
     models.Device,
     models.Visit,
@@ -61,6 +65,8 @@ def _value(value: Any) -> Any:
 
 
 def _kecamatan(obj: Any) -> str | None:
+    if isinstance(obj, models.Kecamatan):
+        return obj.code
     for attr in ("kecamatan_code", "owner_kecamatan_code"):
         code = getattr(obj, attr, None)
         if code:
@@ -203,6 +209,8 @@ class ExportCounter:
         self.filters = filters
         self.app = app
         self.count = 0
+        #: set when the rows stopped on an error: the entry then says so, with the rows sent
+        self.failed = False
         self.finished = False
 
     def finish(self) -> None:
@@ -219,8 +227,11 @@ class ExportCounter:
         try:
             entry = self.session.get(models.AuditEntry, self.entry_id)
             if entry is not None:
+                record: dict[str, Any] = {"view": self.view, "filters": self.filters, "rows": self.count}
+                if self.failed:
+                    record["failed"] = True
                 entry.changes = json.dumps(
-                    {"view": self.view, "filters": self.filters, "rows": self.count},
+                    record,
                     ensure_ascii=False,
                     sort_keys=True,
                     default=str,
@@ -246,8 +257,25 @@ def record_update(session: Any, obj_table: str, record_id: Any, changes: dict[st
     ))
 
 
+#: The most characters of one filter value an export's entry keeps (a crafted URL
+#: could otherwise overflow the TEXT column: 64 kB on MariaDB).
+FILTER_VALUE_CHARS = 200
+
+
+def _clip(value: Any) -> Any:
+    """Filters as recorded: every text cut to :data:`FILTER_VALUE_CHARS`, lists kept short."""
+    if isinstance(value, str):
+        return value if len(value) <= FILTER_VALUE_CHARS else value[:FILTER_VALUE_CHARS] + "\u2026"
+    if isinstance(value, dict):
+        return {_clip(str(k)): _clip(v) for k, v in list(value.items())[:50]}
+    if isinstance(value, (list, tuple)):
+        return [_clip(v) for v in list(value)[:50]]
+    return value
+
+
 def record_export(session: Any, view: str, filters: dict) -> ExportCounter:
     """Write the export's entry before the first byte leaves (rows filled in at the end)."""
+    filters = _clip(filters)
     user = _username()
     from .access import current_reach
 
@@ -263,3 +291,19 @@ def record_export(session: Any, view: str, filters: dict) -> ExportCounter:
     session.commit()
     app = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
     return ExportCounter(session, entry.id, view, filters, app)
+
+
+def record_read(session: Any, view: str, filters: dict, rows: int, *, action: str = "print",
+                record_id: str | None = None, kecamatan_code: str | None = None) -> None:
+    """Record a bulk read that has been rendered in full (a printed sheet): who,
+    which view and record, which filters, how many rows it showed. Committed
+    before the page leaves, so no sheet reaches anyone unrecorded."""
+    session.add(models.AuditEntry(
+        username=_username(),
+        action=action,
+        table_name=view,
+        record_id=record_id,
+        kecamatan_code=kecamatan_code,
+        changes=json.dumps({"view": view, "filters": _clip(filters), "rows": rows}, ensure_ascii=False, default=str),
+    ))
+    session.commit()

@@ -121,6 +121,7 @@ def _seconds(value: Any) -> float:
 
 
 def _endpoint_or_none(value: Any) -> str | None:
+    """None, or a non-empty text."""
     if value in (None, ""):
         return None
     return _text(value)
@@ -144,6 +145,10 @@ CHECKS: dict[str, Check] = {
     "EKTP_ADMIN_SCREENS": _screens,
     "EKTP_ADMIN_VISIT_DATE_RANGE": _date_range,
     "EKTP_ADMIN_SQLITE_BUSY_TIMEOUT": _seconds,
+    "EKTP_ADMIN_MAX_REQUEST_BYTES": _count(1, 2**40),
+    "EKTP_ADMIN_MAX_UPLOAD_BYTES": _count(1, 2**40),
+    "EKTP_ADMIN_MAX_TEXT_CHARS": _count(1, 1_000_000),
+    "EKTP_ADMIN_CONTENT_SECURITY_POLICY": _endpoint_or_none,
 }
 
 

@@ -32,7 +32,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from . import EktpAdmin, throttle
+from . import DEFAULT_CONFIG, EktpAdmin, throttle
 from .i18n import LANG_SESSION_KEY, WTFormsTranslations, gettext, lazy_gettext, ngettext
 from .models import User, db
 from .sessions import end_sessions, parse_token, session_is_current
@@ -206,6 +206,11 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
         # The client's address (throttling) and scheme (secure cookies) as the
         # proxies in front report them; only that many hops are believed.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_prefix=proxies)  # type: ignore[method-assign]
+    # The portal is the plugin's alone: its request limit holds for every route
+    # (an upload endpoint raises its own, see ektp_admin.http_policy).
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = app.config.get(
+            "EKTP_ADMIN_MAX_REQUEST_BYTES", DEFAULT_CONFIG["EKTP_ADMIN_MAX_REQUEST_BYTES"])
 
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -14,7 +14,17 @@ from ..domain.messages import N_
 from ..i18n import gettext, lazy_gettext
 from .base import EktpModelView
 
-ACTION_LABELS = {"create": N_("Created"), "update": N_("Changed"), "delete": N_("Deleted"), "export": N_("Exported")}
+ACTION_LABELS = {"create": N_("Created"), "update": N_("Changed"), "delete": N_("Deleted"), "export": N_("Exported"),
+                 "print": N_("Sheet printed")}
+#: The most characters of one value the log shows (the CSV export keeps them whole).
+SHOWN_VALUE_CHARS = 200
+
+
+def shorten(value: Any, limit: int = SHOWN_VALUE_CHARS) -> Any:
+    """A long text cut to ``limit`` characters, saying how long it was."""
+    if not isinstance(value, str) or len(value) <= limit:
+        return value
+    return value[:limit] + "… " + gettext("(%(count)s characters)", count=len(value))
 
 
 def describe_changes(raw: str | None) -> str:
@@ -22,23 +32,29 @@ def describe_changes(raw: str | None) -> str:
     try:
         data = json.loads(raw or "{}")
     except ValueError:
-        return raw or ""
+        return shorten(raw or "")
     if not isinstance(data, dict):
-        return str(data)
+        return shorten(str(data))
     if "rows" in data and "view" in data:
         rows = data.get("rows")
+        if data.get("failed"):
+            return gettext(
+                "broke off after %(rows)s row(s); filters: %(filters)s",
+                rows=rows or 0,
+                filters=shorten(json.dumps(data.get("filters"), ensure_ascii=False, default=str)),
+            )
         return gettext(
             "%(rows)s row(s); filters: %(filters)s",
             rows="?" if rows is None else rows,
-            filters=json.dumps(data.get("filters"), ensure_ascii=False, default=str),
+            filters=shorten(json.dumps(data.get("filters"), ensure_ascii=False, default=str)),
         )
     parts = []
     for field, pair in data.items():
         if isinstance(pair, list) and len(pair) == 2:
-            before, after = ("-" if v is None else v for v in pair)
+            before, after = ("-" if v is None else shorten(v) for v in pair)
             parts.append(f"{field}: {before} \u2192 {after}")
         else:
-            parts.append(f"{field}: {pair}")
+            parts.append(f"{field}: {shorten(str(pair))}")
     return "; ".join(parts)
 
 

@@ -37,12 +37,22 @@ from ..formatting import fmt_day
 from ..i18n import gettext, translate, translated_choices
 from .csv_export import csv_response, stream_rows
 from .errors import integrity_message
-from .forms import EktpForm, plain_errors, require_csrf
+from .forms import (
+    MODEL_ATTRIBUTE,
+    EktpForm,
+    EktpInlineFormAdmin,
+    EktpInlineModelConverter,
+    plain_errors,
+    require_csrf,
+)
 from .request_values import clean_text, key_candidates
 
 log = logging.getLogger(__name__)
 
 VERSION_FIELD = "ektp_version"
+#: The last list page anyone may ask for: its OFFSET (at 100 rows a page) stays
+#: within a 32-bit integer on every database.
+MAX_PAGE = 10_000_000
 
 
 class EktpModelView(EktpAccess, ModelView):
@@ -52,6 +62,7 @@ class EktpModelView(EktpAccess, ModelView):
     export_basename: str = "export"
 
     form_base_class = EktpForm
+    inline_model_form_converter = EktpInlineModelConverter
     export_types = ["csv"]
     can_view_details = True
     can_set_page_size = True
@@ -79,6 +90,9 @@ class EktpModelView(EktpAccess, ModelView):
 
     def __init__(self, model: Any, db: Any, **kwargs: Any) -> None:
         rule_for(model)  # a screen over a model nobody declared a reach rule for is refused
+        for inline in getattr(self, "inline_models", None) or ():
+            if not isinstance(inline, EktpInlineFormAdmin):  # its rows would skip the forms' rules
+                raise TypeError(f"{type(self).__name__}: inline models must be EktpInlineFormAdmin instances.")
         self.db = db
         super().__init__(model, db, **kwargs)
 
@@ -139,10 +153,11 @@ class EktpModelView(EktpAccess, ModelView):
 
     def _get_list_extra_args(self) -> Any:
         # These values go into SQL parameters. A negative page would be a
-        # negative OFFSET (PostgreSQL refuses it; pages count from 0), a NUL in
-        # a search or filter value a DataError.
+        # negative OFFSET (PostgreSQL refuses it; pages count from 0), a page
+        # beyond 64 bits an OverflowError, a NUL in a search or filter value a
+        # DataError.
         args = super()._get_list_extra_args()
-        args.page = max(args.page or 0, 0)
+        args.page = min(max(args.page or 0, 0), MAX_PAGE)
         args.search = clean_text(args.search) or None
         if args.filters:
             args.filters = [(index, name, clean_text(value)) for index, name, value in args.filters]
@@ -200,6 +215,8 @@ class EktpModelView(EktpAccess, ModelView):
     # ------------------------------------------------------------------ forms
     def scaffold_form(self) -> Any:
         form_class = super().scaffold_form()
+        # The form's text fields learn their columns' lengths from it (EktpForm.Meta.bind_field).
+        setattr(form_class, MODEL_ATTRIBUTE, self.model)
         if self.model.__mapper__.version_id_col is not None:
             setattr(form_class, VERSION_FIELD, HiddenField())
         return form_class
@@ -380,14 +397,24 @@ class EktpModelView(EktpAccess, ModelView):
 
         counter = record_export(self.db.session, self.export_basename, self._export_filters_description())
         header = self.export_header()
+        try:
+            # The key query runs now: if the database refuses it, the request
+            # fails before any byte is sent, and the audit says so.
+            stream = stream_rows(self.db.session, query, self.model, self.export_batch_size)
+        except Exception:
+            counter.failed = True
+            counter.finish()
+            raise
 
         def rows() -> Iterator[list[Any]]:
-            stream = stream_rows(self.db.session, query, self.model, self.export_batch_size)
             try:
                 for obj in stream:
                     values = self.export_row(obj)
                     counter.count += 1
                     yield values
+            except Exception:
+                counter.failed = True  # the audit says the export broke off, not "N rows"
+                raise
             finally:
                 # End the export's snapshot first: on SQLite without WAL its read
                 # lock would hold up the write that records the count.
@@ -398,7 +425,12 @@ class EktpModelView(EktpAccess, ModelView):
                 # stays "idle in transaction" (PostgreSQL, MariaDB) and blocks DDL.
                 query.session.close()
 
-        return csv_response(f"{self.export_basename}.csv", header, rows(), counter=counter)
+        response = csv_response(f"{self.export_basename}.csv", header, rows())
+        # Also when the user leaves before the first row: the key cursor first
+        # (on SQLite its read lock would hold up the write that records the count).
+        response.call_on_close(stream.close)
+        response.call_on_close(counter.finish)
+        return response
 
     def _export_filters_description(self) -> dict[str, Any]:
         args = self._get_list_extra_args()

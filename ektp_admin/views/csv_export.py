@@ -7,39 +7,69 @@ The report CSVs stream one statement each, which is a snapshot by itself.
 """
 from __future__ import annotations
 
-import csv
-from typing import Any, Generator, Iterable, Iterator
+import re
+from decimal import Decimal
+from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
 from flask import Response, current_app, stream_with_context
 from werkzeug.utils import secure_filename
 
-# Cells starting with these run as formulas in Excel/LibreOffice (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: A spreadsheet starts a formula at a cell beginning with one of these.
+FORMULA_STARTS = "=+-@"
+#: A cell beginning with a tab or a line break is neutralised as a whole, as always.
+CONTROL_STARTS = ("\t", "\r", "\n")
+#: Where a spreadsheet may cut a cell: this file's comma, the semicolon of an
+#: Indonesian-locale Excel (its list separator), a tab (the import wizard), a line break.
+SEPARATORS = re.compile(r"([,;\t\r\n])")
+#: What a spreadsheet skips before it looks at a cell's first character.
+_LEAD = re.compile(r'[\s"]*')
+#: A plain negative number ("-5", "-2.5"): shown as the number, never a formula.
+_NEGATIVE_NUMBER = re.compile(r"\s*-\d+(\.\d+)?\s*")
+#: A cell holding one of these is quoted, so no locale's Excel splits it.
+_QUOTE_WHEN = re.compile(r'[,;\t\r\n"]')
 UTF8_BOM = "\ufeff"
 
 
+def _starts_formula(part: str) -> bool:
+    first = part[_LEAD.match(part).end():][:1]  # type: ignore[union-attr]
+    return bool(first) and first in FORMULA_STARTS and not _NEGATIVE_NUMBER.fullmatch(part)
+
+
 def neutralise_cell(value: Any) -> str:
-    """Text for one CSV cell that a spreadsheet shows and never evaluates."""
+    """Text for one CSV cell that a spreadsheet shows and never evaluates.
+
+    Numbers pass as they are (a number is never a formula). Text is cut at every
+    separator a spreadsheet might split the cell at; each piece that would begin a
+    formula (after spaces and quotes) gets a ``'`` in front, so whichever piece
+    ends up as a cell of its own, it is text: ``x;=HYPERLINK(...)`` becomes
+    ``x;'=HYPERLINK(...)``, a phone ``+62...`` reads ``'+62...``, ``-5`` stays.
+    """
     if value is None:
         return ""
-    text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return str(value)
+    pieces = SEPARATORS.split(str(value))
+    for index in range(0, len(pieces), 2):  # even: text between separators
+        if _starts_formula(pieces[index]):
+            pieces[index] = "'" + pieces[index]
+    text = "".join(pieces)
+    if text.startswith(CONTROL_STARTS):
+        text = "'" + text
     return text
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+def csv_line(cells: Iterable[str]) -> str:
+    """One CSV record: a cell that holds a separator of any locale, a line break or
+    a quote is quoted (quotes doubled); records end with CRLF."""
+    return ",".join(f'"{c.replace(chr(34), chr(34) * 2)}"' if _QUOTE_WHEN.search(c) else c for c in cells) + "\r\n"
 
 
 def csv_stream(header: list[str], rows: Iterable[Iterable[Any]], *, bom: bool) -> Iterator[str]:
     """Yield a CSV document line by line (the rows are consumed lazily)."""
-    writer = csv.writer(_Echo())
-    yield (UTF8_BOM if bom else "") + writer.writerow([neutralise_cell(h) for h in header])
+    yield (UTF8_BOM if bom else "") + csv_line(neutralise_cell(h) for h in header)
     for row in rows:
-        yield writer.writerow([neutralise_cell(v) for v in row])
+        yield csv_line(neutralise_cell(v) for v in row)
 
 
 def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]], *, counter: Any = None) -> Response:
@@ -59,7 +89,32 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]
     return response
 
 
-def stream_rows(session: Any, query: Any, model: Any, size: int = 1000) -> Generator[Any, None, None]:
+class KeyStream:
+    """The rows of an export, streamed: the key query has run when this exists.
+
+    Iterating loads the rows batch by batch; :meth:`close` releases the
+    server-side cursor, the snapshot and their connections (safe to call twice,
+    and also when iteration never started).
+    """
+
+    def __init__(self, batches: Iterator[Any], close: Any = None) -> None:
+        self._batches = batches
+        self._close = close
+
+    def __iter__(self) -> "KeyStream":
+        return self
+
+    def __next__(self) -> Any:
+        return next(self._batches)
+
+    def close(self) -> None:
+        close, self._close = self._close, None
+        self._batches.close()  # type: ignore[attr-defined]
+        if close is not None:
+            close()
+
+
+def stream_rows(session: Any, query: Any, model: Any, size: int = 1000) -> KeyStream:
     """Every row of ``query``, in its order, as one snapshot, holding at most ``size``
     rows in memory.
 
@@ -71,8 +126,15 @@ def stream_rows(session: Any, query: Any, model: Any, size: int = 1000) -> Gener
     formatter may run queries of its own. MariaDB refuses a query on a connection
     with an unbuffered result open: there the keys stream on a second connection,
     opened just after the snapshot began (a row saved in between is skipped or
-    missed, never doubled). Close the generator to end the transaction.
+    missed, never doubled).
+
+    The key query runs here, before the answer starts: a query the database
+    refuses (a crafted filter) fails as an error of the request, not as a file
+    cut off after its header that the browser saves as complete. Close the
+    stream to end the transaction.
     """
+    from contextlib import ExitStack
+
     from sqlalchemy.orm import Session
 
     from ..engines import snapshot
@@ -84,29 +146,23 @@ def stream_rows(session: Any, query: Any, model: Any, size: int = 1000) -> Gener
     bind = session.get_bind(mapper=mapper)
     if not isinstance(bind, sa.Engine):  # a session bound to one connection (a host's test setup): keys first
         keys = [row[0] for row in keys_query]
-        for start in range(0, len(keys), size):
-            yield from _load_batch(query, column, keys[start:start + size])
-        return
-    with snapshot(bind) as conn:
-        reader = Session(bind=conn, autoflush=False)
-        try:
-            rows_query = query.with_session(reader)
-            if bind.dialect.name in ("mysql", "mariadb"):
-                with bind.connect() as keys_conn:
-                    yield from _batches(keys_conn, keys_query, rows_query, column, size)
-            else:
-                yield from _batches(conn, keys_query, rows_query, column, size)
-        finally:
-            reader.close()
-
-
-def _batches(conn: sa.Connection, keys_query: Any, rows_query: Any, column: Any, size: int) -> Iterator[Any]:
-    result = conn.execution_options(stream_results=True, max_row_buffer=size).execute(keys_query.statement)
+        return KeyStream(row for start in range(0, len(keys), size)
+                         for row in _load_batch(query, column, keys[start:start + size]))
+    held = ExitStack()
     try:
-        for chunk in result.partitions(size):
-            yield from _load_batch(rows_query, column, [row[0] for row in chunk])
-    finally:
-        result.close()
+        conn = held.enter_context(snapshot(bind))
+        reader = Session(bind=conn, autoflush=False)
+        held.callback(reader.close)
+        rows_query = query.with_session(reader)
+        keys_conn = held.enter_context(bind.connect()) if bind.dialect.name in ("mysql", "mariadb") else conn
+        result = keys_conn.execution_options(stream_results=True, max_row_buffer=size).execute(keys_query.statement)
+        held.callback(result.close)  # the server-side cursor, also when the export stops early
+    except Exception:
+        held.close()
+        raise
+    batches = (row for chunk in result.partitions(size)
+               for row in _load_batch(rows_query, column, [r[0] for r in chunk]))
+    return KeyStream(batches, held.close)
 
 
 def _load_batch(query: Any, column: Any, keys: list[Any]) -> Iterator[Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from flask_admin.model.form import InlineFormAdmin
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -23,6 +22,7 @@ from ..models import Device, TeamMember, Visit
 from .base import EktpModelView
 from .errors import still_referenced
 from .filters import ChoiceFilter
+from .forms import EktpInlineFormAdmin
 
 
 class DeviceView(EktpModelView):
@@ -103,7 +103,7 @@ def _describe_visit(visit: Visit | None) -> str:
     return f"{fmt_day(visit.day)} {label(visit.kind, VisitKind)} {place}".strip()
 
 
-class TeamMemberInline(InlineFormAdmin):
+class TeamMemberInline(EktpInlineFormAdmin):
     form_columns = ["id", "name", "position", "phone"]
     form_label = lazy_gettext("Member")
     column_labels = {"name": lazy_gettext("Name"), "position": lazy_gettext("Position"), "phone": lazy_gettext("Phone")}

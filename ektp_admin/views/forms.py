@@ -5,12 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app, request
+from flask_admin.contrib.sqla.fields import InlineModelFormList
+from flask_admin.contrib.sqla.form import InlineModelConverter
 from flask_admin.form import BaseForm
+from flask_admin.form.widgets import RenderTemplateWidget
+from flask_admin.model.form import InlineFormAdmin
 from flask_wtf import FlaskForm
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, ValidationError
 
 from ..domain.text import clean_text
 from ..i18n import WTFormsTranslations, gettext
+
+
+def bind_text_field(form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+    """Bind a field; text fields get the house rules first.
+
+    Typed text loses characters no column can hold (a pasted NUL) before any
+    validator sees it; passwords are taken as typed. Text bound to a model
+    column is held to what the column holds: its VARCHAR length, or
+    ``EKTP_ADMIN_MAX_TEXT_CHARS`` for a TEXT column (notes).
+    """
+    from wtforms import PasswordField, StringField
+
+    field_class = unbound_field.field_class
+    if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+        extra: dict[str, Any] = {"filters": (clean_text, *unbound_field.kwargs.get("filters", ()))}
+        limit = column_text_limit(getattr(form, MODEL_ATTRIBUTE, None), options.get("name"))
+        validators = list(unbound_field.kwargs.get("validators") or ())
+        if limit is not None and not _bounded(validators, limit):
+            extra["validators"] = [*validators, Length(max=limit)]
+        return unbound_field.bind(form=form, **extra, **options)
+    return unbound_field.bind(form=form, **options)
 
 
 class EktpForm(BaseForm):
@@ -27,15 +52,72 @@ class EktpForm(BaseForm):
             return self._translations
 
         def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
-            # Typed text loses characters no column can hold (a pasted NUL)
-            # before any validator sees it; passwords are taken as typed.
-            from wtforms import PasswordField, StringField
+            return bind_text_field(form, unbound_field, options)
 
-            field_class = unbound_field.field_class
-            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
-                filters = (clean_text, *unbound_field.kwargs.get("filters", ()))
-                return unbound_field.bind(form=form, filters=filters, **options)
-            return unbound_field.bind(form=form, **options)
+
+class EktpInlineForm(BaseForm):
+    """Rows edited inside another record's form (a visit's results, a team's
+    members): no CSRF of their own (the outer form has it), otherwise the same
+    rules as :class:`EktpForm`."""
+
+    class Meta:
+        _translations = WTFormsTranslations()
+
+        def get_translations(self, form: Any) -> Any:
+            return self._translations
+
+        def bind_field(self, form: Any, unbound_field: Any, options: dict[str, Any]) -> Any:
+            return bind_text_field(form, unbound_field, options)
+
+
+class EktpInlineModelFormList(InlineModelFormList):
+    """Inline rows rendered by our template: its "Add" button has no inline event
+    handler (the pages run under a Content-Security-Policy)."""
+
+    widget = RenderTemplateWidget("ektp_admin/model/inline_field_list.html")
+
+
+class EktpInlineModelConverter(InlineModelConverter):
+    inline_field_list_type = EktpInlineModelFormList
+
+
+class EktpInlineFormAdmin(InlineFormAdmin):
+    """The inline model form of every e-KTP screen (the base view refuses others)."""
+
+    form_base_class = EktpInlineForm
+
+    def postprocess_form(self, form_class: Any) -> Any:
+        setattr(form_class, MODEL_ATTRIBUTE, self.model)
+        return super().postprocess_form(form_class)
+
+
+#: Attribute of a scaffolded form class naming the model its fields are bound to.
+MODEL_ATTRIBUTE = "_ektp_model"
+
+
+def column_text_limit(model: Any, name: str | None) -> int | None:
+    """The most characters the form field ``name`` of ``model`` may hold, or None.
+
+    A VARCHAR column's length; for a column without one (TEXT: notes) the
+    configured ``EKTP_ADMIN_MAX_TEXT_CHARS``. None for a field that is no text
+    column of the model (a relation, a number, an extra field).
+    """
+    if model is None or not name:
+        return None
+    import sqlalchemy as sa
+
+    prop = sa.inspect(model).column_attrs.get(name) if hasattr(model, "__mapper__") else None
+    if prop is None:
+        return None
+    column_type = prop.columns[0].type
+    if not isinstance(column_type, sa.String):
+        return None
+    return column_type.length or int(current_app.config.get("EKTP_ADMIN_MAX_TEXT_CHARS") or 2000)
+
+
+def _bounded(validators: list[Any], limit: int) -> bool:
+    """Does a validator already hold the text to ``limit`` characters or fewer?"""
+    return any(isinstance(v, Length) and v.max != -1 and v.max <= limit for v in validators)
 
 
 def require_csrf() -> None:

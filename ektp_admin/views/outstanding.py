@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 from typing import Any, Iterator
 
-from flask import render_template
+from flask import render_template, request
 from flask_admin import expose
 
 from .. import queries
@@ -146,14 +146,24 @@ class OutstandingView(EktpReportView):
         # Everything else is loaded first: while the residents stream, no other
         # query may run on the connection (MariaDB cannot).
         statement = queries.outstanding_residents(session, desa.code, on).execution_options(yield_per=500)
+        desa_code, kecamatan_code = desa.code, desa.kecamatan_code
+        shown = itertools.count()
         result = session.execute(statement)
         try:
+            residents = (r for r, _ in zip(result.scalars(), shown))
             # A standalone page: no admin layout, so nothing but the sheet is printed.
-            return render_template(
-                "ektp_admin/outstanding/print.html", groups=_groups_by_rt(result.scalars(), on, since), **context
-            )
+            page = render_template("ektp_admin/outstanding/print.html", groups=_groups_by_rt(residents, on, since),
+                                   **context)
         finally:
             result.close()
+        # The sheet names the village's outstanding residents: a bulk read of
+        # personal data, recorded (with how many it showed) before it leaves.
+        from ..audit import record_read
+
+        record_read(session, request.endpoint or "ektp_outstanding.print_desa",
+                    {"desa": desa_code, "on": on.isoformat()}, next(shown), action="print",
+                    record_id=desa_code, kecamatan_code=kecamatan_code)
+        return page
 
     @expose("/<desa_code>/export.csv")
     @requires(EXPORT)

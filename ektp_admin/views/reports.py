@@ -166,9 +166,13 @@ class EktpReportView(EktpAccess, BaseView):
         header = [gettext(h) for h in header_msgids]
 
         def counted() -> Iterator[Iterable[Any]]:
-            for row in rows:
-                counter.count += 1
-                yield row
+            try:
+                for row in rows:
+                    counter.count += 1
+                    yield row
+            except Exception:
+                counter.failed = True  # the audit says the export broke off, not "N rows"
+                raise
             counter.finish()
 
         return csv_response(f"{filename}.csv", header, counted(), counter=counter)

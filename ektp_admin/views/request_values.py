@@ -1,16 +1,30 @@
 """Values from URLs and forms made safe to put into SQL."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_admin import tools
 
 from ..domain.text import clean_text
 
-__all__ = ["clean_text", "coerce_pk", "decode_pk", "key_candidates"]
+__all__ = ["clean_text", "coerce_pk", "decode_pk", "int_key", "key_candidates"]
 
 # PostgreSQL's integer is 32-bit: a larger id in a URL must be a 404, not a DataError.
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_DIGITS = re.compile(r"[0-9]{1,10}")
+
+
+def int_key(value: Any) -> int | None:
+    """``value`` as a non-negative id an INTEGER column can hold, or None.
+
+    ASCII digits only ("\u00b2".isdigit() is true, int() of it fails), within 32 bits.
+    """
+    text = str(value).strip() if value is not None else ""
+    if not _DIGITS.fullmatch(text):
+        return None
+    number = int(text)
+    return number if number <= _INT_MAX else None
 
 
 def coerce_pk(column: Any, value: Any) -> Any:
@@ -35,6 +49,8 @@ def coerce_pk(column: Any, value: Any) -> Any:
     length = getattr(column.type, "length", None)
     if length is not None and len(text) > length:
         raise ValueError("id too long")
+    if clean_text(text) != text:  # a NUL: PostgreSQL refuses it in any text parameter
+        raise ValueError("id with control characters")
     return text
 
 

@@ -242,10 +242,15 @@ class ResidentView(EktpModelView):
             ok = False
         check = parse_nik(form.nik.data)
         if not check.ok:
-            form.nik.errors.extend(translate(m) for m in check.errors)
+            # The NIK's own check says exactly what is wrong (it replaces a generic
+            # "too long" from the column's length).
+            form.nik.errors = [translate(m) for m in check.errors]
             return False
-        if check.parts is not None and form.birth_date.data and form.sex.data:
-            for message in check_nik_matches(check.parts, form.birth_date.data, Sex(form.sex.data)):
+        # A sex the list does not offer (a forged POST) is already refused by its
+        # field; there is nothing to compare the NIK with then.
+        sex = form.sex.data if form.sex.data in {s.value for s in Sex} else None
+        if check.parts is not None and form.birth_date.data and sex:
+            for message in check_nik_matches(check.parts, form.birth_date.data, Sex(sex)):
                 form.nik.errors.append(translate(message))
                 ok = False
         existing = resident_id_by_nik(self.db.session, form.nik.data)

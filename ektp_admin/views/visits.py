@@ -20,9 +20,7 @@ from typing import Any, Iterator
 from flask import current_app, g
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.contrib.sqla.filters import DateBetweenFilter
-from flask_admin.form import BaseForm
 from flask_admin.model.fields import AjaxSelectField
-from flask_admin.model.form import InlineFormAdmin
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, Optional
@@ -60,7 +58,7 @@ from ..domain.visits import (
     visit_kecamatan_code,
 )
 from ..formatting import fmt_day, fmt_hours, fmt_time
-from ..i18n import WTFormsTranslations, gettext, label, lazy_gettext, translated_choices
+from ..i18n import gettext, label, lazy_gettext, translated_choices
 from ..models import Campaign, Device, Kecamatan, Team, Visit, VisitResult
 from ..queries.visits import (
     device_bookings,
@@ -72,7 +70,9 @@ from ..queries.visits import (
 from ..state import db_session
 from .base import EktpModelView
 from .filters import ChoiceFilter
+from .forms import EktpInlineForm, EktpInlineFormAdmin
 from .pickers import DesaLoader, ResidentLoader
+from .request_values import int_key
 
 #: Export column whose value comes from the query's count column, not from the visit.
 RECORDED_COUNT = "recorded_count"
@@ -163,29 +163,24 @@ class BlankableQuerySelectField(QuerySelectField):
 
 
 class IdChoiceFilter(ChoiceFilter):
-    """``column = id`` for an integer foreign key; anything but digits is refused."""
+    """``column = id`` for an integer foreign key; anything but an id the column
+    can hold (digits, within 32 bits) is refused, so it never reaches the database."""
 
     def validate(self, value: Any) -> bool:
-        return str(value).strip().isdigit()
+        return int_key(value) is not None
 
     def clean(self, value: Any) -> int:
-        return int(str(value).strip())
+        return int_key(value)  # type: ignore[return-value]
 
 
 # ------------------------------------------------------------------ forms
 
 
-class InlineResultForm(BaseForm):
+class InlineResultForm(EktpInlineForm):
     """Result rows: no CSRF of their own (the visit form has it), our WTForms messages."""
 
-    class Meta:
-        _translations = WTFormsTranslations()
 
-        def get_translations(self, form: Any) -> Any:
-            return self._translations
-
-
-class VisitResultInline(InlineFormAdmin):
+class VisitResultInline(EktpInlineFormAdmin):
     form_base_class = InlineResultForm
     form_columns = ["id", "resident", "result", "note"]
     form_label = lazy_gettext("Result")
