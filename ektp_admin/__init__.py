@@ -37,6 +37,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "EKTP_ADMIN_REFERENCE_DATE": None,
     "EKTP_ADMIN_PAGE_SIZE": 50,
     "EKTP_ADMIN_CSV_BOM": True,
+    # "," or ";" (Excel in an Indonesian locale splits at ";"); every export menu offers both.
+    "EKTP_ADMIN_CSV_DELIMITER": ",",
     "EKTP_ADMIN_LOGIN_ENDPOINT": None,
     "EKTP_ADMIN_LANGUAGE_SWITCH": True,
     "EKTP_ADMIN_MENU_CATEGORY": None,

@@ -120,6 +120,12 @@ def _seconds(value: Any) -> float:
     return number
 
 
+def _delimiter(value: Any) -> str:
+    if value not in (",", ";"):
+        raise ValueError('"," or ";"')
+    return str(value)
+
+
 def _endpoint_or_none(value: Any) -> str | None:
     """None, or a non-empty text."""
     if value in (None, ""):
@@ -139,6 +145,7 @@ CHECKS: dict[str, Check] = {
     "EKTP_ADMIN_REFERENCE_DATE": _date_or_none,
     "EKTP_ADMIN_PAGE_SIZE": _count(1, 1000),
     "EKTP_ADMIN_CSV_BOM": _bool,
+    "EKTP_ADMIN_CSV_DELIMITER": _delimiter,
     "EKTP_ADMIN_LOGIN_ENDPOINT": _endpoint_or_none,
     "EKTP_ADMIN_LANGUAGE_SWITCH": _bool,
     "EKTP_ADMIN_MENU_CATEGORY": _endpoint_or_none,

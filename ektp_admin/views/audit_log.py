@@ -11,6 +11,7 @@ from typing import Any
 
 from ..access import EXPORT, READ, STAFF
 from ..domain.messages import N_
+from ..formatting import fmt_moment
 from ..i18n import gettext, lazy_gettext
 from .base import EktpModelView
 
@@ -76,7 +77,7 @@ class AuditLogView(EktpModelView):
         "changes": lazy_gettext("Changes"),
     }
     column_formatters = {
-        "at": lambda v, c, m, n: m.at.strftime("%d-%m-%Y %H:%M:%S") if m.at else "",
+        "at": lambda v, c, m, n: fmt_moment(m.at),
         "action": lambda v, c, m, n: gettext(ACTION_LABELS.get(m.action, m.action)),
         "changes": lambda v, c, m, n: describe_changes(m.changes),
     }

@@ -36,6 +36,10 @@ from ..domain.messages import N_, RuleViolation
 from ..formatting import fmt_day
 from ..i18n import gettext, translate, translated_choices
 from .csv_export import csv_response, stream_rows
+from .xlsx_export import xlsx_response
+
+#: download formats of every list (and of the report screens)
+EXPORT_KINDS = ("csv", "xlsx")
 from .errors import integrity_message
 from .forms import (
     MODEL_ATTRIBUTE,
@@ -63,7 +67,7 @@ class EktpModelView(EktpAccess, ModelView):
 
     form_base_class = EktpForm
     inline_model_form_converter = EktpInlineModelConverter
-    export_types = ["csv"]
+    export_types = list(EXPORT_KINDS)
     can_view_details = True
     can_set_page_size = True
     page_size = 50
@@ -390,7 +394,7 @@ class EktpModelView(EktpAccess, ModelView):
 
     @expose("/export/<export_type>/")
     def export(self, export_type: str) -> Any:
-        if export_type != "csv":
+        if export_type not in EXPORT_KINDS:
             abort(404)
         query = self.filtered_query()
         from ..audit import record_export
@@ -425,7 +429,10 @@ class EktpModelView(EktpAccess, ModelView):
                 # stays "idle in transaction" (PostgreSQL, MariaDB) and blocks DDL.
                 query.session.close()
 
-        response = csv_response(f"{self.export_basename}.csv", header, rows())
+        if export_type == "xlsx":
+            response = xlsx_response(f"{self.export_basename}.xlsx", header, rows(), sheet_name=self.export_basename)
+        else:
+            response = csv_response(f"{self.export_basename}.csv", header, rows())
         # Also when the user leaves before the first row: the key cursor first
         # (on SQLite its read lock would hold up the write that records the count).
         response.call_on_close(stream.close)

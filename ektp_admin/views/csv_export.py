@@ -7,13 +7,16 @@ The report CSVs stream one statement each, which is a snapshot by itself.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
-from flask import Response, current_app, stream_with_context
+from flask import Response, current_app, has_request_context, request, stream_with_context
 from werkzeug.utils import secure_filename
+
+from ..formatting import fmt_day, fmt_moment, fmt_time
 
 #: A spreadsheet starts a formula at a cell beginning with one of these.
 FORMULA_STARTS = "=+-@"
@@ -49,6 +52,12 @@ def neutralise_cell(value: Any) -> str:
         return ""
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return str(value)
+    if isinstance(value, dt.datetime):
+        return fmt_moment(value)
+    if isinstance(value, dt.date):
+        return fmt_day(value)  # 21-09-2016, as clerks write dates
+    if isinstance(value, dt.time):
+        return fmt_time(value)
     pieces = SEPARATORS.split(str(value))
     for index in range(0, len(pieces), 2):  # even: text between separators
         if _starts_formula(pieces[index]):
@@ -59,17 +68,28 @@ def neutralise_cell(value: Any) -> str:
     return text
 
 
-def csv_line(cells: Iterable[str]) -> str:
+def csv_line(cells: Iterable[str], delimiter: str = ",") -> str:
     """One CSV record: a cell that holds a separator of any locale, a line break or
     a quote is quoted (quotes doubled); records end with CRLF."""
-    return ",".join(f'"{c.replace(chr(34), chr(34) * 2)}"' if _QUOTE_WHEN.search(c) else c for c in cells) + "\r\n"
+    return delimiter.join(f'"{c.replace(chr(34), chr(34) * 2)}"' if _QUOTE_WHEN.search(c) else c for c in cells) + "\r\n"
 
 
-def csv_stream(header: list[str], rows: Iterable[Iterable[Any]], *, bom: bool) -> Iterator[str]:
+def csv_stream(header: list[str], rows: Iterable[Iterable[Any]], *, bom: bool,
+               delimiter: str = ",") -> Iterator[str]:
     """Yield a CSV document line by line (the rows are consumed lazily)."""
-    yield (UTF8_BOM if bom else "") + csv_line(neutralise_cell(h) for h in header)
+    yield (UTF8_BOM if bom else "") + csv_line((neutralise_cell(h) for h in header), delimiter)
     for row in rows:
-        yield csv_line(neutralise_cell(v) for v in row)
+        yield csv_line((neutralise_cell(v) for v in row), delimiter)
+
+
+#: ``?delimiter=`` of an export link: the comma, or Excel's in an Indonesian locale
+DELIMITERS = {"comma": ",", "semicolon": ";"}
+
+
+def chosen_delimiter() -> str:
+    """The delimiter the export link asks for, else ``EKTP_ADMIN_CSV_DELIMITER``."""
+    asked = request.args.get("delimiter", "") if has_request_context() else ""
+    return DELIMITERS.get(asked) or current_app.config["EKTP_ADMIN_CSV_DELIMITER"]
 
 
 def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]], *, counter: Any = None) -> Response:
@@ -77,7 +97,7 @@ def csv_response(filename: str, header: list[str], rows: Iterable[Iterable[Any]]
     when the response closes, also when the user leaves before the last row."""
     bom = current_app.config["EKTP_ADMIN_CSV_BOM"]
     response = Response(
-        stream_with_context(csv_stream(header, rows, bom=bom)),
+        stream_with_context(csv_stream(header, rows, bom=bom, delimiter=chosen_delimiter())),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f"attachment; filename={secure_filename(filename)}",

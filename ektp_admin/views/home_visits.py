@@ -78,9 +78,9 @@ class HomeVisitView(EktpReportView):
             return []
         return self.reach.desa_options(self.session, kecamatan.code)
 
-    @expose("/export.csv")
+    @expose("/export.<export_type>")
     @requires(EXPORT)
-    def export(self) -> Any:
+    def export(self, export_type: str) -> Any:
         kecamatan, desa, region = self._region()
         on = queries.reference_date()
         session = self.session
@@ -98,7 +98,8 @@ class HomeVisitView(EktpReportView):
                     age_on(r.birth_date, on), r.address, r.phone, outstanding_reason(r, on, since),
                 ]
 
-        return self.csv(
+        return self.download(
+            export_type,
             f"kunjungan-rumah-{region or 'semua'}",
             HEADER,
             rows(),

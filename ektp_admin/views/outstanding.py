@@ -27,7 +27,7 @@ from ..access import EXPORT, requires
 from ..domain.eligibility import age_on
 from ..domain.enums import KtpStatus, Sex, VisitKind
 from ..domain.messages import N_
-from ..formatting import fmt_day, fmt_long_date, fmt_num, fmt_time
+from ..formatting import fmt_long_date, fmt_num, fmt_time
 from ..i18n import label, ngettext
 from ..models import Desa, Kecamatan, Resident, Visit
 from .reasons import outstanding_reason
@@ -77,21 +77,22 @@ class OutstandingView(EktpReportView):
             resident_list_url=lambda desa_code: resident_list_url(self.admin, desa_code),
         )
 
-    @expose("/export.csv")
+    @expose("/export.<export_type>")
     @requires(EXPORT)
-    def export_summary(self) -> Any:
+    def export_summary(self, export_type: str) -> Any:
         kecamatan = self.kecamatan_from_args()
         code = kecamatan.code if kecamatan else None
         on = queries.reference_date()
         rows = queries.outstanding_by_desa(self.session, code, on)
-        return self.csv(
+        return self.download(
+            export_type,
             f"belum-rekam-{code or 'semua'}",
             SUMMARY_HEADER,
             (
                 [
                     r.kecamatan_code, r.kecamatan_name, r.desa_code, r.desa_name, r.wajib, r.recorded,
-                    r.outstanding, "" if r.percent_done is None else f"{r.percent_done:.1f}", r.lansia,
-                    r.disabled_or_ill, r.away, r.newly_17, fmt_day(r.newly_17_since),
+                    r.outstanding, None if r.percent_done is None else round(r.percent_done, 1), r.lansia,
+                    r.disabled_or_ill, r.away, r.newly_17, r.newly_17_since,
                 ]
                 for r in rows
             ),
@@ -165,9 +166,9 @@ class OutstandingView(EktpReportView):
                     record_id=desa_code, kecamatan_code=kecamatan_code)
         return page
 
-    @expose("/<desa_code>/export.csv")
+    @expose("/<desa_code>/export.<export_type>")
     @requires(EXPORT)
-    def export_desa(self, desa_code: str) -> Any:
+    def export_desa(self, desa_code: str, export_type: str) -> Any:
         desa = self.get_desa(desa_code)
         on = queries.reference_date()
         session = self.session
@@ -185,7 +186,8 @@ class OutstandingView(EktpReportView):
                     desa_name, kecamatan_name,
                 ]
 
-        return self.csv(
+        return self.download(
+            export_type,
             f"belum-rekam-{desa.code}",
             RESIDENTS_HEADER,
             rows(),

@@ -31,6 +31,7 @@ from ..i18n import gettext, label, ngettext
 from ..models import Desa, Kecamatan
 from ..state import db_session
 from .csv_export import csv_response
+from .xlsx_export import xlsx_response
 
 #: What the shipped report screens grant: every role reads them and exports from
 #: them; a clerk only ever gets their own kecamatan's rows (see
@@ -152,13 +153,17 @@ class EktpReportView(EktpAccess, BaseView):
         return page
 
     # ------------------------------------------------------------------ export
-    def csv(self, filename: str, header_msgids: list[str], rows: Iterable[Iterable[Any]], filters: dict) -> Any:
-        """Stream a CSV (BOM, neutralised cells, translated headers) and audit it.
+    def download(self, export_type: str, filename: str, header_msgids: list[str], rows: Iterable[Iterable[Any]],
+                 filters: dict) -> Any:
+        """Stream a CSV (BOM, neutralised cells, translated headers) or build an
+        XLSX, and audit it. ``export_type`` comes from the URL: anything else is a 404.
 
         The audit entry names the endpoint (``ektp_outstanding.export_desa``), the
         filters and, once the last row has gone out, how many rows were sent.
         """
         self.require(EXPORT)
+        if export_type not in ("csv", "xlsx"):
+            abort(404)
         from ..audit import record_export
 
         session = self.session
@@ -175,6 +180,8 @@ class EktpReportView(EktpAccess, BaseView):
                 raise
             counter.finish()
 
+        if export_type == "xlsx":
+            return xlsx_response(f"{filename}.xlsx", header, counted(), counter=counter, sheet_name=filename)
         return csv_response(f"{filename}.csv", header, counted(), counter=counter)
 
     # ------------------------------------------------------------------ rendering

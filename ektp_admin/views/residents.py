@@ -107,7 +107,7 @@ class ResidentView(EktpModelView):
         "departure_visit_id": lambda v, c, m, n: _visit_link(m.departure_visit_id),
         "marital_status": lambda v, c, m, n: label(m.marital_status, MaritalStatus),
         "citizenship": lambda v, c, m, n: label(m.citizenship, Citizenship),
-        "birth_date": lambda v, c, m, n: m.birth_date.strftime("%d-%m-%Y") if m.birth_date else "",
+        "birth_date": lambda v, c, m, n: fmt_day(m.birth_date),
         "age": lambda v, c, m, n: age_on(m.birth_date, queries.reference_date()),
         "needs": lambda v, c, m, n: resident_needs(m),
         "desa": lambda v, c, m, n: m.desa.name if m.desa else "",
@@ -121,7 +121,7 @@ class ResidentView(EktpModelView):
         ("name", "Name"),
         (lambda m: label(m.sex, Sex), "Sex"),
         ("birth_place", "Birth place"),
-        (lambda m: m.birth_date.strftime("%d-%m-%Y"), "Birth date"),
+        (lambda m: m.birth_date, "Birth date"),  # a date: dd-mm-yyyy in CSV, a date cell in XLSX
         (lambda m: age_on(m.birth_date, queries.reference_date()), "Age"),
         (lambda m: m.kecamatan_code, "Kecamatan code"),
         (lambda m: m.desa.name, "Desa/Kelurahan"),
@@ -230,7 +230,8 @@ class ResidentView(EktpModelView):
             for message in check_birth_date(form.birth_date.data, today):
                 form.birth_date.errors.append(translate(message))
                 ok = False
-        departure = Departure(form.departure.data) if form.departure.data else None
+        # A value the list does not offer (a forged POST) is refused by the field itself.
+        departure = Departure(form.departure.data) if form.departure.data in {d.value for d in Departure} else None
         note = form.departure_note.data
         stored = getattr(form, "_obj", None)
         if stored is not None and stored.departure_visit_id and departure == stored.departure:

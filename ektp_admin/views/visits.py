@@ -57,7 +57,7 @@ from ..domain.visits import (
     check_visit_schedule,
     visit_kecamatan_code,
 )
-from ..formatting import fmt_day, fmt_hours, fmt_time
+from ..formatting import fmt_day, fmt_hours
 from ..i18n import gettext, label, lazy_gettext, translated_choices
 from ..models import Campaign, Device, Kecamatan, Team, Visit, VisitResult
 from ..queries.visits import (
@@ -254,9 +254,9 @@ class VisitView(EktpModelView):
     }
     export_columns = [
         (lambda m: m.id, N_("Visit number")),
-        (lambda m: fmt_day(m.day), N_("Day")),
-        (lambda m: fmt_time(m.start_time), N_("Start")),
-        (lambda m: fmt_time(m.end_time), N_("End")),
+        (lambda m: m.day, N_("Day")),
+        (lambda m: m.start_time, N_("Start")),
+        (lambda m: m.end_time, N_("End")),
         (lambda m: label(m.kind, VisitKind), N_("Kind")),
         (lambda m: label(m.state, VisitState), N_("State")),
         (lambda m: m.kecamatan.name if m.kecamatan is not None else m.kecamatan_code, N_("Kecamatan")),

@@ -52,7 +52,7 @@ PLUGIN_WORDS: dict[str, str] = {
     "recorded": "Recorded",
     "outstanding": "Outstanding",
     "residents_recorded": "Residents recorded",
-    "download_csv": "Download CSV",
+    "download_csv": "CSV (comma)",
     "printable": "Printable list",
     "nik_16_digits": "NIK must have 16 digits, got %(count)s.",
     "nik_day": "The day in the NIK (%(day)s) must be 01-31 for men or 41-71 for women.",

@@ -391,7 +391,7 @@ def test_export_needs_its_grant(as_user: Any, village: Any, monkeypatch: Any) ->
     monkeypatch.setattr(OutstandingView, "grants", {READ: ALL})
     client = as_user("supervisor")
     page = text(client.get(f"{URL}{DESA_A}/"))
-    assert "Download CSV" not in page and "Printable list" in page
+    assert "CSV (comma)" not in page and "XLSX" not in page and "Printable list" in page
     assert client.get(f"{URL}{DESA_A}/export.csv").status_code == 403
     assert client.get(f"{URL}export.csv").status_code == 403
 
