@@ -8,6 +8,7 @@ typed values.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any, Callable
 
 Check = Callable[[Any], Any]
@@ -103,6 +104,14 @@ def _endpoint_or_none(value: Any) -> str | None:
     return _text(value)
 
 
+def _folder_or_none(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise ValueError("a folder path, or None for the instance folder")
+    return os.fspath(value)
+
+
 #: How each key is read; every key of ``DEFAULT_CONFIG`` has one (a test checks).
 CHECKS: dict[str, Check] = {
     "EKTP_ADMIN_URL": _url_prefix,
@@ -119,6 +128,8 @@ CHECKS: dict[str, Check] = {
     "EKTP_ADMIN_LANGUAGE_SWITCH": _bool,
     "EKTP_ADMIN_MENU_CATEGORY": _endpoint_or_none,
     "EKTP_ADMIN_SCREENS": _screens,
+    "EKTP_ADMIN_MAX_UPLOAD_BYTES": _count(1, 1 << 40),
+    "EKTP_ADMIN_IMPORT_FOLDER": _folder_or_none,
 }
 
 

@@ -20,18 +20,19 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..cli import ektp_cli
-from ..domain.messages import Message
+from ..domain.messages import N_, Message
 from .importer import CHECKED, DONE, RESIDENTS, STATUSES, ImportOutcome, ImportRequest
 
 #: How many bad rows the terminal shows (the --report CSV has them all).
 SHOWN = 50
 PHASES = {
-    "reading": "Reading the file",
-    "checking": "Checking rows",
-    "comparing": "Comparing with the database",
-    "writing": "Writing",
-    "committing": "Committing",
-    "done": "Done",
+    "reading": N_("Reading the file"),
+    "checking": N_("Checking rows"),
+    "comparing": N_("Comparing with the database"),
+    "writing": N_("Writing"),
+    "indexing": N_("Rebuilding indexes"),
+    "committing": N_("Committing"),
+    "done": N_("Done"),
 }
 
 
