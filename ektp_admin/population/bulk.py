@@ -36,18 +36,29 @@ class BulkStatement:
             names = list(compiled.binds)
         self.names = names
         processors: list[tuple[str, Callable[[Any], Any] | None]] = []
+        #: values written into the statement itself (the 1 of ``version + 1``)
+        self.constants: dict[str, Any] = {}
         for name in names:
             bind = compiled.binds[name]
-            processors.append((name, bind.type._cached_bind_processor(dialect)))
+            processor = bind.type._cached_bind_processor(dialect)
+            if name not in keys:
+                if bind.required or bind.callable is not None:
+                    raise ValueError(f"the statement needs the parameter {name!r} that the rows do not give")
+                value = bind.value
+                self.constants[name] = processor(value) if processor is not None and value is not None else value
+                continue
+            processors.append((name, processor))
         self.processors = processors
-        missing = [name for name in names if name not in keys]
-        if missing:
-            raise ValueError(f"the statement needs parameters {missing} that the rows do not give")
         self.conn = conn
 
     def rows(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
-        columns = []
-        for name, processor in self.processors:
+        columns: list[list[Any]] = []
+        given = dict(self.processors)
+        for name in self.names:
+            if name not in given:
+                columns.append([self.constants[name]] * len(rows))
+                continue
+            processor = given[name]
             values = [row[name] for row in rows]
             if processor is not None:
                 memo: dict[Any, Any] = {}  # the same timestamp on every row: process it once

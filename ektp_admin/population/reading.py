@@ -239,8 +239,8 @@ def _csv_table(facts: FileFacts) -> Iterator[Table]:
 
         rows = records()
         header_line, header = _header(rows)
-        if header and _excel_sep(",".join(header)) and len(header) == 1:
-            header_line, header = _header(rows)
+        if header_line == 1 and _excel_sep((facts.delimiter or ",").join(header)):
+            header_line, header = _header(rows)  # Excel's "sep=;" line names the delimiter, not a column
         if header:
             header[0] = header[0].lstrip("\ufeff")
         yield Table([str(h or "").strip() for h in header], header_line, rows)
