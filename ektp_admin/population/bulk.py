@@ -73,3 +73,33 @@ class BulkStatement:
     def execute(self, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             self.conn.exec_driver_sql(self.sql, self.rows(rows))
+
+
+class BulkInsert:
+    """INSERTs of many rows into ``table``: PostgreSQL (psycopg 3) gets them through
+    ``COPY ... FROM STDIN`` in the connection's own transaction, several times
+    faster than an INSERT per row; other databases a :class:`BulkStatement`."""
+
+    def __init__(self, conn: sa.Connection, table: sa.Table, keys: Sequence[str]) -> None:
+        self.conn = conn
+        self.keys = list(keys)
+        self.copy_sql: str | None = None
+        self.statement: BulkStatement | None = None
+        if conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg":
+            quote = conn.dialect.identifier_preparer.quote
+            self.copy_sql = f"COPY {quote(table.name)} ({', '.join(quote(k) for k in self.keys)}) FROM STDIN"
+        else:
+            self.statement = BulkStatement(conn, sa.insert(table), self.keys)
+
+    def execute(self, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self.statement is not None:
+            self.statement.execute(rows)
+            return
+        keys = self.keys
+        raw = self.conn.connection.driver_connection
+        with raw.cursor() as cursor:  # type: ignore[union-attr]
+            with cursor.copy(self.copy_sql) as copy:
+                for row in rows:
+                    copy.write_row([row[k] for k in keys])

@@ -31,7 +31,7 @@ from ..domain.enums import Citizenship, KtpStatus, MaritalStatus
 from ..domain.messages import N_, Message
 from ..models import AuditEntry, Desa, Kecamatan, Resident, StatusChange, name_key
 from . import vocabulary
-from .bulk import BulkStatement
+from .bulk import BulkInsert, BulkStatement
 from .reading import FileFacts, FileProblem, Label, Table, inspect_file, map_columns, open_table
 from .rows import (
     DATE_FIELDS,
@@ -389,7 +389,7 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
     compared = [f for f in present if f not in INSERT_ONLY and f != "nik"]
     lookup_columns = [_RESIDENT_TABLE.c.id, _RESIDENT_TABLE.c.nik, *(_COLUMNS[f] for f in compared)]
     update = _update_statement(present)
-    insert: BulkStatement | None = None
+    insert: BulkInsert | None = None
     bulk_update: BulkStatement | None = None
     total = checked.spool.count(ok=True)
     done = 0
@@ -431,7 +431,7 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
                 if write:
                     if inserts:
                         if insert is None:
-                            insert = BulkStatement(conn, sa.insert(_RESIDENT_TABLE), list(inserts[0]))
+                            insert = BulkInsert(conn, _RESIDENT_TABLE, list(inserts[0]))
                         insert.execute(inserts)
                     if updates:
                         if bulk_update is None:

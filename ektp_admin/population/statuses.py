@@ -27,7 +27,7 @@ from ..domain.messages import N_, Message
 from ..domain.status import check_move
 from ..models import Resident, StatusChange
 from . import vocabulary
-from .bulk import BulkStatement
+from .bulk import BulkInsert, BulkStatement
 from .importer import (
     BATCH,
     CHECKED,
@@ -202,7 +202,7 @@ def _write(engine: sa.Engine, request: ImportRequest, spool: Spool, report: Repo
                 version=_TABLE.c.version + 1,
                 updated_at=sa.bindparam("p_now", type_=_TABLE.c.updated_at.type),
             ), ["p_id", "p_status", "p_on", "p_now"])
-            history = BulkStatement(conn, sa.insert(StatusChange.__table__), [
+            history = BulkInsert(conn, StatusChange.__table__, [
                 "resident_id", "old_status", "new_status", "changed_on", "changed_at", "changed_by", "note"])
             for batch in spool.batches(BATCH):
                 found = _lookup(conn, [values[0] for _, values in batch], lock=write)
