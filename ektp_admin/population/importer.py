@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..domain.enums import Citizenship, KtpStatus, MaritalStatus
 from ..domain.messages import N_, Message
@@ -389,6 +390,7 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
     compared = [f for f in present if f not in INSERT_ONLY and f != "nik"]
     lookup_columns = [_RESIDENT_TABLE.c.id, _RESIDENT_TABLE.c.nik, *(_COLUMNS[f] for f in compared)]
     update = _update_statement(present)
+    lookup = sa.select(*lookup_columns).where(nik_in(engine))
     insert: BulkInsert | None = None
     bulk_update: BulkStatement | None = None
     total = checked.spool.count(ok=True)
@@ -409,8 +411,7 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
             for batch in checked.spool.batches(BATCH):
                 rows = [_decode(values) for _, values in batch]
                 niks = [r["nik"] for r in rows]
-                existing = {r.nik: r for r in conn.execute(
-                    sa.select(*lookup_columns).where(_RESIDENT_TABLE.c.nik.in_(niks)))}
+                existing = {r.nik: r for r in conn.execute(lookup, {"niks": niks})}
                 inserts, updates, dated = [], [], []
                 for row in rows:
                     old = existing.get(row["nik"])
@@ -480,6 +481,14 @@ def _drop_indexes_for_a_load(conn: sa.Connection, rows: int) -> list[str]:
     for name, _sql in indexes:
         conn.exec_driver_sql('DROP INDEX "%s"' % name.replace('"', '""'))
     return [sql for _name, sql in indexes]
+
+
+def nik_in(engine: sa.Engine) -> Any:
+    """``nik IN :niks`` for a batch of NIKs: one array parameter on PostgreSQL
+    (``= ANY``), an expanding IN elsewhere."""
+    if engine.dialect.name == "postgresql":
+        return _RESIDENT_TABLE.c.nik == sa.any_(sa.bindparam("niks", type_=ARRAY(sa.String)))
+    return _RESIDENT_TABLE.c.nik.in_(sa.bindparam("niks", expanding=True))
 
 
 def _differs(field_name: str, new: Any, old: Any) -> bool:

@@ -40,6 +40,7 @@ from .importer import (
     audit_alone,
     failed,
     load_regions,
+    nik_in,
     note,
     prepare_sqlite,
     read_facts,
@@ -155,10 +156,10 @@ def import_statuses(engine: sa.Engine, request: ImportRequest, folder: str,
 
 
 def _lookup(conn: sa.Connection, niks: list[str], *, lock: bool = False) -> dict[str, Any]:
-    query = sa.select(*_LOOKUP).where(_TABLE.c.nik.in_(niks))
+    query = sa.select(*_LOOKUP).where(nik_in(conn.engine))
     if lock:
         query = query.with_for_update()
-    return {row.nik: row for row in conn.execute(query)}
+    return {row.nik: row for row in conn.execute(query, {"niks": niks})}
 
 
 def _check_moves(engine: sa.Engine, pending: list[tuple[int, Any]], request: ImportRequest,
