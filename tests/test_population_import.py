@@ -409,6 +409,7 @@ def test_an_import_killed_halfway_through_writing_leaves_the_database_as_it_was(
         if time.monotonic() > deadline:
             break
     process.wait(timeout=60)
+    process.stdout.close()
     assert killed, "never saw the write phase halfway:\n" + "\n".join(seen[-20:])
     assert process.returncode == -signal.SIGKILL
     assert count(app, Resident) == before, "a killed import wrote nothing"

@@ -22,8 +22,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -208,6 +209,33 @@ def load_regions(engine: sa.Engine) -> Regions:
              .join(Kecamatan, Kecamatan.code == Desa.kecamatan_code))
     with engine.connect() as conn:
         return Regions([(d, dn, k, kn) for d, dn, k, kn in conn.execute(query)])
+
+
+@contextmanager
+def one_transaction(conn: sa.Connection, *, write: bool) -> Iterator[sa.Transaction]:
+    """The import's single transaction on ``conn``.
+
+    SQLite's Python driver begins a transaction only before an INSERT, UPDATE or
+    DELETE: a SELECT before it reads outside the transaction, and DDL (the index
+    rebuild) would be committed on the spot - a killed import would leave the
+    indexes dropped. So on SQLite the driver's own transaction handling is
+    switched off for this connection and the transaction is begun explicitly,
+    ``BEGIN IMMEDIATE`` when writing (the write lock from the first statement,
+    so nothing changes between a check and its write). Restored afterwards.
+    """
+    dbapi = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+    saved = getattr(dbapi, "isolation_level", "")
+    transaction = conn.begin()
+    try:
+        if dbapi is not None:
+            dbapi.isolation_level = None
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        yield transaction
+    finally:
+        if transaction.is_active:
+            transaction.rollback()
+        if dbapi is not None:
+            dbapi.isolation_level = saved
 
 
 def prepare_sqlite(engine: sa.Engine) -> None:
@@ -400,64 +428,65 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
     if write:
         prepare_sqlite(engine)
     with engine.connect() as conn:
-        if write and conn.dialect.name == "sqlite":
+        tuned = write and conn.dialect.name == "sqlite"
+        if tuned:
             # Random NIKs land all over ten indexes: a page cache of its own (the
             # default is 2 MB) saves re-reading index pages. A fixed cap, not per row.
             conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
             conn.commit()
-        transaction = conn.begin()
         try:
-            rebuilt = _drop_indexes_for_a_load(conn, total) if write else []
-            for batch in checked.spool.batches(BATCH):
-                rows = [_decode(values) for _, values in batch]
-                niks = [r["nik"] for r in rows]
-                existing = {r.nik: r for r in conn.execute(lookup, {"niks": niks})}
-                inserts, updates, dated = [], [], []
-                for row in rows:
-                    old = existing.get(row["nik"])
-                    if old is None:
-                        inserts.append(_new_resident(row, now, request.today))
-                        if inserts[-1]["ktp_status"] != _NOT_RECORDED:
-                            dated.append(row["nik"])
-                        continue
-                    if any(_differs(f, row[f], getattr(old, f)) for f in compared):
-                        params = {"p_" + f: row[f] for f in compared}
-                        params.update(p_id=old.id, p_now=now, p_name_key=name_key(row["name"]),
-                                      p_kecamatan_code=row["desa_code"][:8])
-                        updates.append(params)
-                    else:
-                        outcome.unchanged += 1
-                outcome.added += len(inserts)
-                outcome.updated += len(updates)
+            with one_transaction(conn, write=write) as transaction:
+                # An empty table (a regency's first load) has nobody to look up: every row is new
+                # (the file's NIKs are unique, and the unique index stops anyone added meanwhile).
+                empty = conn.execute(sa.select(_RESIDENT_TABLE.c.id).limit(1)).first() is None
+                rebuilt = _drop_indexes_for_a_load(conn, total) if write else []
+                for batch in checked.spool.batches(BATCH):
+                    rows = [_decode(values) for _, values in batch]
+                    existing = {} if empty else {
+                        r.nik: r for r in conn.execute(lookup, {"niks": [r["nik"] for r in rows]})}
+                    inserts, updates, dated = [], [], []
+                    for row in rows:
+                        old = existing.get(row["nik"])
+                        if old is None:
+                            inserts.append(_new_resident(row, now, request.today))
+                            if inserts[-1]["ktp_status"] != _NOT_RECORDED:
+                                dated.append(row["nik"])
+                            continue
+                        if any(_differs(f, row[f], getattr(old, f)) for f in compared):
+                            params = {"p_" + f: row[f] for f in compared}
+                            params.update(p_id=old.id, p_now=now, p_name_key=name_key(row["name"]),
+                                          p_kecamatan_code=row["desa_code"][:8])
+                            updates.append(params)
+                        else:
+                            outcome.unchanged += 1
+                    outcome.added += len(inserts)
+                    outcome.updated += len(updates)
+                    if write:
+                        if inserts:
+                            if insert is None:
+                                insert = BulkInsert(conn, _RESIDENT_TABLE, list(inserts[0]))
+                            insert.execute(inserts)
+                        if updates:
+                            if bulk_update is None:
+                                bulk_update = BulkStatement(conn, update, list(updates[0]))
+                            bulk_update.execute(updates)
+                        if dated:
+                            _date_first_status(conn, dated, request, now, note)
+                    done += len(batch)
+                    progress("writing" if write else "comparing", done, total)
+                if rebuilt:
+                    progress("indexing", 0, len(rebuilt), force=True)
+                    for number, sql in enumerate(rebuilt, start=1):
+                        conn.exec_driver_sql(sql)
+                        progress("indexing", number, len(rebuilt))
                 if write:
-                    if inserts:
-                        if insert is None:
-                            insert = BulkInsert(conn, _RESIDENT_TABLE, list(inserts[0]))
-                        insert.execute(inserts)
-                    if updates:
-                        if bulk_update is None:
-                            bulk_update = BulkStatement(conn, update, list(updates[0]))
-                        bulk_update.execute(updates)
-                    if dated:
-                        _date_first_status(conn, dated, request, now, note)
-                done += len(batch)
-                progress("writing" if write else "comparing", done, total)
-            if rebuilt:
-                progress("indexing", 0, len(rebuilt), force=True)
-                for number, sql in enumerate(rebuilt, start=1):
-                    conn.exec_driver_sql(sql)
-                    progress("indexing", number, len(rebuilt))
-            if write:
-                audit(conn, request, outcome, Resident.__tablename__)
-                progress("committing", done, total, force=True)
-                transaction.commit()
-            else:
-                transaction.rollback()
-        except BaseException:
-            transaction.rollback()
-            raise
+                    audit(conn, request, outcome, Resident.__tablename__)
+                    progress("committing", done, total, force=True)
+                    transaction.commit()
+                else:
+                    transaction.rollback()
         finally:
-            if write and conn.dialect.name == "sqlite":
+            if tuned:
                 conn.exec_driver_sql("PRAGMA cache_size=-2000")  # the pooled connection's default again
                 conn.commit()
 

@@ -231,7 +231,7 @@ def _csv_table(facts: FileFacts) -> Iterator[Table]:
             try:
                 for cells in reader:
                     start, previous = previous + 1, reader.line_num
-                    if cells and not _blank(cells):
+                    if cells and (cells[0].strip() or not _blank(cells)):
                         yield start, cells
             except csv.Error as exc:
                 raise FileProblem(Message("file_csv_broken", N_("Line %(line)s cannot be read as CSV: %(detail)s"),

@@ -42,6 +42,7 @@ from .importer import (
     load_regions,
     nik_in,
     note,
+    one_transaction,
     prepare_sqlite,
     read_facts,
     refuse_duplicates,
@@ -195,8 +196,7 @@ def _write(engine: sa.Engine, request: ImportRequest, spool: Spool, report: Repo
     if write:
         prepare_sqlite(engine)
     with engine.connect() as conn:
-        transaction = conn.begin()
-        try:
+        with one_transaction(conn, write=write) as transaction:
             move = BulkStatement(conn, sa.update(_TABLE).where(_TABLE.c.id == sa.bindparam("p_id")).values(
                 ktp_status=sa.bindparam("p_status", type_=_TABLE.c.ktp_status.type),
                 ktp_status_changed_on=sa.bindparam("p_on", type_=_TABLE.c.ktp_status_changed_on.type),
@@ -244,6 +244,3 @@ def _write(engine: sa.Engine, request: ImportRequest, spool: Spool, report: Repo
             else:
                 transaction.rollback()
                 outcome.state = CHECKED
-        except BaseException:
-            transaction.rollback()
-            raise
