@@ -165,8 +165,8 @@ def _import(kind: str, engine: Any, request: ImportRequest, folder: str, progres
 
 def _print(outcome: ImportOutcome, folder: str, translate: Callable[[Message], str], gettext: Callable[..., str],
            details: Any, headline: Any, issue_rows: Any) -> None:
-    click.echo(headline(outcome, gettext))
-    for line in details(outcome, translate, gettext):
+    click.echo(headline(outcome, gettext, _number))
+    for line in details(outcome, translate, gettext, _number):
         click.echo("  " + line)
     shown = 0
     for line, column, nik, kind, reason in issue_rows(folder, translate, gettext, limit=SHOWN + 1):
@@ -176,6 +176,10 @@ def _print(outcome: ImportOutcome, folder: str, translate: Callable[[Message], s
         where = gettext("line %(line)s", line=line) + (f", {column}" if column else "")
         click.echo(f"  {where}: {reason}" + (f" [{kind}]" if kind != gettext("error") else ""))
         shown += 1
+
+
+def _number(value: Any) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value)
 
 
 def _who() -> str:

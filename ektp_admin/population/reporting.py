@@ -46,49 +46,52 @@ def absent_rows(folder: str, *, limit: int | None = None) -> Iterator[list[Any]]
         report.close()
 
 
-def headline(outcome: ImportOutcome, gettext: Gettext) -> str:
-    """One sentence: what happened to the database."""
+def headline(outcome: ImportOutcome, gettext: Gettext, number: Callable[[Any], str] = str) -> str:
+    """One sentence: what happened to the database (``number`` formats the counts)."""
+    n = number
     if outcome.state == DONE:
         if outcome.kind == RESIDENTS:
             return gettext("Imported: %(added)s residents added, %(updated)s updated, %(unchanged)s unchanged.",
-                           added=outcome.added, updated=outcome.updated, unchanged=outcome.unchanged)
+                           added=n(outcome.added), updated=n(outcome.updated), unchanged=n(outcome.unchanged))
         return gettext("Imported: %(moved)s status changes, %(unchanged)s residents already had that status.",
-                       moved=outcome.moved, unchanged=outcome.unchanged)
+                       moved=n(outcome.moved), unchanged=n(outcome.unchanged))
     if outcome.state == CHECKED:
         if outcome.kind == RESIDENTS:
             return gettext("Dry run, nothing written: %(added)s residents would be added, %(updated)s updated, "
-                           "%(unchanged)s unchanged.", added=outcome.added, updated=outcome.updated,
-                           unchanged=outcome.unchanged)
+                           "%(unchanged)s unchanged.", added=n(outcome.added), updated=n(outcome.updated),
+                           unchanged=n(outcome.unchanged))
         return gettext("Dry run, nothing written: %(moved)s status changes would be made, %(unchanged)s residents "
-                       "already have that status.", moved=outcome.moved, unchanged=outcome.unchanged)
+                       "already have that status.", moved=n(outcome.moved), unchanged=n(outcome.unchanged))
     if outcome.state == FAILED:
         return gettext("The import failed and wrote nothing.")
     if outcome.state == REFUSED and outcome.file_problems:
         return gettext("The file cannot be imported; nothing was written.")
     if outcome.state == REFUSED:
         return gettext("Nothing was written: %(bad)s of %(rows)s rows are not valid. Correct them, or import "
-                       "only the valid rows (partial import).", bad=outcome.bad_rows, rows=outcome.rows)
+                       "only the valid rows (partial import).", bad=n(outcome.bad_rows), rows=n(outcome.rows))
     return gettext("The import has not finished.")
 
 
-def details(outcome: ImportOutcome, translate: Translate, gettext: Gettext) -> list[str]:
+def details(outcome: ImportOutcome, translate: Translate, gettext: Gettext,
+            number: Callable[[Any], str] = str) -> list[str]:
     """The further lines of the summary (file, rows, unused columns, absent residents)."""
+    n = number
     lines = [translate(m) for m in outcome.file_problems]
     if outcome.sha256:
         lines.append(gettext("File: %(name)s (%(format)s, %(size)s bytes, SHA-256 %(sha)s).", name=outcome.file_name,
-                             format=outcome.file_format or "", size=outcome.size, sha=outcome.sha256))
+                             format=outcome.file_format or "", size=n(outcome.size), sha=outcome.sha256))
     if outcome.rows:
         lines.append(gettext("Rows read: %(rows)s; not valid: %(bad)s; with a warning: %(warned)s.",
-                             rows=outcome.rows, bad=outcome.bad_rows, warned=outcome.warning_rows))
+                             rows=n(outcome.rows), bad=n(outcome.bad_rows), warned=n(outcome.warning_rows)))
     if outcome.state == DONE and outcome.bad_rows and outcome.partial:
         lines.append(gettext("Partial import: the %(bad)s rows that are not valid were left out.",
-                             bad=outcome.bad_rows))
+                             bad=n(outcome.bad_rows)))
     if outcome.unused_columns:
         lines.append(gettext("Columns not used by the import (ignored): %(columns)s.",
                              columns=", ".join(outcome.unused_columns)))
     if outcome.absent:
         lines.append(gettext("%(count)s residents of the region are not in the file: they are listed, not removed.",
-                             count=outcome.absent))
+                             count=n(outcome.absent)))
     return lines
 
 
