@@ -298,6 +298,15 @@ def test_status_sync_moves_each_resident_through_the_pipeline_with_dated_history
     assert "Imported: 0 status changes, 4 residents already had that status." in again.output
 
 
+def test_status_sync_reads_xlsx_with_dates_and_numbers_as_excel_keeps_them(pipeline: Any, runner: Any) -> None:
+    app = pipeline
+    result = run(runner, "import-statuses", str(DATA / "statuses.xlsx"), "--lang", "en")
+    assert result.exit_code == 0, result.output
+    found = residents(app)
+    assert (found[SIAK_NIKS[0]].ktp_status, found[SIAK_NIKS[0]].ktp_status_changed_on) == ("sent", dt.date(2016, 9, 5))
+    assert found[SIAK_NIKS[1]].ktp_status == "print_ready"
+
+
 def test_an_illegal_move_is_a_reported_row_not_an_overwrite(pipeline: Any, runner: Any, tmp_path: Path) -> None:
     app = pipeline
     run(runner, "import-statuses", str(DATA / "statuses.csv"))

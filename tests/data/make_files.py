@@ -145,6 +145,14 @@ def statuses() -> None:
         ["31-02-2016", second, "SFE"],               # 8 no such date (and duplicate of 4)
     ]
     write("statuses_bad.csv", bad)
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Tgl Status", "Status KTP-el", "NIK"])
+    sheet.append([dt.datetime(2016, 9, 5), "Dikirim untuk enrolmen (SFE)", int(first)])  # NIK typed as a number
+    sheet.append(["06-09-2016", "Siap cetak (PRR)", second])
+    workbook.save(HERE / "statuses.xlsx")
 
 
 if __name__ == "__main__":

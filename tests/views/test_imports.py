@@ -234,3 +234,17 @@ def test_worklists_per_kecamatan_and_a_clerk_sees_only_theirs(app: Any, client: 
     assert clerk.get(f"/admin/worklists/?kecamatan={KEC_B}").status_code == 404
     rows = read_csv(clerk.get("/admin/worklists/export.csv?kind=efac"))
     assert [r[4] for r in rows[1:]] == ["EFAC SENDIRI"] and rows[1][-1] == "10-09-2016"
+
+
+def test_a_full_refresh_from_the_screen_lists_who_is_missing(app: Any, client: Any, make_resident: Any) -> None:
+    make_resident("SUDAH PINDAH", birth_date=dt.date(1960, 2, 2), sex="L")
+    sign_in(client, "admin")
+    response = upload(client, RESIDENTS, DATA / "residents_siak_en.csv", full_refresh="1", kecamatan=KEC_A,
+                      partial="1")
+    job_url = response.headers["Location"]
+    assert wait(client, job_url)["state"] == "done"
+    page = text(client.get(job_url))
+    assert "1 residents of the region are not in the file" in page and "SUDAH PINDAH" in page
+    rows = read_csv(client.get(job_url.replace("/job?", "/absent.csv?")))
+    assert rows[0] == ["NIK", "Name", "Desa code"] and [r[1] for r in rows[1:]] == ["SUDAH PINDAH"]
+    assert count(app, models.Resident, models.Resident.name == "SUDAH PINDAH") == 1
