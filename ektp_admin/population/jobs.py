@@ -155,7 +155,7 @@ def _run(app: Flask, job_id: int, request: ImportRequest) -> None:
         with engine.begin() as conn:
             conn.execute(sa.update(table).where(table.c.id == job_id).values(
                 state=outcome.state, summary=outcome.as_json(), sha256=outcome.sha256, size_bytes=outcome.size,
-                rows_read=outcome.rows, finished_at=utcnow(),
+                rows_read=outcome.rows, rows_total=outcome.rows, finished_at=utcnow(),
             ))
 
 
