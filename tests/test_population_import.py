@@ -427,3 +427,13 @@ def test_an_import_killed_halfway_through_writing_leaves_the_database_as_it_was(
     with app.app_context():
         if models.db.engine.dialect.name == "sqlite":
             assert models.db.session.execute(sa.text("PRAGMA integrity_check")).scalar_one() == "ok"
+
+
+def test_the_report_never_hands_a_spreadsheet_a_formula(app: Any, runner: Any, tmp_path: Path) -> None:
+    path = tmp_path / "jahat.csv"
+    path.write_text('NIK,Nama,JK,Tgl Lahir,Desa\n3510011705800001,A,"=HYPERLINK(""http://x"")",17-05-1980,Sarongan\n',
+                    encoding="utf-8")
+    report_path = tmp_path / "r.csv"
+    run(runner, "import-residents", str(path), "--lang", "en", "--report", str(report_path))
+    (row,) = report(report_path)
+    assert row[4].startswith("'=HYPERLINK"), row

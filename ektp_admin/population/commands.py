@@ -142,10 +142,13 @@ def _run(kind: str, path: str, *, dry_run: bool, kecamatan_code: str | None, par
                 progress.close()
             _print(outcome, folder, translate, gettext, details, headline, issue_rows)
             if report_path:
+                from ..views.csv_export import neutralise_cell
+
                 with open(report_path, "w", encoding="utf-8-sig", newline="") as fh:
                     writer = csv.writer(fh)
                     writer.writerow([gettext(h) for h in REPORT_HEADER])
-                    writer.writerows(issue_rows(folder, translate, gettext))
+                    # The reasons quote the file's cells: never let a spreadsheet run them as formulas.
+                    writer.writerows([neutralise_cell(c) for c in row] for row in issue_rows(folder, translate, gettext))
                 click.echo(gettext("Report written to %(path)s.", path=report_path))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
