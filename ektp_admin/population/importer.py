@@ -55,9 +55,9 @@ BATCH = 2000
 RESIDENTS, STATUSES = "residents", "statuses"
 #: SQLite page cache of the writing connection, in KiB (restored when it closes)
 SQLITE_CACHE_KB = 64 * 1024
-#: On SQLite, a load that at least doubles the residents table rebuilds its secondary
-#: indexes once at the end instead of updating them row by row (same transaction)
-SQLITE_REBUILD_MIN_ROWS = 50_000
+#: A load of at least this many rows may rebuild the residents' secondary indexes once
+#: at the end instead of updating them row by row (same transaction; see _drop_indexes_for_a_load)
+REBUILD_MIN_ROWS = 50_000
 #: Outcome states
 DONE, CHECKED, REFUSED, FAILED = "done", "checked", "refused", "failed"
 
@@ -492,23 +492,40 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
 
 
 def _drop_indexes_for_a_load(conn: sa.Connection, rows: int) -> list[str]:
-    """SQLite, a big load into a small table: drop the residents' secondary indexes
-    (inside the import's transaction: a kill or an error brings them back) and
-    return the statements that recreate them, exactly as the database had them.
-    Random NIKs would otherwise touch index pages all over the file for every row;
-    building each index once at the end is several times faster. The unique NIK
-    index stays (the lookups need it). Elsewhere: nothing (PostgreSQL would lock
-    the table for readers for the whole import)."""
-    if conn.dialect.name != "sqlite" or rows < SQLITE_REBUILD_MIN_ROWS:
+    """A big load: drop the residents' secondary indexes (inside the import's
+    transaction: a kill or an error brings them back) and return the statements
+    that recreate them at the end, exactly as the database had them. Random NIKs
+    would otherwise touch index pages all over for every row; building each index
+    once is several times faster. Unique indexes stay (the lookups need them).
+
+    - SQLite: when the load at least doubles the table (readers are not held up:
+      in WAL mode they read the last committed state, indexes included);
+    - PostgreSQL: only into an empty table (a regency's first load), because the
+      dropped indexes lock the table against readers until the import commits;
+    - elsewhere (MariaDB: DDL would commit the transaction) never.
+    """
+    if rows < REBUILD_MIN_ROWS or conn.dialect.name not in ("sqlite", "postgresql"):
         return []
     existing = conn.execute(sa.select(sa.func.count()).select_from(_RESIDENT_TABLE)).scalar_one()
-    if existing * 2 > rows:
-        return []
-    indexes = conn.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-        (_RESIDENT_TABLE.name,)).all()
+    table = _RESIDENT_TABLE.name
+    if conn.dialect.name == "sqlite":
+        if existing * 2 > rows:
+            return []
+        indexes = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
+            "AND sql NOT LIKE 'CREATE UNIQUE%'", (table,)).all()
+    else:
+        if existing:
+            return []
+        indexes = conn.execute(sa.text(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+            "WHERE t.relname = :table AND pg_table_is_visible(t.oid) AND NOT x.indisunique "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"),
+            {"table": table}).all()
+    quote = conn.dialect.identifier_preparer.quote_identifier
     for name, _sql in indexes:
-        conn.exec_driver_sql('DROP INDEX "%s"' % name.replace('"', '""'))
+        conn.exec_driver_sql(f"DROP INDEX {quote(name)}")
     return [sql for _name, sql in indexes]
 
 
