@@ -48,12 +48,24 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # Requests to the plugin's endpoints: larger ones are refused with 413, unread.
     "EKTP_ADMIN_MAX_REQUEST_BYTES": 2 * 1024 * 1024,
     # Endpoints that take a file (the population file upload) get this instead.
-    "EKTP_ADMIN_MAX_UPLOAD_BYTES": 64 * 1024 * 1024,
+    "EKTP_ADMIN_MAX_UPLOAD_BYTES": 300 * 1024 * 1024,
     # Longest text a free-text (Text column) form field takes, such as notes.
     "EKTP_ADMIN_MAX_TEXT_CHARS": 2000,
     # Sent with every page of the plugin; None leaves the header to the host.
     "EKTP_ADMIN_CONTENT_SECURITY_POLICY": DEFAULT_CSP,
+    "EKTP_ADMIN_IMPORT_FOLDER": None,
 }
+
+
+#: The endpoints that take a file upload (their size limit: EKTP_ADMIN_MAX_UPLOAD_BYTES).
+UPLOAD_ENDPOINTS = frozenset({"ektp_import_residents.upload", "ektp_import_statuses.upload"})
+
+
+def _limit_uploads() -> None:
+    from flask import current_app, request
+
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = current_app.config["EKTP_ADMIN_MAX_UPLOAD_BYTES"]
 
 
 class EktpAdmin:
@@ -133,6 +145,9 @@ class EktpAdmin:
 
         http_policy.install(app)
         audit.install(db)
+        # Before anything reads the form (a host's CSRFProtect does, first): the upload
+        # screens' own size limit, so a too-large upload is refused before it is parsed.
+        app.before_request_funcs.setdefault(None, []).insert(0, _limit_uploads)
         # The users screen manages the plugin's own logins: only when no host hook is given.
         register_views(admin, db, with_users=manages_users, screens=app.config["EKTP_ADMIN_SCREENS"],
                        category=app.config["EKTP_ADMIN_MENU_CATEGORY"])

@@ -31,6 +31,7 @@ from .models import (
     Campaign,
     Desa,
     Device,
+    ImportJob,
     Kecamatan,
     Outreach,
     Resident,
@@ -235,6 +236,7 @@ RULES: dict[Any, RowRule] = {
     Campaign: CoveringRegion(),
     User: ByRoleOnly(),
     AuditEntry: ByRoleOnly(),
+    ImportJob: ByRoleOnly(),
 }
 
 

@@ -193,3 +193,7 @@ def demo(residents: int, seed: int, reset: bool) -> None:
         click.confirm("Delete all residents, visits, kits, teams, campaigns and outreach records?", abort=True)
     db = _db()
     build_demo(db, residents=residents, seed=seed, echo=click.echo, reset=reset)
+
+
+# The import commands live with the import code; importing the module registers them.
+from .population import commands as _population_commands  # noqa: E402,F401

@@ -8,6 +8,7 @@ typed values.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any, Callable
 
 Check = Callable[[Any], Any]
@@ -133,6 +134,14 @@ def _endpoint_or_none(value: Any) -> str | None:
     return _text(value)
 
 
+def _folder_or_none(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        raise ValueError("a folder path, or None for the instance folder")
+    return os.fspath(value)
+
+
 #: How each key is read; every key of ``DEFAULT_CONFIG`` has one (a test checks).
 CHECKS: dict[str, Check] = {
     "EKTP_ADMIN_URL": _url_prefix,
@@ -156,6 +165,7 @@ CHECKS: dict[str, Check] = {
     "EKTP_ADMIN_MAX_UPLOAD_BYTES": _count(1, 2**40),
     "EKTP_ADMIN_MAX_TEXT_CHARS": _count(1, 1_000_000),
     "EKTP_ADMIN_CONTENT_SECURITY_POLICY": _endpoint_or_none,
+    "EKTP_ADMIN_IMPORT_FOLDER": _folder_or_none,
 }
 
 

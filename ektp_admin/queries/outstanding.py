@@ -14,6 +14,7 @@ from .clauses import (
     _COUNT_FIELDS,
     _newly_17_case,
     campaign_starts,
+    duplicate_clause,
     lansia_clause,
     outstanding_clause,
     outstanding_status_clause,
@@ -40,11 +41,14 @@ class OutstandingCounts:
     disabled_or_ill: int
     away: int
     newly_17: int
+    #: wajib residents whose record is a duplicate (DUP): neither outstanding nor recorded
+    #: until the deletion request is processed
+    duplicate: int = 0
 
     @property
     def recorded(self) -> int:
-        """Wajib and not outstanding (recorded, in the pipeline, or a duplicate)."""
-        return self.wajib - self.outstanding
+        """Wajib, not outstanding and not a duplicate (recorded, or further along the pipeline)."""
+        return self.wajib - self.outstanding - self.duplicate
 
     @property
     def percent_done(self) -> float | None:
@@ -84,6 +88,7 @@ def _count_columns(on: dt.date, starts: list[tuple[str, dt.date]]) -> list[Any]:
         ).label("disabled_or_ill"),
         among_outstanding(sa.case((Resident.away.is_(True), 1), else_=0)).label("away"),
         among_outstanding(_newly_17_case(on, starts, Desa.code)).label("newly_17"),
+        sa.func.coalesce(sa.func.sum(sa.case((duplicate_clause(), 1), else_=0)), 0).label("duplicate"),
     ]
 
 

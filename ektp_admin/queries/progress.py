@@ -12,6 +12,7 @@ from ..domain.enums import ResultKind
 from ..models import Campaign, Resident, Visit, VisitResult
 from .clauses import (
     _like_prefix,
+    duplicate_clause,
     reference_date,
     region_clause,
     region_covers,
@@ -124,7 +125,8 @@ def recording_days(first: dt.date, last: dt.date, weekends: bool | None = None) 
 
 
 def _recorded_select(campaign: Campaign, region_code: str | None, *group_by: Any) -> Any:
-    """"recorded" results in visits dated within the campaign window, by residents of the region."""
+    """"recorded" results in visits dated within the campaign window, by residents of the region;
+    a resident whose record turned out a duplicate (DUP) counts again once it is resolved."""
     return (
         sa.select(*group_by, sa.func.count(VisitResult.id).label("recorded"))
         .select_from(VisitResult)
@@ -132,6 +134,7 @@ def _recorded_select(campaign: Campaign, region_code: str | None, *group_by: Any
         .join(Resident, Resident.id == VisitResult.resident_id)
         .where(
             VisitResult.result == ResultKind.RECORDED.value,
+            sa.not_(duplicate_clause()),
             Visit.day >= campaign.start_date,
             Visit.day <= campaign.target_date,
             region_clause(region_code, Resident.desa_code, Resident.kecamatan_code),

@@ -23,6 +23,9 @@ SCREENS: tuple[tuple[str, str], ...] = (
     ("residents", N_("Residents")),
     ("outstanding", N_("Residents")),
     ("home-visits", N_("Residents")),
+    ("worklists", N_("Residents")),
+    ("import-residents", N_("Residents")),
+    ("import-statuses", N_("Residents")),
     ("progress", N_("Recording")),
     ("visits", N_("Recording")),
     ("campaigns", N_("Recording")),
@@ -43,6 +46,7 @@ def _screen(key: str, db: Any) -> Any:
     from .campaigns import CampaignView, OutreachView
     from .devices import DeviceView, TeamView
     from .home_visits import HomeVisitView
+    from .imports import ImportView, StatusImportView
     from .kits import KitMapView
     from .outstanding import OutstandingView
     from .progress import ProgressView
@@ -50,11 +54,15 @@ def _screen(key: str, db: Any) -> Any:
     from .residents import ResidentView
     from .users import UserView
     from .visits import VisitView
+    from .worklists import WorklistView
 
     builders: dict[str, Any] = {
         "residents": lambda **kw: ResidentView(models.Resident, db, name=lazy_gettext("Residents"), **kw),
         "outstanding": lambda **kw: OutstandingView(name=lazy_gettext("Outstanding by village"), **kw),
         "home-visits": lambda **kw: HomeVisitView(name=lazy_gettext("Home visits"), **kw),
+        "worklists": lambda **kw: WorklistView(name=lazy_gettext("EFAC and DUP worklists"), **kw),
+        "import-residents": lambda **kw: ImportView(name=lazy_gettext("Import residents"), **kw),
+        "import-statuses": lambda **kw: StatusImportView(name=lazy_gettext("Status sync"), **kw),
         "progress": lambda **kw: ProgressView(name=lazy_gettext("Campaign progress"), **kw),
         "visits": lambda **kw: VisitView(models.Visit, db, name=lazy_gettext("Visit logs"), **kw),
         "campaigns": lambda **kw: CampaignView(models.Campaign, db, name=lazy_gettext("Campaigns"), **kw),

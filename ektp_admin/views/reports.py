@@ -153,6 +153,10 @@ class EktpReportView(EktpAccess, BaseView):
         return page
 
     # ------------------------------------------------------------------ export
+    def csv(self, filename: str, header_msgids: list[str], rows: Iterable[Iterable[Any]], filters: dict) -> Any:
+        """:meth:`download` as CSV (reports of an import, which are files of their own)."""
+        return self.download("csv", filename, header_msgids, rows, filters)
+
     def download(self, export_type: str, filename: str, header_msgids: list[str], rows: Iterable[Iterable[Any]],
                  filters: dict) -> Any:
         """Stream a CSV (BOM, neutralised cells, translated headers) or build an

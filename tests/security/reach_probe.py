@@ -90,6 +90,18 @@ def seed(app: Any) -> None:
                         scope_code="35.10"),
         models.Campaign(name=f"Kampanye {MARKER}", start_date=dt.date(2016, 9, 1), target_date=dt.date(2016, 9, 30),
                         scope_code=KEC_B))
+    # The pipeline's failures, on the EFAC and DUP worklists: B's must never reach the clerk.
+    failed = {"sex": "P", "birth_date": birth, "marital_status": "married", "citizenship": "wni",
+              "ktp_status_changed_on": dt.date(2016, 9, 10)}
+    add(app,
+        models.Resident(nik=make_nik(birth, "P", KEC_A), name="GAGAL SENDIRI", desa_code=DESA_A, kecamatan_code=KEC_A,
+                        ktp_status="enrol_failed", **failed),
+        models.Resident(nik=make_nik(birth, "P", KEC_B), name=f"{MARKER} GAGAL", desa_code=DESA_B,
+                        kecamatan_code=KEC_B, ktp_status="enrol_failed", **failed),
+        models.Resident(nik=make_nik(birth, "P", KEC_B), name=f"{MARKER} GANDA", desa_code=DESA_B,
+                        kecamatan_code=KEC_B, ktp_status="duplicate", **failed),
+        # Imports are the regency's (admins and supervisors): rows by role only.
+        models.ImportJob(kind="residents", file_name=f"{MARKER}.csv", state="done", username="admin"))
 
 
 # ---------------------------------------------------------------------- walking

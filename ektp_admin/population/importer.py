@@ -1,0 +1,586 @@
+"""Importing residents: check the whole file first, then write it in one transaction.
+
+The same code runs for ``flask ektp import-residents`` and for the upload screen
+(in a background thread, :mod:`ektp_admin.population.jobs`). The phases:
+
+1. **reading**: one pass over the bytes (SHA-256, encoding, lines) and the
+   header mapped to fields (:mod:`.reading`);
+2. **checking**: every row checked with the domain rules (:mod:`.rows`) and put
+   in the spool; duplicate NIKs found over the spool; for a full refresh, the
+   residents the file does not name are listed (reported, never removed);
+3. **writing**, unless the file has a bad row (all-or-nothing; ``partial``
+   writes the valid rows) or it is a dry run: the valid rows in batches, each
+   batch's NIKs looked up at once, new residents inserted and changed ones
+   updated with Core statements (nothing is ever deleted), and the audit entry,
+   all in **one** transaction. A killed process leaves the database as it was.
+
+Memory does not grow with the file: rows stream from the file to the spool
+(a scratch SQLite file) and from the spool to the database.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from ..domain.enums import Citizenship, KtpStatus, MaritalStatus
+from ..domain.messages import N_, Message
+from ..models import AuditEntry, Desa, Kecamatan, Resident, StatusChange, name_key
+from . import vocabulary
+from .bulk import BulkInsert, BulkStatement
+from .reading import FileFacts, FileProblem, Label, Table, inspect_file, map_columns, open_table
+from .rows import (
+    DATE_FIELDS,
+    ERROR,
+    FIELD_LABELS,
+    INSERT_ONLY,
+    KEEP_WHEN_EMPTY,
+    REQUIRED_RESIDENT,
+    RESIDENT_FIELDS,
+    WARNING,
+    Problem,
+    Regions,
+    ResidentRows,
+)
+from .work import Progress, Report, Sink, Spool
+
+#: rows per database batch (one lookup, one INSERT and one UPDATE executemany each)
+BATCH = 2000
+RESIDENTS, STATUSES = "residents", "statuses"
+#: SQLite page cache of the writing connection, in KiB (restored when it closes)
+SQLITE_CACHE_KB = 64 * 1024
+#: A load of at least this many rows may rebuild the residents' secondary indexes once
+#: at the end instead of updating them row by row (same transaction; see _drop_indexes_for_a_load)
+REBUILD_MIN_ROWS = 50_000
+#: Outcome states
+DONE, CHECKED, REFUSED, FAILED = "done", "checked", "refused", "failed"
+
+
+@dataclass
+class ImportRequest:
+    """What to import and how."""
+
+    path: str
+    file_name: str
+    username: str | None = None
+    dry_run: bool = False
+    partial: bool = False
+    kecamatan_code: str | None = None
+    full_refresh: bool = False
+    today: dt.date = field(default_factory=dt.date.today)
+    reference_date: dt.date | None = None
+    kind: str = RESIDENTS
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did (or would do): counts, the file, what was wrong with it."""
+
+    kind: str
+    state: str = REFUSED
+    file_name: str = ""
+    sha256: str | None = None
+    size: int | None = None
+    file_format: str | None = None
+    rows: int = 0
+    bad_rows: int = 0
+    warning_rows: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    moved: int = 0
+    absent: int = 0
+    unused_columns: list[str] = field(default_factory=list)
+    file_problems: list[Message] = field(default_factory=list)
+    dry_run: bool = False
+    partial: bool = False
+    kecamatan_code: str | None = None
+
+    @property
+    def written(self) -> bool:
+        return self.state == DONE
+
+    def as_json(self) -> str:
+        from .work import message_to_json
+
+        data = asdict(self)
+        data["file_problems"] = [json.loads(message_to_json(m)) for m in self.file_problems]
+        return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | None, kind: str = RESIDENTS) -> "ImportOutcome":
+        if not text:
+            return cls(kind)
+        from .work import message_from_json
+
+        data = json.loads(text)
+        problems = [message_from_json(json.dumps(m)) for m in data.pop("file_problems", [])]
+        known = {f for f in cls.__dataclass_fields__}
+        outcome = cls(**{k: v for k, v in data.items() if k in known})
+        outcome.file_problems = problems
+        return outcome
+
+    def audit_changes(self) -> dict[str, Any]:
+        """What the audit entry keeps: the file (name, hash) and the counts."""
+        keys = ("kind", "state", "file_name", "sha256", "size", "rows", "bad_rows", "warning_rows", "added",
+                "updated", "unchanged", "moved", "absent", "dry_run", "partial", "kecamatan_code")
+        return {k: getattr(self, k) for k in keys}
+
+
+class Checked:
+    """The result of the checking phase, handed to the writing phase."""
+
+    def __init__(self, spool: Spool, report: Report, present: list[str]) -> None:
+        self.spool = spool
+        self.report = report
+        self.present = present
+
+
+# ---------------------------------------------------------------------- shared steps
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def read_facts(request: ImportRequest, outcome: ImportOutcome, progress: Progress) -> FileFacts:
+    facts = inspect_file(request.path, lambda done, total: progress("reading", done, total))
+    outcome.sha256, outcome.size, outcome.file_format = facts.sha256, facts.size, facts.description
+    return facts
+
+
+def note(report: Report, outcome: ImportOutcome, line: int, nik: str, problems: list[Problem],
+         column_of: Callable[[str | None], str]) -> bool:
+    """Put a row's problems in the report; True when the row has an error."""
+    bad = warned = False
+    for problem in problems:
+        report.add(line, column_of(problem.field), nik, problem.severity, problem.message)
+        bad = bad or problem.severity == ERROR
+        warned = warned or problem.severity == WARNING
+    if bad:
+        outcome.bad_rows += 1
+    elif warned:
+        outcome.warning_rows += 1
+    return bad
+
+
+def refuse_duplicates(spool: Spool, report: Report, outcome: ImportOutcome, column: str) -> None:
+    """Every row of a NIK that appears more than once is a bad row (which one is right is
+    for the office to say)."""
+    lines: list[int] = []
+    for nik, at in spool.duplicates():
+        for line in at:
+            others = ", ".join(str(n) for n in at if n != line)
+            report.add(line, column, nik, ERROR, Message(
+                "import_duplicate_nik", N_("This NIK is also on line(s) %(lines)s of the file."), {"lines": others}))
+            lines.append(line)
+    for start in range(0, len(lines), 500):
+        chunk = lines[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        outcome.bad_rows += int(spool.conn.execute(
+            f"SELECT count(*) FROM rows WHERE ok = 1 AND line IN ({marks})", chunk).fetchone()[0])
+    if lines:
+        spool.refuse(lines)
+
+
+def audit(conn: sa.Connection, request: ImportRequest, outcome: ImportOutcome, table_name: str) -> None:
+    """The import's one audit entry (who, which file and hash, the counts)."""
+    conn.execute(sa.insert(AuditEntry.__table__).values(
+        at=utcnow(), username=request.username, action="import", table_name=table_name, record_id=None,
+        kecamatan_code=request.kecamatan_code,
+        changes=json.dumps(outcome.audit_changes(), ensure_ascii=False, sort_keys=True, default=str),
+    ))
+
+
+def audit_alone(engine: sa.Engine, request: ImportRequest, outcome: ImportOutcome, table_name: str) -> None:
+    """The audit entry of an import that wrote nothing (refused, a dry run)."""
+    with engine.begin() as conn:
+        audit(conn, request, outcome, table_name)
+
+
+def load_regions(engine: sa.Engine) -> Regions:
+    query = (sa.select(Desa.code, Desa.name, Kecamatan.code, Kecamatan.name)
+             .join(Kecamatan, Kecamatan.code == Desa.kecamatan_code))
+    with engine.connect() as conn:
+        return Regions([(d, dn, k, kn) for d, dn, k, kn in conn.execute(query)])
+
+
+@contextmanager
+def one_transaction(conn: sa.Connection, *, write: bool) -> Iterator[sa.Transaction]:
+    """The import's single transaction on ``conn``.
+
+    SQLite's Python driver begins a transaction only before an INSERT, UPDATE or
+    DELETE: a SELECT before it reads outside the transaction, and DDL (the index
+    rebuild) would be committed on the spot - a killed import would leave the
+    indexes dropped. So on SQLite the driver's own transaction handling is
+    switched off for this connection and the transaction is begun explicitly,
+    ``BEGIN IMMEDIATE`` when writing (the write lock from the first statement,
+    so nothing changes between a check and its write). Restored afterwards.
+    """
+    dbapi = conn.connection.driver_connection if conn.dialect.name == "sqlite" else None
+    saved = getattr(dbapi, "isolation_level", "")
+    transaction = conn.begin()
+    try:
+        if dbapi is not None:
+            dbapi.isolation_level = None
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        yield transaction
+    finally:
+        if transaction.is_active:
+            transaction.rollback()
+        if dbapi is not None:
+            dbapi.isolation_level = saved
+
+
+def prepare_sqlite(engine: sa.Engine) -> None:
+    """On SQLite, switch the database to WAL (once; it persists) so the screens can
+    still read while the import's long transaction writes."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+    try:
+        with engine.connect() as conn:
+            mode = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+            if str(mode).lower() != "wal":
+                conn.exec_driver_sql("PRAGMA journal_mode=WAL")
+    except sa.exc.OperationalError:  # another connection holds a lock: go on in the current mode
+        pass
+
+
+# ---------------------------------------------------------------------- residents
+
+
+def import_residents(engine: sa.Engine, request: ImportRequest, folder: str,
+                     sink: Sink | None = None) -> ImportOutcome:
+    """Import a resident file (see the module's docstring). ``folder`` holds the
+    scratch spool and the report (which stays); ``sink(phase, done, total)`` hears
+    the progress. Raises nothing for a bad file: the outcome says ``refused``."""
+    progress = Progress(sink)
+    outcome = ImportOutcome(RESIDENTS, file_name=request.file_name, dry_run=request.dry_run,
+                            partial=request.partial, kecamatan_code=request.kecamatan_code)
+    os.makedirs(folder, exist_ok=True)
+    report = Report(folder, create=True)
+    try:
+        return _import_residents(engine, request, folder, outcome, report, progress)
+    except Exception as exc:
+        failed(engine, request, outcome, exc, Resident.__tablename__)
+        return outcome
+    finally:
+        report.close()
+
+
+def failed(engine: sa.Engine, request: ImportRequest, outcome: ImportOutcome, exc: BaseException,
+           table_name: str) -> None:
+    """An import stopped by an error (the database refused a row, a lost connection):
+    its transaction was rolled back; say so, and audit it."""
+    import logging
+
+    logging.getLogger(__name__).exception("import of %s failed", request.file_name)
+    outcome.state = FAILED
+    outcome.added = outcome.updated = outcome.moved = 0
+    outcome.file_problems = [Message("import_failed", N_("The import stopped with an error and wrote nothing: "
+                                                         "%(detail)s"), {"detail": f"{type(exc).__name__}: {exc}"[:300]})]
+    try:
+        audit_alone(engine, request, outcome, table_name)
+    except Exception:  # the database itself is gone: the log has it
+        logging.getLogger(__name__).exception("could not audit the failed import of %s", request.file_name)
+
+
+def _import_residents(engine: sa.Engine, request: ImportRequest, folder: str, outcome: ImportOutcome,
+                      report: Report, progress: Progress) -> ImportOutcome:
+    spool: Spool | None = None
+    try:
+        try:
+            facts = read_facts(request, outcome, progress)
+            spool = Spool(folder)
+            with open_table(facts) as table:
+                checked = _check_residents(engine, request, table, facts, spool, report, outcome, progress)
+        except FileProblem as problem:
+            outcome.file_problems = problem.messages
+            outcome.state = REFUSED
+            report.finish()
+            audit_alone(engine, request, outcome, Resident.__tablename__)
+            return outcome
+        if request.full_refresh:
+            _report_absent(engine, request, spool, report, outcome, progress)
+        report.finish()
+        if outcome.bad_rows and not request.partial:
+            outcome.state = REFUSED
+        elif request.dry_run:
+            _write_residents(engine, request, checked, outcome, progress, write=False)
+            outcome.state = CHECKED
+        else:
+            _write_residents(engine, request, checked, outcome, progress, write=True)
+            outcome.state = DONE
+        if outcome.state != DONE:
+            audit_alone(engine, request, outcome, Resident.__tablename__)
+        progress("done", outcome.rows, outcome.rows, force=True)
+        return outcome
+    finally:
+        if spool is not None:
+            spool.close()
+
+
+def _check_residents(engine: sa.Engine, request: ImportRequest, table: Table, facts: FileFacts, spool: Spool,
+                     report: Report, outcome: ImportOutcome, progress: Progress) -> Checked:
+    columns = map_columns(table.header, vocabulary.column_names(vocabulary.RESIDENT_COLUMNS), REQUIRED_RESIDENT,
+                          FIELD_LABELS)
+    outcome.unused_columns = columns.unused
+    regions = load_regions(engine)
+    if request.kecamatan_code and request.kecamatan_code not in regions.kecamatan_names:
+        raise FileProblem(Message("import_no_kecamatan", N_("There is no kecamatan %(kecamatan)s."),
+                                  {"kecamatan": request.kecamatan_code}))
+    checker = ResidentRows(columns, regions, today=request.today,
+                           reference_date=request.reference_date or request.today,
+                           kecamatan_code=request.kecamatan_code)
+    dates = [i for i, f in enumerate(RESIDENT_FIELDS) if f in DATE_FIELDS]
+    total = facts.lines
+    for line, cells in table.rows:
+        outcome.rows += 1
+        result = checker.check(cells)
+        if result.problems:
+            note(report, outcome, line, result.nik, result.problems, checker.column_of)
+        values = result.values
+        if values is not None and dates:
+            values = tuple(v.toordinal() if i in dates and v is not None else v for i, v in enumerate(values))
+        spool.add(line, result.nik, values)
+        if outcome.rows % 1000 == 0:
+            progress("checking", line, total)
+    progress("checking", total or outcome.rows, total, force=True)
+    spool.loaded()
+    refuse_duplicates(spool, report, outcome, checker.column_of("nik"))
+    if outcome.rows == 0:
+        raise FileProblem(Message("import_no_rows", N_("The file has column names but no rows.")))
+    return Checked(spool, report, checker.present)
+
+
+def _scope(request: ImportRequest) -> Any:
+    return Resident.kecamatan_code == request.kecamatan_code if request.kecamatan_code else sa.true()
+
+
+def _report_absent(engine: sa.Engine, request: ImportRequest, spool: Spool, report: Report,
+                   outcome: ImportOutcome, progress: Progress) -> None:
+    """Residents of the import's region the file does not name: reported, never removed."""
+    query = (sa.select(Resident.nik, Resident.name, Resident.desa_code).where(_scope(request))
+             .order_by(Resident.nik))
+    done = 0
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, max_row_buffer=BATCH).execute(query)
+        for chunk in result.partitions(BATCH):
+            present = spool.niks_present([row.nik for row in chunk])
+            for row in chunk:
+                if row.nik not in present:
+                    report.add_absent(row.nik, row.name, row.desa_code)
+                    outcome.absent += 1
+            done += len(chunk)
+            progress("comparing", done, None)
+
+
+_RESIDENT_TABLE = Resident.__table__
+_COLUMNS = {f: _RESIDENT_TABLE.c[f] for f in RESIDENT_FIELDS}
+
+
+def _decode(values: tuple[Any, ...]) -> dict[str, Any]:
+    row = dict(zip(RESIDENT_FIELDS, values))
+    for f in DATE_FIELDS:
+        if row[f] is not None:
+            row[f] = dt.date.fromordinal(row[f])
+    return row
+
+
+def _update_statement(present: list[str]) -> Any:
+    """One UPDATE for every changed resident of a batch (executemany): the fields the
+    file has; an empty "keep" field (marital status...) keeps the stored value."""
+    table = _RESIDENT_TABLE
+    values: dict[str, Any] = {}
+    for f in present:
+        if f in INSERT_ONLY or f == "nik":
+            continue
+        param = sa.bindparam("p_" + f, type_=table.c[f].type)
+        values[f] = sa.func.coalesce(param, table.c[f]) if f in KEEP_WHEN_EMPTY else param
+    values["name_key"] = sa.bindparam("p_name_key", type_=table.c.name_key.type)
+    values["kecamatan_code"] = sa.bindparam("p_kecamatan_code", type_=table.c.kecamatan_code.type)
+    values["version"] = table.c.version + 1
+    values["updated_at"] = sa.bindparam("p_now", type_=table.c.updated_at.type)
+    return sa.update(table).where(table.c.id == sa.bindparam("p_id")).values(values)
+
+
+def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked, outcome: ImportOutcome,
+                     progress: Progress, *, write: bool) -> None:
+    """Upsert the valid rows by NIK in one transaction (``write=False``: only count
+    what would change, for a dry run)."""
+    present = checked.present
+    compared = [f for f in present if f not in INSERT_ONLY and f != "nik"]
+    lookup_columns = [_RESIDENT_TABLE.c.id, _RESIDENT_TABLE.c.nik, *(_COLUMNS[f] for f in compared)]
+    update = _update_statement(present)
+    lookup = sa.select(*lookup_columns).where(nik_in(engine))
+    insert: BulkInsert | None = None
+    bulk_update: BulkStatement | None = None
+    total = checked.spool.count(ok=True)
+    done = 0
+    now = utcnow()
+    note = f"import: {request.file_name}"[:200]
+    if write:
+        prepare_sqlite(engine)
+    with engine.connect() as conn:
+        tuned = write and conn.dialect.name == "sqlite"
+        if tuned:
+            # Random NIKs land all over ten indexes: a page cache of its own (the
+            # default is 2 MB) saves re-reading index pages. A fixed cap, not per row.
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
+            conn.commit()
+        try:
+            with one_transaction(conn, write=write) as transaction:
+                # An empty table (a regency's first load) has nobody to look up: every row is new
+                # (the file's NIKs are unique, and the unique index stops anyone added meanwhile).
+                empty = conn.execute(sa.select(_RESIDENT_TABLE.c.id).limit(1)).first() is None
+                rebuilt = _drop_indexes_for_a_load(conn, total) if write else []
+                for batch in checked.spool.batches(BATCH):
+                    rows = [_decode(values) for _, values in batch]
+                    existing = {} if empty else {
+                        r.nik: r for r in conn.execute(lookup, {"niks": [r["nik"] for r in rows]})}
+                    inserts, updates, dated = [], [], []
+                    for row in rows:
+                        old = existing.get(row["nik"])
+                        if old is None:
+                            inserts.append(_new_resident(row, now, request.today))
+                            if inserts[-1]["ktp_status"] != _NOT_RECORDED:
+                                dated.append(row["nik"])
+                            continue
+                        if any(_differs(f, row[f], getattr(old, f)) for f in compared):
+                            params = {"p_" + f: row[f] for f in compared}
+                            params.update(p_id=old.id, p_now=now, p_name_key=name_key(row["name"]),
+                                          p_kecamatan_code=row["desa_code"][:8])
+                            updates.append(params)
+                        else:
+                            outcome.unchanged += 1
+                    outcome.added += len(inserts)
+                    outcome.updated += len(updates)
+                    if write:
+                        if inserts:
+                            if insert is None:
+                                insert = BulkInsert(conn, _RESIDENT_TABLE, list(inserts[0]))
+                            insert.execute(inserts)
+                        if updates:
+                            if bulk_update is None:
+                                bulk_update = BulkStatement(conn, update, list(updates[0]))
+                            bulk_update.execute(updates)
+                        if dated:
+                            _date_first_status(conn, dated, request, now, note)
+                    done += len(batch)
+                    progress("writing" if write else "comparing", done, total)
+                if rebuilt:
+                    progress("indexing", 0, len(rebuilt), force=True)
+                    for number, sql in enumerate(rebuilt, start=1):
+                        conn.exec_driver_sql(sql)
+                        progress("indexing", number, len(rebuilt))
+                if write:
+                    audit(conn, request, outcome, Resident.__tablename__)
+                    progress("committing", done, total, force=True)
+                    transaction.commit()
+                else:
+                    transaction.rollback()
+        finally:
+            if tuned:
+                conn.exec_driver_sql("PRAGMA cache_size=-2000")  # the pooled connection's default again
+                conn.commit()
+
+
+def _drop_indexes_for_a_load(conn: sa.Connection, rows: int) -> list[str]:
+    """A big load: drop the residents' secondary indexes (inside the import's
+    transaction: a kill or an error brings them back) and return the statements
+    that recreate them at the end, exactly as the database had them. Random NIKs
+    would otherwise touch index pages all over for every row; building each index
+    once is several times faster. Unique indexes stay (the lookups need them).
+
+    - SQLite: when the load at least doubles the table (readers are not held up:
+      in WAL mode they read the last committed state, indexes included);
+    - PostgreSQL: only into an empty table (a regency's first load), because the
+      dropped indexes lock the table against readers until the import commits;
+    - elsewhere (MariaDB: DDL would commit the transaction) never.
+    """
+    if rows < REBUILD_MIN_ROWS or conn.dialect.name not in ("sqlite", "postgresql"):
+        return []
+    existing = conn.execute(sa.select(sa.func.count()).select_from(_RESIDENT_TABLE)).scalar_one()
+    table = _RESIDENT_TABLE.name
+    if conn.dialect.name == "sqlite":
+        if existing * 2 > rows:
+            return []
+        indexes = conn.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
+            "AND sql NOT LIKE 'CREATE UNIQUE%'", (table,)).all()
+    else:
+        if existing:
+            return []
+        indexes = conn.execute(sa.text(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+            "WHERE t.relname = :table AND pg_table_is_visible(t.oid) AND NOT x.indisunique "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"),
+            {"table": table}).all()
+    quote = conn.dialect.identifier_preparer.quote_identifier
+    for name, _sql in indexes:
+        conn.exec_driver_sql(f"DROP INDEX {quote(name)}")
+    return [sql for _name, sql in indexes]
+
+
+def nik_in(engine: sa.Engine) -> Any:
+    """``nik IN :niks`` for a batch of NIKs: one array parameter on PostgreSQL
+    (``= ANY``), an expanding IN elsewhere."""
+    if engine.dialect.name == "postgresql":
+        return _RESIDENT_TABLE.c.nik == sa.any_(sa.bindparam("niks", type_=ARRAY(sa.String)))
+    return _RESIDENT_TABLE.c.nik.in_(sa.bindparam("niks", expanding=True))
+
+
+def _differs(field_name: str, new: Any, old: Any) -> bool:
+    if new is None and field_name in KEEP_WHEN_EMPTY:
+        return False
+    if isinstance(old, str) and isinstance(new, str):
+        return old != new
+    return (old if old != "" else None) != new
+
+
+_NOT_RECORDED, _SINGLE, _WNI = KtpStatus.NOT_RECORDED.value, MaritalStatus.SINGLE.value, Citizenship.WNI.value
+
+
+def _new_resident(row: dict[str, Any], now: dt.datetime, today: dt.date) -> dict[str, Any]:
+    status = row["ktp_status"] or _NOT_RECORDED
+    return {
+        **row,
+        "marital_status": row["marital_status"] or _SINGLE,
+        "citizenship": row["citizenship"] or _WNI,
+        "disabled": bool(row["disabled"]),
+        "seriously_ill": bool(row["seriously_ill"]),
+        "away": bool(row["away"]),
+        "ktp_status": status,
+        "ktp_status_changed_on": today if status != _NOT_RECORDED else None,
+        "name_key": name_key(row["name"]),
+        "kecamatan_code": row["desa_code"][:8],
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _date_first_status(conn: sa.Connection, niks: list[str], request: ImportRequest, now: dt.datetime,
+                       note: str) -> None:
+    """A new resident who arrives past "not recorded" gets the dated history row the
+    resident form writes for one created by hand."""
+    table = _RESIDENT_TABLE
+    conn.execute(sa.insert(StatusChange.__table__).from_select(
+        ["resident_id", "old_status", "new_status", "changed_on", "changed_at", "changed_by", "note"],
+        sa.select(table.c.id, sa.null(), table.c.ktp_status, sa.literal(request.today, sa.Date),
+                  sa.literal(now, sa.DateTime), sa.literal(request.username, sa.String),
+                  sa.literal(note, sa.String)).where(table.c.nik.in_(niks)),
+    ))
+
+
+__all__ = [
+    "BATCH", "CHECKED", "DONE", "FAILED", "REFUSED", "RESIDENTS", "STATUSES", "ImportOutcome", "ImportRequest",
+    "Label", "import_residents",
+]

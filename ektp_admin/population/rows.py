@@ -1,0 +1,483 @@
+"""One row of a population file -> the values to store, or why not.
+
+Each row is checked with the domain's rules (:mod:`ektp_admin.domain`): NIK
+structure and its agreement with birth date and sex, birth dates, a known desa,
+required fields, the same limits the resident form applies. Problems are
+:class:`~ektp_admin.domain.messages.Message` objects (translated where shown),
+tied to the column as the file names it. No Flask, no database here: the
+regions come in as plain rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Callable, Iterable
+
+from ..domain.eligibility import EARLIEST_BIRTH_DATE, check_birth_date
+from ..domain.enums import KtpStatus, Sex
+from ..domain.messages import N_, Message
+from ..domain.nik import check_nik_matches, parse_nik
+from ..domain.text import clean_text
+from . import vocabulary as words
+from .reading import Columns, Label
+
+ERROR, WARNING = "error", "warning"
+
+#: field -> the msgid naming it (the resident screen's own labels)
+FIELD_LABELS: dict[str, str] = {
+    "nik": "NIK",
+    "kk_number": N_("KK number"),
+    "name": N_("Name"),
+    "sex": N_("Sex"),
+    "birth_place": N_("Birth place"),
+    "birth_date": N_("Birth date"),
+    "marital_status": N_("Marital status"),
+    "citizenship": N_("Citizenship"),
+    "desa_code": N_("Desa code"),
+    "desa_name": N_("Desa/Kelurahan"),
+    "kecamatan_code": N_("Kecamatan code"),
+    "kecamatan_name": N_("Kecamatan"),
+    "address": N_("Address"),
+    "rt": "RT",
+    "rw": "RW",
+    "phone": N_("Phone"),
+    "disabled": N_("Disabled"),
+    "disability_note": N_("Disability"),
+    "seriously_ill": N_("Seriously ill"),
+    "away": N_("Away (migrant worker)"),
+    "away_location": N_("Away at"),
+    "away_until": N_("Away until"),
+    "ktp_status": N_("KTP-el status"),
+    "notes": N_("Notes"),
+    "status": N_("KTP-el status"),
+    "date": N_("Date"),
+}
+
+#: The resident columns an import writes, in the order the spool stores them.
+RESIDENT_FIELDS: tuple[str, ...] = (
+    "nik", "kk_number", "name", "sex", "birth_place", "birth_date", "marital_status", "citizenship", "desa_code",
+    "address", "rt", "rw", "phone", "disabled", "disability_note", "seriously_ill", "away", "away_location",
+    "away_until", "ktp_status", "notes",
+)
+DATE_FIELDS = frozenset({"birth_date", "away_until"})
+#: Empty in the file means "not given": a new resident gets the default, an existing one keeps its value.
+KEEP_WHEN_EMPTY = frozenset({"marital_status", "citizenship", "disabled", "seriously_ill", "away", "ktp_status"})
+#: Never changed on an existing resident by the resident import (the status sync moves statuses).
+INSERT_ONLY = frozenset({"ktp_status"})
+REQUIRED_RESIDENT: list[tuple[str, ...]] = [("nik",), ("name",), ("sex",), ("birth_date",), ("desa_code", "desa_name")]
+REQUIRED_STATUS: list[tuple[str, ...]] = [("nik",), ("status",), ("date",)]
+MAX_LENGTH = {"name": 120, "birth_place": 80, "address": 200, "disability_note": 120, "away_location": 120,
+              "notes": 2000}
+
+_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
+_YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
+_KK = re.compile(r"^\d{16}$")
+_RT = re.compile(r"^\d{1,3}$")
+_PHONE = re.compile(r"^\+?[0-9 \-]{8,20}$")
+_DESA_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
+_DESA_DIGITS = re.compile(r"^\d{10}$")
+_KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
+_FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or odd) with one cell of one row."""
+
+    field: str | None
+    message: Message
+    severity: str = ERROR
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: numbers without ``.0``, dates as DD-MM-YYYY, no stray control
+    characters, the quote our CSV export puts before a formula-like cell removed."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return text
+        if text[0] == "'" and text.startswith(_FORMULA_GUARD):
+            text = text[1:]
+        if not text.isprintable():  # a control character (or an unusual space) somewhere
+            text = clean_text(text).strip()
+        return text
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return f"{value.day:02d}-{value.month:02d}-{value.year:04d}"
+    return str(value).strip()
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """DD-MM-YYYY or YYYY-MM-DD (also with / or .), or a spreadsheet date; None if neither."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = cell_text(value)
+    if " " in text or "T" in text:  # "1980-05-17 00:00:00" from a spreadsheet
+        text = re.split(r"[ T]", text, maxsplit=1)[0]
+    match = _DMY.match(text)
+    try:
+        if match:
+            return dt.date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        match = _YMD.match(text)
+        if match:
+            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+    return None
+
+
+def _label(field: str) -> Label:
+    return Label(FIELD_LABELS.get(field, field))
+
+
+def _empty(field: str) -> Problem:
+    return Problem(field, Message("import_empty", N_("%(field)s is empty."), {"field": _label(field)}))
+
+
+def _unknown(field: str, value: str, allowed: str) -> Problem:
+    return Problem(field, Message("import_unknown_value", N_("%(value)s is not a known %(field)s; write one of: "
+                                                              "%(allowed)s."),
+                                  {"value": value, "field": _label(field), "allowed": allowed}))
+
+
+def _bad_date(field: str, value: str) -> Problem:
+    return Problem(field, Message("import_date", N_("%(value)s is not a date: write DD-MM-YYYY or YYYY-MM-DD."),
+                                  {"value": value}))
+
+
+def _lookup(values: dict[str, str]) -> Callable[[str], str | None]:
+    """``text -> code`` through :func:`.vocabulary.fold`, remembering the spellings
+    seen (a file repeats "Laki-laki" a million times)."""
+
+    @lru_cache(maxsize=4096)
+    def find(text: str) -> str | None:
+        return values.get(words.fold(text))
+
+    return find
+
+
+# ---------------------------------------------------------------------- regions
+
+
+class Regions:
+    """The desa and kecamatan an import may name, by code and by name."""
+
+    def __init__(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
+        """``rows``: (desa code, desa name, kecamatan code, kecamatan name)."""
+        self.kecamatan_of: dict[str, str] = {}
+        self.kecamatan_names: dict[str, str] = {}
+        self.kecamatan_by_name: dict[str, set[str]] = {}
+        self.by_name: dict[tuple[str, str], str] = {}
+        self.by_name_anywhere: dict[str, set[str]] = {}
+        self._fold = lru_cache(maxsize=8192)(words.fold)
+        for desa_code, desa_name, kecamatan_code, kecamatan_name in rows:
+            self.kecamatan_of[desa_code] = kecamatan_code
+            self.kecamatan_names[kecamatan_code] = kecamatan_name
+            self.kecamatan_by_name.setdefault(words.fold(kecamatan_name), set()).add(kecamatan_code)
+            self.by_name[(kecamatan_code, words.fold(desa_name))] = desa_code
+            self.by_name_anywhere.setdefault(words.fold(desa_name), set()).add(desa_code)
+
+    def kecamatan_code(self, text: str) -> str | None:
+        """A kecamatan named by code (35.10.01, 351001) or by name (Pesanggaran)."""
+        if _KECAMATAN_CODE.match(text):
+            return text if text in self.kecamatan_names else None
+        if len(text) == 6 and text.isdigit():
+            code = f"{text[:2]}.{text[2:4]}.{text[4:]}"
+            return code if code in self.kecamatan_names else None
+        found = self.kecamatan_by_name.get(self._fold(text), set())
+        return next(iter(found)) if len(found) == 1 else None
+
+    def desa(self, code_text: str, name_text: str, kecamatan_text: str) -> tuple[str | None, Problem | None]:
+        """The desa code a row names, or the problem with it."""
+        if code_text:
+            code = code_text
+            if _DESA_DIGITS.match(code):
+                code = f"{code[:2]}.{code[2:4]}.{code[4:6]}.{code[6:]}"
+            if _DESA_CODE.match(code) and code in self.kecamatan_of:
+                return code, None
+            return None, Problem("desa_code", Message(
+                "import_desa_code", N_("There is no desa/kelurahan with the code %(code)s."), {"code": code_text}))
+        if not name_text:
+            return None, _empty("desa_name")
+        folded = self._fold(name_text)
+        if kecamatan_text:
+            kecamatan = self.kecamatan_code(kecamatan_text)
+            if kecamatan is None:
+                return None, Problem("kecamatan", Message(
+                    "import_kecamatan", N_("There is no kecamatan %(kecamatan)s."), {"kecamatan": kecamatan_text}))
+            found_code = self.by_name.get((kecamatan, folded))
+            if found_code is None:
+                return None, Problem("desa_name", Message(
+                    "import_desa_name_in", N_("Kecamatan %(kecamatan)s has no desa/kelurahan named %(name)s."),
+                    {"kecamatan": self.kecamatan_names[kecamatan], "name": name_text}))
+            return found_code, None
+        found = self.by_name_anywhere.get(folded, set())
+        if len(found) == 1:
+            return next(iter(found)), None
+        if not found:
+            return None, Problem("desa_name", Message(
+                "import_desa_name", N_("There is no desa/kelurahan named %(name)s."), {"name": name_text}))
+        return None, Problem("desa_name", Message(
+            "import_desa_ambiguous", N_("Several kecamatan have a desa/kelurahan named %(name)s: add a column "
+                                        "Kecamatan code."), {"name": name_text}))
+
+
+# ---------------------------------------------------------------------- residents
+
+
+@dataclass
+class RowResult:
+    """One checked row: ``values`` (spool order) when it may be written, and its problems."""
+
+    nik: str
+    values: tuple[Any, ...] | None
+    problems: list[Problem]
+
+
+class ResidentRows:
+    """Checks the rows of a resident file whose columns are ``columns``."""
+
+    def __init__(self, columns: Columns, regions: Regions, *, today: dt.date, reference_date: dt.date,
+                 kecamatan_code: str | None = None) -> None:
+        self.columns = columns
+        self.regions = regions
+        self.today = today
+        self.reference = reference_date
+        self.kecamatan_code = kecamatan_code
+        self.present = [f for f in RESIDENT_FIELDS if columns.has(f)]
+        if columns.has("desa_name") and not columns.has("desa_code"):
+            self.present.append("desa_code")
+        self.present = [f for f in RESIDENT_FIELDS if f in self.present]
+        self._at = [(f, columns.index[f], f in DATE_FIELDS)
+                    for f in (*RESIDENT_FIELDS, "desa_name", "kecamatan_code", "kecamatan_name") if columns.has(f)]
+        self._sex = _lookup(words.sex_values())
+        self._marital = _lookup(words.marital_values())
+        self._citizenship = _lookup(words.citizenship_values())
+        self._status = _lookup(words.status_values())
+
+    def column_of(self, field: str | None) -> str:
+        """The file's own name of the column holding ``field`` ('' for the whole row)."""
+        if field is None:
+            return ""
+        if field == "kecamatan":
+            return self.columns.names.get("kecamatan_code") or self.columns.names.get("kecamatan_name", "")
+        if field == "desa_code" and "desa_code" not in self.columns.names:
+            field = "desa_name"
+        return self.columns.names.get(field, "")
+
+    def check(self, cells: list[Any]) -> RowResult:
+        raw: dict[str, Any] = {}
+        text: dict[str, str] = {}
+        width = len(cells)
+        for field, at, is_date in self._at:
+            value = cells[at] if at < width else None
+            if is_date:
+                raw[field] = value
+            elif type(value) is str:  # a CSV cell: the common case, kept short
+                value = value.strip()
+                text[field] = cell_text(value) if value and (value[0] == "'" or not value.isprintable()) else value
+            else:
+                text[field] = cell_text(value)
+        problems: list[Problem] = []
+        values: dict[str, Any] = {}
+
+        nik = text.get("nik", "")
+        parts = None
+        if not nik:
+            problems.append(_empty("nik"))
+        else:
+            check = parse_nik(nik, self.reference, lenient_region=True)
+            if check.errors:
+                problems.extend(Problem("nik", m) for m in check.errors)
+            if check.warnings:
+                problems.extend(Problem("nik", m, WARNING) for m in check.warnings)
+            parts = check.parts
+        values["nik"] = nik
+
+        name = " ".join(text.get("name", "").split())
+        if not name:
+            problems.append(_empty("name"))
+        values["name"] = name
+
+        sex_text = text.get("sex", "")
+        sex: str | None = self._sex(sex_text) if sex_text else None
+        if not sex_text:
+            problems.append(_empty("sex"))
+        elif sex is None:
+            problems.append(_unknown("sex", sex_text, "L, P"))
+        values["sex"] = sex
+
+        birth_cell = raw.get("birth_date")
+        birth = parse_date(birth_cell) if birth_cell not in (None, "") else None
+        if birth_cell in (None, "") or (isinstance(birth_cell, str) and not birth_cell.strip()):
+            problems.append(_empty("birth_date"))
+        elif birth is None:
+            problems.append(_bad_date("birth_date", cell_text(birth_cell)))
+        elif not EARLIEST_BIRTH_DATE <= birth <= self.today:
+            problems.extend(Problem("birth_date", m) for m in check_birth_date(birth, self.today))
+        values["birth_date"] = birth
+
+        if parts is not None and birth is not None and sex is not None:
+            mismatches = check_nik_matches(parts, birth, Sex(sex))
+            if mismatches:
+                problems.extend(Problem("nik", m) for m in mismatches)
+
+        desa, problem = self.regions.desa(text.get("desa_code", ""), text.get("desa_name", ""),
+                                          text.get("kecamatan_code") or text.get("kecamatan_name", ""))
+        if problem is not None:
+            problems.append(problem)
+        elif desa is not None and self.kecamatan_code and self.regions.kecamatan_of[desa] != self.kecamatan_code:
+            problems.append(Problem("desa_code", Message(
+                "import_outside_kecamatan",
+                N_("This desa/kelurahan lies in kecamatan %(kecamatan)s, outside this import's kecamatan "
+                   "%(chosen)s."),
+                {"kecamatan": self.regions.kecamatan_names.get(self.regions.kecamatan_of[desa], ""),
+                 "chosen": self.regions.kecamatan_names.get(self.kecamatan_code, self.kecamatan_code)})))
+        values["desa_code"] = desa
+
+        self._optional(text, raw, values, problems)
+        if problems and any(p.severity == ERROR for p in problems):
+            return RowResult(nik, None, problems)
+        return RowResult(nik, tuple([values.get(f) for f in RESIDENT_FIELDS]), problems)
+
+    def _optional(self, text: dict[str, str], raw: dict[str, Any], values: dict[str, Any],
+                  problems: list[Problem]) -> None:
+        kk = text.get("kk_number", "")
+        if kk and not _KK.match(kk):
+            problems.append(Problem("kk_number", Message("import_kk", N_("KK number must be exactly 16 digits."))))
+        values["kk_number"] = kk or None
+        for field in ("rt", "rw"):
+            value = text.get(field, "")
+            if value and not _RT.match(value):
+                message = (N_("RT is a number of at most 3 digits.") if field == "rt"
+                           else N_("RW is a number of at most 3 digits."))
+                problems.append(Problem(field, Message("import_" + field, message)))
+            values[field] = value or None
+        phone = text.get("phone", "")
+        if phone and not _PHONE.match(phone):
+            problems.append(Problem("phone", Message("import_phone", N_("Phone number: digits only, 8 to 20."))))
+        values["phone"] = phone or None
+        for field, limit in MAX_LENGTH.items():
+            if field == "name":
+                limited = values["name"]
+            else:
+                limited = text.get(field, "") or None
+                values[field] = limited
+            if limited and len(limited) > limit:
+                problems.append(Problem(field, Message("import_too_long", N_("%(field)s is longer than %(max)s "
+                                                                              "characters."),
+                                                       {"field": _label(field), "max": limit})))
+        for field, choices, allowed in (
+            ("marital_status", self._marital, "Belum kawin, Kawin, Cerai hidup, Cerai mati"),
+            ("citizenship", self._citizenship, "WNI, WNA KITAP, WNA KITAS"),
+            ("ktp_status", self._status, "Belum rekam, Sudah rekam, SFE, PRR, ..."),
+        ):
+            value = text.get(field, "")
+            code = choices(value) if value else None
+            if value and code is None:
+                problems.append(_unknown(field, value, allowed))
+            values[field] = code
+        for field in ("disabled", "seriously_ill", "away"):
+            value = text.get(field, "")
+            folded = words.fold(value) if value else ""
+            if not value:
+                values[field] = None
+            elif folded in words.YES:
+                values[field] = True
+            elif folded in words.NO:
+                values[field] = False
+            else:
+                problems.append(_unknown(field, value, "Ya, Tidak"))
+        until_cell = raw.get("away_until")
+        until = None
+        if until_cell not in (None, "") and cell_text(until_cell):
+            until = parse_date(until_cell)
+            if until is None:
+                problems.append(_bad_date("away_until", cell_text(until_cell)))
+        values["away_until"] = until
+
+
+# ---------------------------------------------------------------------- statuses
+
+#: The statuses a status sync may set (recording is entered in visit logs).
+SYNC_STATUSES = frozenset({KtpStatus.SENT, KtpStatus.PRINT_READY, KtpStatus.PRINTED, KtpStatus.HANDED_OVER,
+                           KtpStatus.ENROL_FAILED, KtpStatus.DUPLICATE})
+
+
+@dataclass
+class StatusRow:
+    nik: str
+    status: str | None
+    on: dt.date | None
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.severity == ERROR for p in self.problems)
+
+
+class StatusRows:
+    """Checks the rows of a status file (NIK, status, date) on their own; the
+    move itself is checked against the resident's current status later."""
+
+    def __init__(self, columns: Columns, *, today: dt.date, reference_date: dt.date) -> None:
+        self.columns = columns
+        self.today = today
+        self.reference = reference_date
+        self._status = _lookup(words.status_values())
+        self._at = [(f, columns.index[f]) for f in ("nik", "status", "date")]
+
+    def column_of(self, field: str | None) -> str:
+        return self.columns.names.get(field or "", "")
+
+    def check(self, cells: list[Any]) -> StatusRow:
+        width = len(cells)
+        raw = {f: (cells[at] if at < width else None) for f, at in self._at}
+        problems: list[Problem] = []
+        nik = cell_text(raw["nik"])
+        if not nik:
+            problems.append(_empty("nik"))
+        else:
+            check = parse_nik(nik, self.reference, lenient_region=True)
+            problems.extend(Problem("nik", m) for m in check.errors)
+            problems.extend(Problem("nik", m, WARNING) for m in check.warnings)
+        status_text = cell_text(raw["status"])
+        status: str | None = self._status(status_text) if status_text else None
+        if not status_text:
+            problems.append(_empty("status"))
+        elif status is None:
+            problems.append(_unknown("status", status_text, "SFE, PRR, printed, handed over, EFAC, DUP"))
+        elif KtpStatus(status) not in SYNC_STATUSES:
+            problems.append(Problem("status", Message(
+                "sync_status_not_synced",
+                N_("A status sync sets SFE, PRR, printed, handed over, EFAC or DUP; %(status)s is set by the "
+                   "visit logs."), {"status": KtpStatus(status)})))
+            status = None
+        on = None
+        date_text = cell_text(raw["date"])
+        if not date_text:
+            problems.append(_empty("date"))
+        else:
+            on = parse_date(raw["date"])
+            if on is None:
+                problems.append(_bad_date("date", date_text))
+            elif on > self.today:
+                problems.append(Problem("date", Message("sync_date_future", N_("The date %(date)s is in the future."),
+                                                        {"date": _fmt(on)})))
+                on = None
+        return StatusRow(nik, status, on, problems)
+
+
+def _fmt(day: dt.date) -> str:
+    return f"{day.day:02d}-{day.month:02d}-{day.year:04d}"
