@@ -1,7 +1,9 @@
 """The standalone portal: the plugin, a login, and an SQLite file by default.
 
-``wsgi.py`` exposes :func:`create_app` as ``app``. ``DATABASE_URL`` selects
-PostgreSQL (``postgresql+psycopg://...``) or MariaDB (``mysql+pymysql://...``).
+``flask --app ektp_admin.standalone`` finds :func:`create_app` (so the portal
+runs from an installed wheel); the repository's ``wsgi.py`` exposes it as
+``app``. ``DATABASE_URL`` selects PostgreSQL (``postgresql+psycopg://...``) or
+MariaDB (``mysql+pymysql://...``).
 
 Signing in is throttled by client address and by account name with growing
 delays, never locked (:mod:`ektp_admin.throttle` explains the rules); every

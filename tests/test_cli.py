@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -568,9 +569,27 @@ def test_create_user_refusals(app: Any, runner: Any, args: list[str], message: s
     assert _user(app, "baru") is None
 
 
+class _TypedThenClosed(io.BytesIO):
+    """What a person types, then the end of input the way a terminal gives it:
+    EOFError, which click turns into "Aborted!". (Click's CliRunner before 8.2.1
+    answers every prompt after the end of its input with "" instead, so the
+    password prompt, which insists on an answer, would ask forever.)"""
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self._or_eof(super().read(size), size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._or_eof(super().read1(size), size)
+
+    def _or_eof(self, data: bytes, size: int | None) -> bytes:
+        if not data and size != 0:  # read(0) is how click tells a binary stream
+            raise EOFError
+        return data
+
+
 def test_create_user_password_confirmation_must_match(app: Any, runner: Any) -> None:
     result = runner.invoke(args=["ektp", "create-user", "baru", "--role", "admin"],
-                           input="rahasia-satu-1\nrahasia-dua-22\n")
+                           input=_TypedThenClosed(b"rahasia-satu-1\nrahasia-dua-22\n"))
 
     assert result.exit_code != 0
     assert "do not match" in result.output
