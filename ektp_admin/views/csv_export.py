@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import weakref
 from decimal import Decimal
 from typing import Any, Iterable, Iterator
 
@@ -182,7 +183,11 @@ def stream_rows(session: Any, query: Any, model: Any, size: int = 1000) -> KeySt
         raise
     batches = (row for chunk in result.partitions(size)
                for row in _load_batch(rows_query, column, [r[0] for r in chunk]))
-    return KeyStream(batches, held.close)
+    stream = KeyStream(batches, held.close)
+    # A server closes the response (and so the stream); should a caller never do
+    # so, the snapshot's connections still go back to the pool, not to the GC.
+    weakref.finalize(stream, held.close)
+    return stream
 
 
 def _load_batch(query: Any, column: Any, keys: list[Any]) -> Iterator[Any]:

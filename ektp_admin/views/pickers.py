@@ -76,7 +76,8 @@ class DesaLoader(ReachAjaxLoader):
         if model is None:
             return None
         kecamatan = model.kecamatan.name if model.kecamatan is not None else model.kecamatan_code
-        return model.code, f"{model.name} ({gettext('Kec.')} {kecamatan})"
+        short = gettext("Kec.")  # outside the f-string, so every Python's extractor finds it
+        return model.code, f"{model.name} ({short} {kecamatan})"
 
     def get_query(self) -> Any:
         return super().get_query().options(joinedload(Desa.kecamatan))

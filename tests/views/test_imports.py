@@ -169,6 +169,7 @@ def test_an_upload_larger_than_the_plugins_request_limit_is_taken(app: Any, clie
                            content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 302, response.status_code
     assert count(app, models.ImportJob) == 1
+    assert wait(client, response.headers["Location"])["state"] == "checked"  # a dry run, finished (not left running)
 
 
 def test_an_upload_without_a_file_or_with_a_foreign_kecamatan_is_sent_back(app: Any, client: Any) -> None:
