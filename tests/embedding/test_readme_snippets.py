@@ -34,6 +34,15 @@ def test_the_portal_snippet_runs_and_the_hooks_three_answers_hold(tmp_path: Any,
     exec("EktpAdmin(app, admin=admin, db=db, current_user=portal_user)" + rest, namespace)  # noqa: S102
     app = namespace["app"]
     app.config["TESTING"] = True
+    try:
+        _use_the_portal(app, namespace, prefix)
+    finally:
+        with app.app_context():  # the snippet's own SQLite file: give its connections back
+            namespace["db"].session.remove()
+            namespace["db"].engine.dispose()
+
+
+def _use_the_portal(app: Any, namespace: dict[str, Any], prefix: str) -> None:
     with app.app_context():
         from ektp_admin.regions import load_regions
 
