@@ -20,20 +20,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..cli import ektp_cli
-from ..domain.messages import N_, Message
+from ..domain.messages import Message
 from .importer import CHECKED, DONE, RESIDENTS, STATUSES, ImportOutcome, ImportRequest
+from .reporting import PHASES
 
 #: How many bad rows the terminal shows (the --report CSV has them all).
 SHOWN = 50
-PHASES = {
-    "reading": N_("Reading the file"),
-    "checking": N_("Checking rows"),
-    "comparing": N_("Comparing with the database"),
-    "writing": N_("Writing"),
-    "indexing": N_("Rebuilding indexes"),
-    "committing": N_("Committing"),
-    "done": N_("Done"),
-}
 
 
 class TerminalProgress:

@@ -97,3 +97,15 @@ def details(outcome: ImportOutcome, translate: Translate, gettext: Gettext,
 
 def is_error(severity: str) -> bool:
     return severity == ERROR
+
+
+#: The phases an import reports progress in, with their label msgids (CLI and screen).
+PHASES = {
+    "reading": N_("Reading the file"),
+    "checking": N_("Checking rows"),
+    "comparing": N_("Comparing with the database"),
+    "writing": N_("Writing"),
+    "indexing": N_("Rebuilding indexes"),
+    "committing": N_("Committing"),
+    "done": N_("Done"),
+}

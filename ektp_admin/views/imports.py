@@ -31,7 +31,7 @@ from ..i18n import gettext, translate
 from ..models import ImportJob
 from ..population import jobs
 from ..population.importer import RESIDENTS, STATUSES, ImportRequest
-from ..population.reporting import ABSENT_HEADER, REPORT_HEADER, absent_rows, details, headline, issue_rows
+from ..population.reporting import ABSENT_HEADER, PHASES, REPORT_HEADER, absent_rows, details, headline, issue_rows
 from .forms import require_csrf
 from .reports import EktpReportView
 from .request_values import coerce_pk
@@ -40,15 +40,6 @@ from .request_values import coerce_pk
 SHOWN_ISSUES = 200
 SHOWN_ABSENT = 100
 RECENT = 20
-PHASES = {
-    "reading": N_("Reading the file"),
-    "checking": N_("Checking rows"),
-    "comparing": N_("Comparing with the database"),
-    "writing": N_("Writing"),
-    "indexing": N_("Rebuilding indexes"),
-    "committing": N_("Committing"),
-    "done": N_("Done"),
-}
 STATES = {
     "queued": N_("Waiting to start"),
     "running": N_("Running"),
