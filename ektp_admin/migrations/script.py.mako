@@ -10,8 +10,8 @@ models; every name as ``op.f("...")``; changes to ``ektp_user`` under
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+import sqlalchemy as sa  # noqa: F401  (an empty revision written by hand may not use it yet)
+from alembic import op  # noqa: F401
 ${imports if imports else ""}
 from ektp_admin.migrations import user_table_wanted  # noqa: F401  (ektp_user changes only when it exists)
 
