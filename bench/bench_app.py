@@ -14,12 +14,12 @@ view code, not in the set-up.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_admin import Admin
-from flask_admin.contrib.sqla import ModelView
-from flask_admin.contrib.sqla import filters as sqla_filters
+from flask_admin.contrib.sqla import ModelView, filters as sqla_filters
 from flask_admin.theme import Bootstrap4Theme
 
 from ektp_admin import EktpAdmin, EktpUser, Role, models
@@ -46,8 +46,24 @@ class StockResidentView(ModelView):
     ]
 
 
+#: The benchmark's "sign-in": a request may ask to be a clerk of one kecamatan
+#: (``X-Bench-User: clerk:35.10.07``); anything else is the supervisor. The
+#: host's ``current_user`` hook is where a portal reads its own login, so this
+#: is the plugin exactly as embedded, with the bench as the host.
+USER_HEADER = "X-Bench-User"
+
+
 def bench_user() -> EktpUser:
+    who = request.headers.get(USER_HEADER, "")
+    if who.startswith("clerk:"):
+        return EktpUser("bench-clerk", Role.CLERK, kecamatan_code=who.split(":", 1)[1])
     return EktpUser("bench", Role.SUPERVISOR)
+
+
+def serve() -> Flask:
+    """The app gunicorn runs (``bench_app:serve()``), configured from the environment."""
+    return create_bench_app(os.environ["EKTP_BENCH_DATABASE_URL"],
+                            dt.date.fromisoformat(os.environ["EKTP_BENCH_REFERENCE_DATE"]))
 
 
 def create_bench_app(database_url: str, reference_date: dt.date) -> Flask:

@@ -36,17 +36,16 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 from urllib.parse import quote, urlencode
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
-import sqlalchemy as sa  # noqa: E402
-
 import data  # noqa: E402
 import report  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
 
 BANYUWANGI = 1_288_630
 REFERENCE_DATE = dt.date(2016, 9, 21)

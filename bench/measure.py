@@ -4,9 +4,7 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-import tracemalloc
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 
@@ -111,69 +109,6 @@ def time_stream(fn: Callable[[], Stream], runs: int, *, warmup: int = 1, max_sec
         for _ in range(runs):
             gc.collect()
             result.runs.append(fn())
-    except Exception as exc:
-        result.error = f"{type(exc).__name__}: {exc}"[:300]
-    return result
-
-
-@dataclass
-class Memory:
-    """Peak growth during one call: Python heap (tracemalloc) and process RSS."""
-
-    heap_peak: int | None = None
-    rss_peak: int | None = None
-    error: str | None = None
-
-
-def _status_kb(name: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(name + ":"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
-
-
-def _reset_rss_peak() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")  # Linux: reset VmHWM to the current RSS
-        return True
-    except OSError:
-        return False
-
-
-def measure_memory(fn: Callable[[], Any]) -> Memory:
-    """Peak memory growth of one call of ``fn``: process RSS, then Python heap.
-
-    Run it in a fresh process (``run.py`` does, one per export), after a small
-    warm-up, so memory freed by earlier work cannot hide the growth. Two calls:
-
-    - the RSS high-water mark (reset through /proc/self/clear_refs), without
-      tracemalloc: it also sees C buffers such as libpq's copy of a whole
-      result set, and allocator slack;
-    - tracemalloc's peak: every Python allocation (ORM objects, rows, strings),
-      the figure the target is stated in.
-    """
-    result = Memory()
-    try:
-        gc.collect()
-        if _reset_rss_peak():
-            rss_before = _status_kb("VmRSS")
-            fn()
-            hwm = _status_kb("VmHWM")
-            if rss_before is not None and hwm is not None:
-                result.rss_peak = max(0, hwm - rss_before)
-        gc.collect()
-        tracemalloc.start()
-        try:
-            tracemalloc.reset_peak()
-            base, _ = tracemalloc.get_traced_memory()
-            fn()
-            _, peak = tracemalloc.get_traced_memory()
-            result.heap_peak = peak - base
-        finally:
-            tracemalloc.stop()
     except Exception as exc:
         result.error = f"{type(exc).__name__}: {exc}"[:300]
     return result

@@ -1,8 +1,8 @@
 """The operations measured, each in three implementations on the same data.
 
-- ``ektp``: the plugin's screen through the Flask test client (HTML rendered,
-  body read to the end);
-- ``stock``: the nearest a stock ``ModelView(Resident, db)`` gets, same client;
+- ``ektp``: the plugin's screen over HTTP from a real WSGI server (gunicorn, one
+  worker: see ``server.py``), HTML rendered, body read to the end;
+- ``stock``: the nearest a stock ``ModelView(Resident, db)`` gets, same server, same client;
 - ``raw``: the SELECT that returns the same rows, on a plain SQLAlchemy
   connection (no Flask, no ORM objects, no HTML): the floor under both.
 
@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import http.client
 import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
-from urllib.parse import urlencode
 
 import sqlalchemy as sa
+from bench_app import EKTP_RESIDENTS, STOCK_RESIDENTS, filter_arg, find_view, stock_filter_classes
 from flask import Flask, url_for
+from measure import Stream, consume
 
 from ektp_admin.domain.eligibility import LANSIA_AGE, OUTSTANDING_STATUSES, WAJIB_KTP_AGE, birth_date_cutoff
 from ektp_admin.domain.enums import Citizenship, MaritalStatus
-
-from bench_app import EKTP_RESIDENTS, STOCK_RESIDENTS, filter_arg, find_view, stock_filter_classes
-from measure import Stream, consume
 
 OUTSTANDING = tuple(sorted(s.value for s in OUTSTANDING_STATUSES))
 
@@ -139,22 +138,29 @@ class Impl:
     note: str = ""
     #: for exports: a callable returning a :class:`Stream`
     stream: Callable[[], Stream] | None = None
+    #: the URL asked (and as which clerk), for the statements appendix
+    url: str | None = None
+    clerk: str | None = None
 
 
 @dataclass
 class Operation:
     key: str
     label: str
-    target: float | None  # seconds; None: shown for information
+    #: budget in seconds (issue 13's table); None: shown for information
+    target: float | None
     ektp: Impl | None
     stock: Impl | None
     raw: Impl | None
     kind: str = "page"  # page | summary | export
+    #: exports: the budget is this many times the raw floor measured in the same run
+    ratio: float | None = None
     #: rows the ektp page lists, in order, for the same-rows check
     check: Callable[[], tuple[list[str], list[str]]] | None = None
 
 
 NIK_CELL = re.compile(r'class="col-nik"[^>]*>\s*(\d{16})\s*<')
+CLERK_HEADER = "X-Bench-User"
 
 
 def page_niks(html: bytes) -> list[str]:
@@ -162,11 +168,12 @@ def page_niks(html: bytes) -> list[str]:
 
 
 class Bench:
-    """Holds the app, a test client, a raw engine and the parameters."""
+    """Asks a real WSGI server over HTTP (one client for every implementation); raw SQL in-process."""
 
-    def __init__(self, app: Flask, raw_engine: sa.Engine, params: Params) -> None:
-        self.app = app
-        self.client = app.test_client()
+    def __init__(self, app: Flask, base_url: str, raw_engine: sa.Engine, params: Params) -> None:
+        self.app = app  # only to build URLs and read the views' filters
+        self.host, port = base_url.split("//", 1)[1].split(":")
+        self.port = int(port)
         self.raw = raw_engine
         self.p = params
         self.ektp_view = find_view(app, EKTP_RESIDENTS)
@@ -178,29 +185,48 @@ class Bench:
         with self.app.test_request_context():
             return url_for(endpoint, **args)
 
-    def get(self, url: str) -> bytes:
-        response = self.client.get(url)
-        try:
-            if response.status_code != 200:
-                raise RuntimeError(f"HTTP {response.status_code} for {url}")
-            return response.get_data()
-        finally:
-            response.close()
+    def _open(self, url: str, clerk: str | None) -> tuple[http.client.HTTPConnection, Any]:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=900)
+        headers = {"Accept-Language": "id"}
+        if clerk:
+            headers[CLERK_HEADER] = f"clerk:{clerk}"
+        conn.request("GET", url, headers=headers)
+        response = conn.getresponse()
+        if response.status != 200:
+            body = response.read()[-300:]
+            conn.close()
+            raise RuntimeError(f"HTTP {response.status} for {url}: {body!r}")
+        return conn, response
 
-    def stream(self, url: str) -> Stream:
+    def get(self, url: str, clerk: str | None = None) -> bytes:
+        conn, response = self._open(url, clerk)
+        try:
+            return response.read()
+        finally:
+            conn.close()
+
+    def stream(self, url: str, clerk: str | None = None) -> Stream:
         started = time.perf_counter()
-        response = self.client.get(url, buffered=False)
-        if response.status_code != 200:
-            response.close()
-            raise RuntimeError(f"HTTP {response.status_code} for {url}")
-        return consume(response.response, started)
+        conn, response = self._open(url, clerk)
+
+        def chunks() -> Any:
+            try:
+                while True:
+                    chunk = response.read1(65536)
+                    if not chunk:
+                        return
+                    yield chunk
+            finally:
+                conn.close()
+
+        return consume(chunks(), started)
 
     def sql_all(self, sql: str, **params: Any) -> list[Any]:
         with self.raw.connect() as conn:
             return conn.execute(sa.text(sql), {**sql_params(self.p), **params}).all()
 
     def sql_stream(self, sql: str, **params: Any) -> Stream:
-        """Stream a SELECT into CSV text the way a hand-written export would."""
+        """Stream a SELECT into CSV text the way a hand-written export would: the floor."""
         started = time.perf_counter()
 
         class Echo:
@@ -210,12 +236,18 @@ class Bench:
         def lines() -> Any:
             writer = csv.writer(Echo())
             with self.raw.connect() as conn:
-                result = conn.execution_options(stream_results=True, yield_per=1000).execute(
+                result = conn.execution_options(stream_results=True, yield_per=2000).execute(
                     sa.text(sql), {**sql_params(self.p), **params}
                 )
-                yield writer.writerow(list(result.keys()))
+                yield writer.writerow(list(result.keys())).encode()
+                batch: list[str] = []
                 for row in result:
-                    yield writer.writerow(row)
+                    batch.append(writer.writerow(row))
+                    if len(batch) >= 2000:
+                        yield "".join(batch).encode()
+                        batch = []
+                if batch:
+                    yield "".join(batch).encode()
 
         return consume(lines(), started)
 
@@ -229,14 +261,14 @@ class Bench:
     def ektp_filters(self, pairs: list[tuple[str, str]]) -> dict[str, str]:
         return {f"flt{i}_{key}": value for i, (key, value) in enumerate(pairs)}
 
-    def ektp_desa_outstanding_args(self, desa_code: str) -> dict[str, str]:
-        v = self.ektp_view
-        return self.ektp_filters([
-            (filter_arg(v, column="desa_code"), desa_code),
-            (filter_arg(v, name="Outstanding"), "1"),
-        ])
+    def outstanding_filter(self) -> tuple[str, str]:
+        return (filter_arg(self.ektp_view, name="Outstanding"), "1")
 
-    def stock_desa_outstanding_args(self, desa_code: str) -> dict[str, str]:
+    def ektp_desa_outstanding_args(self, desa_code: str) -> dict[str, str]:
+        return self.ektp_filters([(filter_arg(self.ektp_view, column="desa_code"), desa_code),
+                                  self.outstanding_filter()])
+
+    def stock_outstanding_pairs(self) -> list[tuple[str, str]]:
         """Stock filters are ANDed, one column each: the nearest they get to "outstanding".
 
         Status in the two outstanding statuses, 17 or over, not a foreigner without a
@@ -244,13 +276,19 @@ class Bench:
         expressed, so stock lists slightly fewer rows (counts in the report).
         """
         v, c = self.stock_view, stock_filter_classes()
-        pairs = [
-            (filter_arg(v, column="desa_code", cls=c["equal"]), desa_code),
+        return [
             (filter_arg(v, column="ktp_status", cls=c["in_list"]), ",".join(OUTSTANDING)),
             (filter_arg(v, column="birth_date", cls=c["date_smaller"]), (self.p.wajib_cutoff + dt.timedelta(days=1)).isoformat()),
             (filter_arg(v, column="citizenship", cls=c["not_equal"]), Citizenship.WNA_OTHER.value),
         ]
-        return self.ektp_filters(pairs)
+
+    def stock_desa_outstanding_args(self, desa_code: str) -> dict[str, str]:
+        c = stock_filter_classes()
+        return self.ektp_filters([(filter_arg(self.stock_view, column="desa_code", cls=c["equal"]), desa_code),
+                                  *self.stock_outstanding_pairs()])
+
+    def stock_kecamatan_pair(self, code: str) -> tuple[str, str]:
+        return (filter_arg(self.stock_view, column="kecamatan_code", cls=stock_filter_classes()["equal"]), code)
 
     # ------------------------------------------------------------------ the operations
     def operations(self) -> list[Operation]:
@@ -262,46 +300,59 @@ class Bench:
         )
         base = f"SELECT {list_cols} FROM ektp_resident r JOIN ektp_desa d ON d.code = r.desa_code"
         order = f"ORDER BY r.name_key, r.id LIMIT {n}"
+        clerk = p.big_kecamatan_code
 
-        def page_op(key: str, label: str, target: float, ektp_url: str, stock_url: str | None, sql: str,
-                    stock_note: str = "", **params: Any) -> Operation:
+        def page_op(key: str, label: str, target: float | None, ektp_url: str, stock_url: str | None, sql: str,
+                    stock_note: str = "", as_clerk: str | None = None, raw_note: str = "", **params: Any) -> Operation:
             return Operation(
                 key, label, target,
-                ektp=Impl(lambda: self.get(ektp_url)),
-                stock=Impl(lambda: self.get(stock_url), stock_note) if stock_url else None,
-                raw=Impl(lambda: self.sql_all(sql, **params)),
-                check=lambda: (page_niks(self.get(ektp_url)), [r.nik for r in self.sql_all(sql, **params)]),
+                ektp=Impl(lambda: self.get(ektp_url, as_clerk), url=ektp_url, clerk=as_clerk),
+                stock=Impl(lambda: self.get(stock_url), stock_note, url=stock_url) if stock_url else None,
+                raw=Impl(lambda: self.sql_all(sql, **params), raw_note),
+                check=lambda: (page_niks(self.get(ektp_url, as_clerk)), [r.nik for r in self.sql_all(sql, **params)]),
             )
 
-        ops.append(page_op("list_first", "Resident list, first page", 0.300,
+        deep = min(20_000, max(1, -(-p.residents // n)))
+        clerk_last = max(1, -(-p.big_kecamatan_residents // n))
+        ops.append(page_op("list_first", "Residents list, page 1", 0.012,
                            self.ektp_list(), self.stock_list(), f"{base} {order}"))
-        ops.append(page_op("nik_exact", "NIK exact search", 0.050,
+        ops.append(page_op("list_deep", f"Residents list, page {deep:,}", 0.012,
+                           self.ektp_list(page=deep - 1), self.stock_list(page=deep - 1),
+                           f"{base} {order} OFFSET {(deep - 1) * n}", stock_note="its own order (id)",
+                           raw_note="OFFSET"))
+        ops.append(page_op("clerk_deepest", f"Clerk's deepest page ({clerk_last:,}, {p.big_kecamatan_name})", 0.012,
+                           self.ektp_list(page=clerk_last - 1),
+                           self.stock_list(page=clerk_last - 1, **self.ektp_filters([self.stock_kecamatan_pair(clerk)])),
+                           f"{base} WHERE r.kecamatan_code = :kec {order} OFFSET {(clerk_last - 1) * n}",
+                           stock_note="kecamatan filter", as_clerk=clerk, raw_note="OFFSET", kec=clerk))
+        ops.append(page_op("list_outstanding", "Outstanding-filtered list (whole regency)", 0.012,
+                           self.ektp_list(**self.ektp_filters([self.outstanding_filter()])),
+                           self.stock_list(**self.ektp_filters(self.stock_outstanding_pairs())),
+                           f"{base} WHERE {OUTSTANDING_SQL} {order}", stock_note="3 stock filters"))
+        ops.append(page_op("nik_exact", "NIK exact search", 0.010,
                            self.ektp_list(search=p.nik), self.stock_list(search=p.nik),
                            f"{base} WHERE r.nik = :nik {order}", nik=p.nik))
-        ops.append(page_op("nik_prefix", f"NIK prefix search ({len(p.nik_prefix)} digits)", 0.300,
+        ops.append(page_op("nik_prefix", f"NIK prefix search ({len(p.nik_prefix)} digits)", 0.010,
                            self.ektp_list(search=p.nik_prefix), self.stock_list(search=p.nik_prefix),
                            f"{base} WHERE r.nik >= :lo AND r.nik < :hi {order}",
                            lo=p.nik_prefix, hi=_upper_bound(p.nik_prefix)))
-        ops.append(page_op("name_prefix", "Name prefix search", 0.300,
+        ops.append(page_op("name_prefix", "Name search (first name)", None,
                            self.ektp_list(search=p.name_prefix), self.stock_list(search=p.name_prefix),
                            f"{base} WHERE r.name_key >= :lo AND r.name_key < :hi {order}",
                            lo=p.name_prefix, hi=_upper_bound(p.name_prefix)))
-        ops.append(page_op("list_filtered", "List filtered: outstanding + one desa", 0.300,
-                           self.ektp_list(**self.ektp_desa_outstanding_args(p.desa_code)),
-                           self.stock_list(**self.stock_desa_outstanding_args(p.desa_code)),
-                           f"{base} WHERE r.desa_code = :desa AND {OUTSTANDING_SQL} {order}",
-                           stock_note="4 stock filters", desa=p.desa_code))
         ops.extend(self.summary_operations())
-        ops.append(self.export_operation())
+        ops.extend(self.export_operations())
         return ops
 
     # ------------------------------------------------------------------ summaries
-    def summary_sql(self, kecamatan: bool) -> str:
+    def summary_sql(self, kecamatan: bool, by_kecamatan: bool = False) -> str:
         out = f"r.ktp_status IN ({', '.join(repr(s) for s in OUTSTANDING)})"
         where = "WHERE d.kecamatan_code = :kec" if kecamatan else ""
+        group = "k.code, k.name" if by_kecamatan else "k.code, k.name, d.code, d.name"
+        columns = "k.code AS kecamatan_code, k.name AS kecamatan_name" + (
+            "" if by_kecamatan else ", d.code AS desa_code, d.name AS desa_name")
         return (
-            "SELECT k.code AS kecamatan_code, k.name AS kecamatan_name, d.code AS desa_code, d.name AS desa_name, "
-            "count(r.id) AS wajib, "
+            f"SELECT {columns}, count(r.id) AS wajib, "
             f"coalesce(sum(CASE WHEN {out} THEN 1 ELSE 0 END), 0) AS outstanding, "
             f"coalesce(sum(CASE WHEN {out} AND r.birth_date <= :lansia_cutoff THEN 1 ELSE 0 END), 0) AS lansia, "
             f"coalesce(sum(CASE WHEN {out} AND (r.disabled OR r.seriously_ill) THEN 1 ELSE 0 END), 0) AS disabled_or_ill, "
@@ -311,15 +362,16 @@ class Bench:
             "FROM ektp_desa d JOIN ektp_kecamatan k ON k.code = d.kecamatan_code "
             "LEFT JOIN ektp_resident r ON r.desa_code = d.code AND r.citizenship <> :wna_other "
             "AND (r.birth_date <= :wajib_cutoff OR r.marital_status <> :single) "
-            f"{where} GROUP BY k.code, k.name, d.code, d.name ORDER BY k.name, k.code, d.name, d.code"
+            f"{where} GROUP BY {group} ORDER BY {group}"
         )
 
-    def raw_summary(self, kecamatan: str | None) -> list[Any]:
+    def raw_summary(self, kecamatan: str | None, by_kecamatan: bool = False) -> list[Any]:
         # One scan; the totals row is summed from the grouped rows, as a hand-written report would.
         since = self.p.reference_date - dt.timedelta(days=30)
         n17_lo = birth_date_cutoff(since - dt.timedelta(days=1), WAJIB_KTP_AGE)
-        rows = self.sql_all(self.summary_sql(kecamatan is not None), kec=kecamatan, n17_lo=n17_lo)
-        totals = [sum(r[i] for r in rows) for i in range(4, 10)]
+        rows = self.sql_all(self.summary_sql(kecamatan is not None, by_kecamatan), kec=kecamatan, n17_lo=n17_lo)
+        first = 2 if by_kecamatan else 4
+        totals = [sum(r[i] for r in rows) for i in range(first, first + 6)]
         return rows + [totals]
 
     def stock_summary(self, desa_codes: list[str]) -> int:
@@ -332,71 +384,117 @@ class Bench:
         sql = "SELECT code FROM ektp_desa" + (" WHERE kecamatan_code = :kec" if kecamatan else "") + " ORDER BY code"
         return [r.code for r in self.sql_all(sql, kec=kecamatan)]
 
+    def raw_desa_page(self, desa: str) -> list[Any]:
+        return self.sql_all(
+            "SELECT r.nik, r.name, r.rt, r.rw, r.address, r.ktp_status FROM ektp_resident r "
+            f"WHERE r.desa_code = :desa AND {OUTSTANDING_SQL} ORDER BY r.rw, r.rt, r.name_key", desa=desa)
+
+    def raw_home_visits(self) -> list[Any]:
+        return self.sql_all(
+            "SELECT r.desa_code, r.rw, r.rt, count(*) FROM ektp_resident r "
+            f"WHERE {OUTSTANDING_SQL} AND (r.birth_date <= :lansia_cutoff OR r.disabled OR r.seriously_ill) "
+            "GROUP BY r.desa_code, r.rw, r.rt ORDER BY r.desa_code, r.rw, r.rt")
+
     def summary_operations(self) -> list[Operation]:
         p = self.p
         regency_desa = self.desa_codes(None)
         kec_desa = self.desa_codes(p.big_kecamatan_code)
         outstanding = "ektp_outstanding"
+        clerk = p.big_kecamatan_code
         return [
             Operation(
-                "summary_regency", f"Outstanding by desa, whole regency ({len(regency_desa)} desa), screen", 3.0,
-                ektp=Impl(lambda: self.get(self.url(f"{outstanding}.index"))),
+                "summary_regency", f"Per-desa summary, whole regency ({len(regency_desa)} desa)", 0.100,
+                ektp=Impl(lambda: self.get(self.url(f"{outstanding}.index")), url=self.url(f"{outstanding}.index")),
                 stock=Impl(lambda: self.stock_summary(regency_desa), f"{len(regency_desa)} filtered lists"),
                 raw=Impl(lambda: self.raw_summary(None), "1 GROUP BY"),
                 kind="summary",
             ),
             Operation(
                 "summary_kecamatan",
-                f"Outstanding by desa, one kecamatan ({p.big_kecamatan_name}, {len(kec_desa)} desa), screen", 0.5,
-                ektp=Impl(lambda: self.get(self.url(f"{outstanding}.index", kecamatan=p.big_kecamatan_code))),
+                f"Kecamatan summary, clerk of {p.big_kecamatan_name} ({len(kec_desa)} desa)", 0.030,
+                ektp=Impl(lambda: self.get(self.url(f"{outstanding}.index"), clerk), url=self.url(f"{outstanding}.index"),
+                          clerk=clerk),
                 stock=Impl(lambda: self.stock_summary(kec_desa), f"{len(kec_desa)} filtered lists"),
-                raw=Impl(lambda: self.raw_summary(p.big_kecamatan_code), "1 GROUP BY"),
+                raw=Impl(lambda: self.raw_summary(clerk), "1 GROUP BY"),
                 kind="summary",
             ),
             Operation(
-                "summary_csv", f"Outstanding by desa, whole regency, CSV ({len(regency_desa)} rows)", None,
-                ektp=Impl(lambda: self.get(self.url(f"{outstanding}.export_summary"))),
+                "progress", "Campaign progress", 0.200,
+                ektp=Impl(lambda: self.get(self.url("ektp_progress.index")), url=self.url("ektp_progress.index")),
                 stock=None,
-                raw=Impl(lambda: self.raw_summary(None), "1 GROUP BY"),
+                raw=Impl(lambda: self.raw_summary(None, by_kecamatan=True), "1 GROUP BY per kecamatan"),
+                kind="summary",
+            ),
+            Operation(
+                "dashboard", "Home page (the user's headline)", 0.200,
+                ektp=Impl(lambda: self.get(self.url("ektp_home.index")), url=self.url("ektp_home.index")),
+                stock=None,
+                raw=Impl(lambda: self.raw_summary(None, by_kecamatan=True), "1 GROUP BY per kecamatan"),
+                kind="summary",
+            ),
+            Operation(
+                "home_visits", "Home-visit list", 0.100,
+                ektp=Impl(lambda: self.get(self.url("ektp_home_visits.index")), url=self.url("ektp_home_visits.index")),
+                stock=None,
+                raw=Impl(self.raw_home_visits, "1 GROUP BY per RT"),
+                kind="summary",
+            ),
+            Operation(
+                "desa_page", f"One desa's outstanding page ({p.desa_name})", 0.020,
+                ektp=Impl(lambda: self.get(self.url(f"{outstanding}.desa", desa_code=p.desa_code)),
+                          url=self.url(f"{outstanding}.desa", desa_code=p.desa_code)),
+                stock=Impl(lambda: self.get(self.stock_list(**self.stock_desa_outstanding_args(p.desa_code))),
+                           "4 stock filters"),
+                raw=Impl(lambda: self.raw_desa_page(p.desa_code)),
                 kind="summary",
             ),
         ]
 
-    # ------------------------------------------------------------------ export
-    def export_urls(self) -> tuple[str, str]:
-        p, c = self.p, stock_filter_classes()
-        ektp = self.url(f"{EKTP_RESIDENTS}.export", export_type="csv",
-                        **self.ektp_filters([(filter_arg(self.ektp_view, column="kecamatan_code"), p.export_kecamatan_code)]))
-        stock = self.url(f"{STOCK_RESIDENTS}.export", export_type="csv",
-                         **self.ektp_filters([(filter_arg(self.stock_view, column="kecamatan_code", cls=c["equal"]),
-                                               p.export_kecamatan_code)]))
-        return ektp, stock
-
-    def export_sql(self) -> str:
+    # ------------------------------------------------------------------ exports
+    def export_sql(self, where: str) -> str:
         return (
             "SELECT r.nik, r.kk_number, r.name, r.sex, r.birth_place, r.birth_date, r.kecamatan_code, "
             "d.name AS desa, r.address, r.rt, r.rw, r.phone, r.ktp_status, r.disabled, r.seriously_ill, r.away "
-            "FROM ektp_resident r JOIN ektp_desa d ON d.code = r.desa_code "
-            "WHERE r.kecamatan_code = :kec ORDER BY r.name_key, r.id"
+            f"FROM ektp_resident r JOIN ektp_desa d ON d.code = r.desa_code {where} ORDER BY r.name_key, r.id"
         )
 
-    def export_operation(self) -> Operation:
+    def export_operations(self) -> list[Operation]:
         p = self.p
-        ektp_url, stock_url = self.export_urls()
-        label = f"CSV export, one kecamatan ({p.export_kecamatan_name}, {p.export_kecamatan_residents:,} residents)"
-        ektp = lambda: self.stream(ektp_url)  # noqa: E731
-        stock = lambda: self.stream(stock_url)  # noqa: E731
-        raw = lambda: self.sql_stream(self.export_sql(), kec=p.export_kecamatan_code)  # noqa: E731
-        return Operation(
-            "export", label, 1.0,
-            ektp=Impl(ektp, stream=ektp), stock=Impl(stock, stream=stock), raw=Impl(raw, "server-side cursor", stream=raw),
-            kind="export",
-        )
+        clerk = p.big_kecamatan_code
+        matches = p.matches
 
-    def small_export_warmup(self, impl: str) -> None:
-        """Load code, templates and connections before a memory probe: a one-row export."""
-        if impl == "raw":
-            self.sql_stream(f"{self.export_sql().split(' WHERE ')[0]} WHERE r.nik = :nik", nik=self.p.nik)
-            return
-        endpoint = EKTP_RESIDENTS if impl == "ektp" else STOCK_RESIDENTS
-        self.stream(self.url(f"{endpoint}.export", export_type="csv", search=self.p.nik))
+        def export(key: str, label: str, ektp_url: str, stock_url: str | None, where: str,
+                   as_clerk: str | None = None, **params: Any) -> Operation:
+            ektp = lambda: self.stream(ektp_url, as_clerk)  # noqa: E731
+            stock = (lambda: self.stream(stock_url)) if stock_url else None  # noqa: E731
+            raw = lambda: self.sql_stream(self.export_sql(where), **params)  # noqa: E731
+            return Operation(
+                key, label, None,
+                ektp=Impl(ektp, stream=ektp, url=ektp_url, clerk=as_clerk),
+                stock=Impl(stock, stream=stock, url=stock_url) if stock else None,
+                raw=Impl(raw, "SELECT + csv.writer", stream=raw),
+                kind="export", ratio=1.3,
+            )
+
+        def csv_url(endpoint: str, pairs: list[tuple[str, str]]) -> str:
+            return self.url(f"{endpoint}.export", export_type="csv", **self.ektp_filters(pairs))
+
+        return [
+            export("csv_outstanding", f"CSV, {matches.get('outstanding_total', 0):,} outstanding residents",
+                   csv_url(EKTP_RESIDENTS, [self.outstanding_filter()]),
+                   csv_url(STOCK_RESIDENTS, self.stock_outstanding_pairs()),
+                   f"WHERE {OUTSTANDING_SQL}"),
+            export("csv_kecamatan", f"CSV, a clerk's whole kecamatan ({p.big_kecamatan_name}, "
+                   f"{p.big_kecamatan_residents:,} residents)",
+                   csv_url(EKTP_RESIDENTS, []),
+                   csv_url(STOCK_RESIDENTS, [self.stock_kecamatan_pair(clerk)]),
+                   "WHERE r.kecamatan_code = :kec", as_clerk=clerk, kec=clerk),
+            export("csv_all", f"CSV, all {p.residents:,} residents",
+                   csv_url(EKTP_RESIDENTS, []), csv_url(STOCK_RESIDENTS, []), ""),
+        ]
+
+    def warmup(self) -> None:
+        """Load code, templates and connections in the server: one page and a one-row export."""
+        self.get(self.ektp_list())
+        self.stream(self.url(f"{EKTP_RESIDENTS}.export", export_type="csv", search=self.p.nik))
+        self.get(self.stock_list())

@@ -23,7 +23,7 @@ def fmt_s(seconds: float | None) -> str:
 
 
 def fmt_target(seconds: float) -> str:
-    return f"< {seconds * 1000:.0f} ms" if seconds < 1 else f"< {seconds:g} s"
+    return f"<= {seconds * 1000:.0f} ms" if seconds < 1 else f"<= {seconds:g} s"
 
 
 def fmt_mb(value: int | None) -> str:
@@ -35,7 +35,7 @@ def verdict(value: float | None, limit: float | None, error: str | None = None) 
         return "FAIL (error)"
     if limit is None or value is None:
         return "info"
-    return "PASS" if value < limit else "FAIL"
+    return "PASS" if value <= limit else "FAIL"
 
 
 def machine_info(url: str) -> list[tuple[str, str]]:

@@ -12,11 +12,8 @@ process), prints a markdown table and writes it to
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
-import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,22 +23,22 @@ HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 sys.path.insert(0, str(HERE))
 
-import sqlalchemy as sa  # noqa: E402
-from sqlalchemy import event  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
 import data  # noqa: E402
 import report  # noqa: E402
-from bench_app import create_bench_app  # noqa: E402
-from measure import Memory, Timing, StreamTiming, measure_memory, time_call, time_stream  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from bench_app import USER_HEADER, create_bench_app  # noqa: E402
+from measure import StreamTiming, time_call, time_stream  # noqa: E402
 from ops import Bench, Operation, Params, discover  # noqa: E402
+from server import Server  # noqa: E402
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
 DEFAULT_URL = f"sqlite:///{RESULTS / 'bench.sqlite'}"
 BANYUWANGI = 1_288_630
 IMPLS = ("ektp", "stock", "raw")
 IMPL_TITLES = {"ektp": "ektp-admin", "stock": "stock Flask-Admin", "raw": "raw SQL"}
-HEAP_TARGET = 50 * 1024 * 1024
 LOAD_AT_START = "?"
+GUNICORN_DEFAULT_TIMEOUT = 30.0
 
 
 def default_reference_date() -> dt.date:
@@ -76,48 +73,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-analyze", action="store_true", help="do not refresh planner statistics after a build")
     parser.add_argument("--reference-date", type=dt.date.fromisoformat, default=None)
     parser.add_argument("--output", type=Path, help="report path (default bench/results/<db>-<n>.md)")
-    # internal: one memory probe in a fresh process
-    parser.add_argument("--probe-memory", choices=IMPLS, help=argparse.SUPPRESS)
-    parser.add_argument("--params-json", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 def echo(message: Any) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-# ---------------------------------------------------------------------- memory probe (child)
-
-
-def params_to_json(p: Params) -> str:
-    return json.dumps(dataclasses.asdict(p), default=str)
-
-
-def params_from_json(text: str) -> Params:
-    raw = json.loads(text)
-    raw["reference_date"] = dt.date.fromisoformat(raw["reference_date"])
-    return Params(**raw)
-
-
-def probe_memory(args: argparse.Namespace) -> None:
-    params = params_from_json(Path(args.params_json).read_text())
-    app = create_bench_app(args.database_url, params.reference_date)
-    raw = sa.create_engine(args.database_url)
-    bench = Bench(app, raw, params)
-    bench.small_export_warmup(args.probe_memory)
-    op = bench.export_operation()
-    impl = getattr(op, args.probe_memory)
-    memory = measure_memory(impl.stream)
-    print(json.dumps(dataclasses.asdict(memory)))
-
-
-def run_probe(args: argparse.Namespace, impl: str, params_file: Path) -> Memory:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--database-url", args.database_url,
-           "--probe-memory", impl, "--params-json", str(params_file)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        return Memory(error=(proc.stderr.strip().splitlines() or ["probe failed"])[-1][:300])
-    return Memory(**json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
 # ---------------------------------------------------------------------- statement capture
@@ -162,7 +122,16 @@ def diagnostics(bench: Bench, engine: sa.Engine, ops: list[Operation], include_s
             target = getattr(op, impl)
             if target is None or (impl == "stock" and (not include_stock or op.kind == "summary")):
                 continue
-            runner = target.stream or target.run
+            if target.url is None:
+                continue
+            client = bench.app.test_client()
+            headers = {USER_HEADER: f"clerk:{target.clerk}"} if target.clerk else {}
+
+            def runner(url: str = target.url, headers: dict[str, str] = headers) -> None:
+                response = client.get(url, headers=headers)
+                response.get_data()
+                response.close()
+
             try:
                 items = capture.run(runner)
             except Exception as exc:  # noqa: BLE001
@@ -204,9 +173,6 @@ def diagnostics(bench: Bench, engine: sa.Engine, ops: list[Operation], include_s
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.probe_memory:
-        probe_memory(args)
-        return 0
     RESULTS.mkdir(parents=True, exist_ok=True)
     global LOAD_AT_START
     LOAD_AT_START = report.loadavg()
@@ -240,8 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.build_only:
         return 0
 
-    # 2. app, raw engine, parameters
-    app = create_bench_app(url, reference_date)
+    # 2. the server, a raw engine, parameters
+    app = create_bench_app(url, reference_date)  # in-process: URLs, filters, the statements appendix
     with app.app_context():
         from ektp_admin import models
 
@@ -249,43 +215,44 @@ def main(argv: list[str] | None = None) -> int:
     raw_engine = sa.create_engine(url)
     echo("Reading parameters from the data ...")
     params = discover(raw_engine, reference_date)
-    bench = Bench(app, raw_engine, params)
-    ops = bench.operations()
-    if args.only:
-        wanted = set(args.only.split(","))
-        ops = [op for op in ops if op.key in wanted]
-    impls = [i for i in IMPLS if not (args.no_stock and i == "stock")]
+    server = Server(url, reference_date.isoformat(), RESULTS / "bench-server.log")
+    try:
+        bench = Bench(app, server.base, raw_engine, params)
+        bench.warmup()
+        ops = bench.operations()
+        if args.only:
+            wanted = set(args.only.split(","))
+            ops = [op for op in ops if op.key in wanted]
+        impls = [i for i in IMPLS if not (args.no_stock and i == "stock")]
+        results, memory = measure(args, server, ops, impls)
+        checks = same_rows(ops)
+        server_peak = server.rss_peak()
+    finally:
+        server.stop()
 
-    # 3. timings, one cell at a time
-    results: dict[tuple[str, str], Any] = {}
+    # 4. checks
     for op in ops:
-        for impl in impls:
-            target = getattr(op, impl)
-            if target is None:
-                continue
-            echo(f"  {op.key:18s} {IMPL_TITLES[impl]:18s} ...")
-            if op.kind == "export":
-                results[op.key, impl] = time_stream(target.stream, args.runs, max_seconds=args.budget)
-            else:
-                results[op.key, impl] = time_call(target.run, args.runs, max_seconds=args.budget)
-            cell = results[op.key, impl]
-            echo(f"    -> {cell.error or _cell_summary(cell)}")
+        if op.kind == "export":
+            counts = {impl: results[op.key, impl].runs[-1].lines - 1 for impl in impls
+                      if (op.key, impl) in results and results[op.key, impl].runs}
+            checks.append(f"- {op.key}: lines after the header: "
+                          + ", ".join(f"{IMPL_TITLES[i]} {n:,}" for i, n in counts.items()))
+    peaks = [v for v in (*memory.values(), server_peak) if v is not None]
+    checks.append(f"- the server worker's peak RSS over the run: {report.fmt_mb(max(peaks) if peaks else None)}")
 
-    # 4. memory of the exports, each in a fresh process
-    memory: dict[str, Memory] = {}
-    if any(op.kind == "export" for op in ops):
-        params_file = RESULTS / f".params-{os.getpid()}.json"
-        params_file.write_text(params_to_json(params))
-        try:
-            for impl in impls:
-                echo(f"  memory probe      {IMPL_TITLES[impl]} ...")
-                memory[impl] = run_probe(args, impl, params_file)
-                echo(f"    -> heap {report.fmt_mb(memory[impl].heap_peak)}, RSS {report.fmt_mb(memory[impl].rss_peak)}"
-                     f"{' ' + memory[impl].error if memory[impl].error else ''}")
-        finally:
-            params_file.unlink(missing_ok=True)
+    # 5. appendix
+    appendix = "" if args.no_explain else diagnostics(bench, app_engine, ops, "stock" in impls)
 
-    # 5. same rows?
+    text = render(args, url, params, ops, impls, results, memory, checks, appendix, build_note)
+    out = args.output or RESULTS / f"{dialect}-{params.residents}.md"
+    out.write_text(text)
+    print(text.split("\n## Appendix")[0])
+    echo(f"Written to {out}")
+    return 0
+
+
+def same_rows(ops: list[Operation]) -> list[str]:
+    """Does each page list the rows the raw SELECT returns, in the same order?"""
     checks = []
     for op in ops:
         if op.check is None:
@@ -296,21 +263,30 @@ def main(argv: list[str] | None = None) -> int:
             checks.append(f"- {op.key}: ektp-admin lists {len(ours)} rows, raw SQL returns {len(raw)}: {same}")
         except Exception as exc:  # noqa: BLE001
             checks.append(f"- {op.key}: check failed: {type(exc).__name__}: {exc}")
+    return checks
+
+
+def measure(args: argparse.Namespace, server: Server, ops: list[Operation],
+            impls: list[str]) -> tuple[dict[tuple[str, str], Any], dict[tuple[str, str], int | None]]:
+    """Every cell, one at a time; exports also note the server worker's RSS peak while they ran."""
+    results: dict[tuple[str, str], Any] = {}
+    memory: dict[tuple[str, str], int | None] = {}
     for op in ops:
-        if op.kind == "export":
-            counts = {impl: results[op.key, impl].runs[-1].lines - 1 for impl in impls
-                      if (op.key, impl) in results and results[op.key, impl].runs}
-            checks.append("- export: data rows sent: " + ", ".join(f"{IMPL_TITLES[i]} {n:,}" for i, n in counts.items()))
-
-    # 6. appendix
-    appendix = "" if args.no_explain else diagnostics(bench, app_engine, ops, "stock" in impls)
-
-    text = render(args, url, params, ops, impls, results, memory, checks, appendix, build_note)
-    out = args.output or RESULTS / f"{dialect}-{params.residents}.md"
-    out.write_text(text)
-    print(text.split("\n## Appendix")[0])
-    echo(f"Written to {out}")
-    return 0
+        for impl in impls:
+            target = getattr(op, impl)
+            if target is None:
+                continue
+            echo(f"  {op.key:18s} {IMPL_TITLES[impl]:18s} ...")
+            if op.kind == "export":
+                watched = impl != "raw" and server.reset_peak()
+                results[op.key, impl] = time_stream(target.stream, args.runs, max_seconds=args.budget)
+                if watched:
+                    memory[op.key, impl] = server.rss_peak()
+            else:
+                results[op.key, impl] = time_call(target.run, args.runs, max_seconds=args.budget)
+            cell = results[op.key, impl]
+            echo(f"    -> {cell.error or _cell_summary(cell)}")
+    return results, memory
 
 
 def _cell_summary(cell: Any) -> str:
@@ -331,9 +307,9 @@ def _cell(cell: Any, attr: str | None = None, note: str = "") -> str:
 
 
 def render(args: argparse.Namespace, url: str, p: Params, ops: list[Operation], impls: list[str],
-           results: dict[tuple[str, str], Any], memory: dict[str, Memory], checks: list[str], appendix: str,
-           build_note: str) -> str:
-    header = ["operation", "ektp-admin", "stock Flask-Admin", "raw SQL", "target", "PASS/FAIL"]
+           results: dict[tuple[str, str], Any], memory: dict[tuple[str, str], int | None], checks: list[str],
+           appendix: str, build_note: str) -> str:
+    header = ["operation", "ektp-admin", "stock Flask-Admin", "raw SQL", "ektp / raw", "budget", "PASS/FAIL"]
     rows: list[list[str]] = []
     matches = p.matches
 
@@ -347,30 +323,36 @@ def render(args: argparse.Namespace, url: str, p: Params, ops: list[Operation], 
             out.append(_cell(results.get((op.key, impl)), attr, impl_obj.note))
         return out
 
+    def value(op: Operation, impl: str, attr: str | None = None) -> float | None:
+        cell = results.get((op.key, impl))
+        if cell is None or cell.error:
+            return None
+        return cell.median(attr) if attr else cell.median
+
+    def ratio(op: Operation, attr: str | None = None) -> str:
+        ours, raw = value(op, "ektp", attr), value(op, "raw", attr)
+        return f"{ours / raw:.1f}x" if ours and raw else "-"
+
     for op in ops:
         if op.kind != "export":
             label = op.label
             if op.key in matches:
                 label += f" ({matches[op.key]:,} match{'es' if matches[op.key] != 1 else ''})"
-            ours = results.get((op.key, "ektp"))
-            value = ours.median if ours else None
-            rows.append([label, *cells(op), report.fmt_target(op.target) if op.target else "-",
-                         verdict_of(value, op.target, ours)])
+            rows.append([label, *cells(op), ratio(op), report.fmt_target(op.target) if op.target else "-",
+                         verdict_of(value(op, "ektp"), op.target, results.get((op.key, "ektp")))])
             continue
         ours = results.get((op.key, "ektp"))
-        for attr, what, target in (("first_byte", "first byte", op.target), ("first_row", "first data row", op.target),
-                                   ("total", "all rows sent", None)):
-            value = ours.median(attr) if ours and not ours.error else None
-            rows.append([f"{op.label}: {what}", *cells(op, attr), report.fmt_target(target) if target else "-",
-                         verdict_of(value, target, ours)])
-        heap = [report.fmt_mb(memory[i].heap_peak) if i in memory and not memory[i].error
-                else (f"error: {memory[i].error[:60]}" if i in memory else "n/a") for i in IMPLS]
-        rss = [report.fmt_mb(memory[i].rss_peak) if i in memory and not memory[i].error else "n/a" for i in IMPLS]
-        ours_mem = memory.get("ektp")
-        heap_verdict = ("FAIL (error)" if ours_mem is None or ours_mem.error or ours_mem.heap_peak is None
-                        else "PASS" if ours_mem.heap_peak < HEAP_TARGET else "FAIL")
-        rows.append([f"{op.label}: peak Python heap growth (tracemalloc)", *heap, "< 50 MB", heap_verdict])
-        rows.append([f"{op.label}: peak RSS growth", *rss, "-", "info"])
+        floor = value(op, "raw", "total")
+        budget = floor * op.ratio if floor is not None and op.ratio else None
+        rows.append([f"{op.label}: to the last byte", *cells(op, "total"), ratio(op, "total"),
+                     f"<= {op.ratio:g}x raw ({report.fmt_s(budget)})" if budget else "-",
+                     verdict_of(value(op, "ektp", "total"), budget, ours)])
+        rows.append([f"{op.label}: first byte", *cells(op, "first_byte"), "-", "-", "info"])
+        total = value(op, "ektp", "total")
+        rows.append([f"{op.label}: inside gunicorn's default timeout", report.fmt_s(total), "", "", "-",
+                     f"< {GUNICORN_DEFAULT_TIMEOUT:g} s", verdict_of(total, GUNICORN_DEFAULT_TIMEOUT, ours)])
+        rss = [report.fmt_mb(memory.get((op.key, i))) if (op.key, i) in memory else "n/a" for i in IMPLS]
+        rows.append([f"{op.label}: server worker's peak RSS", *rss, "-", "-", "info"])
 
     dialect = make_url(url).get_backend_name()
     lines = [
@@ -392,9 +374,10 @@ def render(args: argparse.Namespace, url: str, p: Params, ops: list[Operation], 
         f"- Data: {p.residents:,} residents, {p.desa_total} desa ({build_note}); database size "
         f"{report.fmt_mb(size) if size else '?'}; reference date {p.reference_date.isoformat()}",
         f"- Each cell: median of {args.runs} warm run{'s' if args.runs != 1 else ''} after one untimed warm-up (fewer when noted, "
-        f"when one run exceeds the {args.budget:.0f} s cell budget / {args.runs}). Pages through the Flask test "
-        "client (HTML rendered, body read); exports read to the last byte. Memory: one export in a fresh "
-        "process after a one-row export warm-up.",
+        f"when one run exceeds the {args.budget:.0f} s cell budget / {args.runs}). ektp-admin and stock Flask-Admin "
+        "over HTTP from gunicorn (one sync worker) on loopback, the same client for both, body read to the last "
+        "byte; raw SQL in the benchmark's process (no HTTP, no HTML): the floor. Memory: the server worker's "
+        "RSS high-water mark while the cell ran (reset before it).",
         "",
         report.table(rows, header),
         "",
@@ -406,13 +389,11 @@ def render(args: argparse.Namespace, url: str, p: Params, ops: list[Operation], 
         "",
         f"- NIK exact: `{p.nik}` (the resident in the middle of the id range); prefix `{p.nik_prefix}`; "
         f"name prefix `{p.name_prefix}` (that resident's first name)",
-        f"- Filtered list: desa {p.desa_name} `{p.desa_code}` (the largest, {p.desa_residents:,} residents; "
+        f"- One desa: {p.desa_name} `{p.desa_code}` (the largest, {p.desa_residents:,} residents; "
         f"{matches.get('list_filtered', 0):,} outstanding; the stock filters match "
         f"{matches.get('list_filtered_stock', 0):,}: they cannot express \"or ever married\")",
-        f"- Kecamatan summary: {p.big_kecamatan_name} `{p.big_kecamatan_code}` (the largest, "
+        f"- The clerk: of {p.big_kecamatan_name} `{p.big_kecamatan_code}` (the largest kecamatan, "
         f"{p.big_kecamatan_residents:,} residents)",
-        f"- Export: kecamatan {p.export_kecamatan_name} `{p.export_kecamatan_code}` (nearest the mean, "
-        f"{p.export_kecamatan_residents:,} residents)",
         f"- Outstanding in the regency: {matches.get('outstanding_total', 0):,}",
         "",
         "Checks:",
@@ -435,7 +416,7 @@ def spread_rows(ops: list[Operation], impls: list[str], results: dict[tuple[str,
 
     rows = []
     for op in ops:
-        attrs = [("first_row", "first data row"), ("total", "all rows sent")] if op.kind == "export" else [(None, "")]
+        attrs = [("total", "to the last byte")] if op.kind == "export" else [(None, "")]
         for attr, what in attrs:
             rows.append([op.key + (f": {what}" if what else "")]
                         + [spread(results.get((op.key, i)), attr) if i in impls else "n/a" for i in IMPLS])
