@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterator
 
 import sqlalchemy as sa
+
+from .. import counters
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..domain.enums import Citizenship, KtpStatus, MaritalStatus
@@ -480,6 +482,9 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
                         conn.exec_driver_sql(sql)
                         progress("indexing", number, len(rebuilt))
                 if write:
+                    # The counters are counted again in the same transaction (cheaper than
+                    # per row for a load; any desa may have gained or lost residents).
+                    counters.rebuild(conn, request.reference_date or request.today)
                     audit(conn, request, outcome, Resident.__tablename__)
                     progress("committing", done, total, force=True)
                     transaction.commit()
