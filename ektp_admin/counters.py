@@ -27,8 +27,7 @@ from .domain import counting
 from .domain.counting import CounterWindow
 from .domain.eligibility import LANSIA_AGE, OUTSTANDING_STATUSES, WAJIB_KTP_AGE
 from .domain.enums import Citizenship, KtpStatus, MaritalStatus, ResultKind
-from .models import Counter, Resident, Visit, VisitResult
-from .models import CounterWindow as WindowRow
+from .models import Counter, CounterWindow as WindowRow, Resident, Visit, VisitResult
 from .queries.counted import _as_date, read_window
 
 _COUNTER = Counter.__table__
@@ -309,6 +308,7 @@ def add(conn: Any, deltas: dict[Cell, int]) -> None:
     rows = [{"desa_code": d, "kecamatan_code": d[:8], "kind": k, "day": day, "n": n}
             for (d, k, day), n in sorted(deltas.items())]
     dialect = conn.dialect.name
+    statement: Any
     if dialect == "postgresql":
         pg = postgresql.insert(_COUNTER)
         statement = pg.on_conflict_do_update(index_elements=["desa_code", "kind", "day"],

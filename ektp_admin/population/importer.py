@@ -27,10 +27,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterator
 
 import sqlalchemy as sa
-
-from .. import counters
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from .. import counters
 from ..domain.enums import Citizenship, KtpStatus, MaritalStatus
 from ..domain.messages import N_, Message
 from ..models import AuditEntry, Desa, Kecamatan, Resident, StatusChange, name_key

@@ -23,7 +23,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import counters
-
 from ..domain.enums import KtpStatus
 from ..domain.messages import N_, Message
 from ..domain.status import check_move

@@ -17,8 +17,7 @@ import sqlalchemy as sa
 from ..domain import counting
 from ..domain.counting import CounterWindow
 from ..domain.eligibility import LANSIA_AGE, WAJIB_KTP_AGE, birth_date_cutoff
-from ..models import Counter
-from ..models import CounterWindow as WindowRow
+from ..models import Counter, CounterWindow as WindowRow
 from .clauses import NEWLY_17_DEFAULT_DAYS, region_clause
 
 _ONE_DAY = dt.timedelta(days=1)

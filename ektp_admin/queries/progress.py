@@ -10,6 +10,7 @@ from flask import current_app, has_app_context
 
 from ..domain.enums import ResultKind
 from ..models import Campaign, Resident, Visit, VisitResult
+from . import counted
 from .clauses import (
     _like_prefix,
     duplicate_clause,
@@ -18,7 +19,6 @@ from .clauses import (
     region_covers,
     region_prefixes,
 )
-from . import counted
 from .counted import _as_date
 from .outstanding import outstanding_by_kecamatan, outstanding_totals
 
