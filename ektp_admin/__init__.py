@@ -140,11 +140,12 @@ class EktpAdmin:
             )
         )
 
-        from . import audit, cli, http_policy
+        from . import audit, cli, counters, http_policy
         from .views import register_views
 
         http_policy.install(app)
         audit.install(db)
+        counters.install(db)  # per-desa counters kept in the flush's transaction
         # Before anything reads the form (a host's CSRFProtect does, first): the upload
         # screens' own size limit, so a too-large upload is refused before it is parsed.
         app.before_request_funcs.setdefault(None, []).insert(0, _limit_uploads)

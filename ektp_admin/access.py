@@ -29,6 +29,8 @@ from .domain.enums import DeviceOwnerKind, Role, TeamKind
 from .models import (
     AuditEntry,
     Campaign,
+    Counter,
+    CounterWindow,
     Desa,
     Device,
     ImportJob,
@@ -237,6 +239,8 @@ RULES: dict[Any, RowRule] = {
     User: ByRoleOnly(),
     AuditEntry: ByRoleOnly(),
     ImportJob: ByRoleOnly(),
+    Counter: ByKecamatan(),
+    CounterWindow: ByRoleOnly(),
 }
 
 

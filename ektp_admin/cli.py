@@ -55,6 +55,14 @@ def _upgrade(*, init: bool) -> None:
     for revision, doc in outcome.applied:
         click.echo(f"Applied {revision}: {doc}")
     click.echo(f"Database at {outcome.head} (head)." + (" Tables ready." if init else ""))
+    if init:
+        from . import counters
+        from .queries.clauses import reference_date
+
+        with state.db.engine.begin() as conn:
+            if counters.read_window(conn) is None:
+                counters.rebuild(conn, reference_date())
+                click.echo("Counters built.")
 
 
 @ektp_cli.command("upgrade")
@@ -87,6 +95,44 @@ def upgrade_command(sql: bool) -> None:
 def init_db() -> None:
     """Create or upgrade the ektp_ tables: the same as `flask ektp upgrade` (never drops data)."""
     _upgrade(init=True)
+
+
+@ektp_cli.command("counters")
+@click.option("--rebuild", is_flag=True, help="Count every resident again into the per-desa counters "
+              "(a new window around the reference day).")
+@click.option("--check", is_flag=True, help="Compare the counters with a direct count; exit 1 on a difference, "
+              "naming the desa.")
+@with_appcontext
+def counters_command(rebuild: bool, check: bool) -> None:
+    """The per-desa counters the summaries read: rebuild them, or check them against the residents."""
+    from . import counters
+    from .queries.clauses import reference_date
+
+    if not rebuild and not check:
+        raise click.UsageError("Give --rebuild, --check or both.")
+    db = _db()
+    if rebuild:
+        with db.engine.begin() as conn:
+            window = counters.rebuild(conn, reference_date(), recentre=True)
+        click.echo(f"Counters rebuilt; exact from {window.first:%d-%m-%Y} to {window.last:%d-%m-%Y}.")
+    if check:
+        with db.engine.connect() as conn:
+            differences = counters.check(conn)
+            built = counters.read_window(conn) is not None
+        if not built:
+            click.echo("The counters were never built: run `flask ektp counters --rebuild`.")
+        if not differences:
+            click.echo("Counters agree with a direct count.")
+            return
+        by_desa: dict[str, list[counters.Difference]] = {}
+        for difference in differences:
+            by_desa.setdefault(difference.desa_code, []).append(difference)
+        for desa_code, found in sorted(by_desa.items()):
+            kinds = ", ".join(f"{d.kind} {d.day:%d-%m-%Y}: {d.stored} stored, {d.counted} counted" for d in found[:5])
+            more = f" (+{len(found) - 5} more)" if len(found) > 5 else ""
+            click.echo(f"Desa {desa_code}: {kinds}{more}")
+        click.echo(f"{len(by_desa)} desa differ; `flask ektp counters --rebuild` counts them again.")
+        raise SystemExit(1)
 
 
 @ektp_cli.command("revision")

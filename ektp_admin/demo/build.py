@@ -9,6 +9,7 @@ from typing import Any, Callable, Iterator
 import click
 import sqlalchemy as sa
 
+from .. import counters
 from ..models import Campaign, Desa, Kecamatan, Resident
 from .campaign import DEMO_REGENCY, RECORDED_SHARE, DemoSummary, campaign_row
 from .draw import seeded
@@ -142,6 +143,8 @@ class Builder:
         self.conn.execute(sa.update(campaign).where(campaign.c.id == campaign_id)
                           .values(baseline_outstanding=self.summary.baseline_outstanding))
         self.writer.move_sequences()
+        # The counters once, for the whole load, in its transaction.
+        counters.rebuild(self.conn)
 
     @contextlib.contextmanager
     def _progress(self) -> Iterator[Callable[[int], Any]]:

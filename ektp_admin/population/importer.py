@@ -29,6 +29,7 @@ from typing import Any, Callable, Iterator
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
+from .. import counters
 from ..domain.enums import Citizenship, KtpStatus, MaritalStatus
 from ..domain.messages import N_, Message
 from ..models import AuditEntry, Desa, Kecamatan, Resident, StatusChange, name_key
@@ -480,6 +481,9 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
                         conn.exec_driver_sql(sql)
                         progress("indexing", number, len(rebuilt))
                 if write:
+                    # The counters are counted again in the same transaction (cheaper than
+                    # per row for a load; any desa may have gained or lost residents).
+                    counters.rebuild(conn, request.reference_date or request.today)
                     audit(conn, request, outcome, Resident.__tablename__)
                     progress("committing", done, total, force=True)
                     transaction.commit()

@@ -22,6 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from .. import counters
 from ..domain.enums import KtpStatus
 from ..domain.messages import N_, Message
 from ..domain.status import check_move
@@ -193,6 +194,7 @@ def _write(engine: sa.Engine, request: ImportRequest, spool: Spool, report: Repo
     total = spool.count(ok=True)
     done = 0
     changed_meanwhile = False
+    touched: set[str] = set()
     if write:
         prepare_sqlite(engine)
     with engine.connect() as conn:
@@ -222,6 +224,7 @@ def _write(engine: sa.Engine, request: ImportRequest, spool: Spool, report: Repo
                         outcome.unchanged += 1
                         continue
                     moves.append({"p_id": resident.id, "p_status": status, "p_on": on, "p_now": now})
+                    touched.add(resident.kecamatan_code)
                     changes.append({"resident_id": resident.id, "old_status": resident.ktp_status,
                                     "new_status": status, "changed_on": on, "changed_at": now,
                                     "changed_by": changed_by, "note": note_text})
@@ -237,6 +240,8 @@ def _write(engine: sa.Engine, request: ImportRequest, spool: Spool, report: Repo
                 outcome.state = REFUSED
                 return
             if write:
+                # The kecamatan whose residents moved are counted again, in this transaction.
+                counters.rebuild(conn, request.reference_date or request.today, kecamatan=touched)
                 audit(conn, request, outcome, StatusChange.__tablename__)
                 progress("committing", done, total, force=True)
                 transaction.commit()

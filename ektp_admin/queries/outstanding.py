@@ -10,6 +10,7 @@ from sqlalchemy.ext.compiler import compiles
 
 from ..domain.enums import VisitState
 from ..models import Desa, Kecamatan, Resident, Visit
+from . import counted
 from .clauses import (
     _COUNT_FIELDS,
     _newly_17_case,
@@ -137,24 +138,39 @@ def outstanding_by_desa(
     *,
     limit: int | None = None,
     offset: int = 0,
+    direct: bool = False,
 ) -> list[DesaOutstanding]:
     """Every desa of a kecamatan (or all) with wajib, recorded, outstanding and its breakdown.
 
-    One aggregate query with conditional sums. Desa without residents appear with
-    zeros. Ordered by kecamatan name, then desa name; ``limit``/``offset`` page it.
+    Read from the per-desa counters (:mod:`.counted`); counted from the residents
+    (one aggregate query with conditional sums) when ``direct`` or when the
+    counters cannot answer for ``on``. Desa without residents appear with zeros.
+    Ordered by kecamatan name, then desa name; ``limit``/``offset`` page it.
     """
     on = on or reference_date()
     starts = campaign_starts(session, on, kecamatan_code)
-    group = (Desa.code, Desa.name, Desa.is_kelurahan, Desa.kecamatan_code, Kecamatan.name)
     labelled = (
         Desa.code.label("desa_code"), Desa.name.label("desa_name"), Desa.is_kelurahan.label("is_kelurahan"),
         Desa.kecamatan_code.label("kecamatan_code"), Kecamatan.name.label("kecamatan_name"),
     )
-    query = (
-        outstanding_counts_select(session, kecamatan_code, on, labelled, starts)
-        .group_by(*group)
-        .order_by(Kecamatan.name, Desa.kecamatan_code, Desa.name, Desa.code)
-    )
+    order = (Kecamatan.name, Desa.kecamatan_code, Desa.name, Desa.code)
+    if not direct and counted.usable_window(session, on, starts) is not None:
+        cells = counted.per_desa(kecamatan_code, on, starts)
+        query = (
+            sa.select(*labelled, *(sa.func.coalesce(cells.c[name], 0).label(name) for name in _COUNT_FIELDS))
+            .select_from(Desa)
+            .join(Kecamatan, Kecamatan.code == Desa.kecamatan_code)
+            .outerjoin(cells, cells.c.desa_code == Desa.code)
+            .where(region_clause(kecamatan_code, Desa.code, Desa.kecamatan_code))
+            .order_by(*order)
+        )
+    else:
+        group = (Desa.code, Desa.name, Desa.is_kelurahan, Desa.kecamatan_code, Kecamatan.name)
+        query = (
+            outstanding_counts_select(session, kecamatan_code, on, labelled, starts)
+            .group_by(*group)
+            .order_by(*order)
+        )
     if limit is not None:
         query = query.limit(limit).offset(offset)
     return [
@@ -188,27 +204,45 @@ def sum_counts(rows: Any) -> OutstandingCounts:
     return OutstandingCounts(**totals)
 
 
-def outstanding_totals(session: Any, region_code: str | None = None, on: dt.date | None = None) -> OutstandingCounts:
+def outstanding_totals(
+    session: Any, region_code: str | None = None, on: dt.date | None = None, *, direct: bool = False
+) -> OutstandingCounts:
     """The totals row of the per-village list, and the "remaining" of campaign progress.
 
     ``region_code`` may name a kecamatan, a kab/kota, a desa or nothing (all).
+    Read from the counters unless ``direct`` (or they cannot answer for ``on``).
     """
     on = on or reference_date()
-    row = session.execute(outstanding_counts_select(session, region_code, on)).one()
+    starts = campaign_starts(session, on, region_code)
+    if not direct and counted.usable_window(session, on, starts) is not None:
+        cells = counted.per_desa(region_code, on, starts)
+        query = sa.select(*(sa.func.coalesce(sa.func.sum(cells.c[name]), 0).label(name) for name in _COUNT_FIELDS))
+        row = session.execute(query).one()
+    else:
+        row = session.execute(outstanding_counts_select(session, region_code, on, starts=starts)).one()
     return OutstandingCounts(**_counts(row))
 
 
 def outstanding_by_kecamatan(
-    session: Any, region_code: str | None = None, on: dt.date | None = None
+    session: Any, region_code: str | None = None, on: dt.date | None = None, *, direct: bool = False
 ) -> list[KecamatanOutstanding]:
     """Per-kecamatan counts of a region (the progress page's breakdown)."""
     on = on or reference_date()
+    starts = campaign_starts(session, on, region_code)
     labelled = (Kecamatan.code.label("kecamatan_code"), Kecamatan.name.label("kecamatan_name"))
-    query = (
-        outstanding_counts_select(session, region_code, on, labelled)
-        .group_by(Kecamatan.code, Kecamatan.name)
-        .order_by(Kecamatan.name, Kecamatan.code)
-    )
+    if not direct and counted.usable_window(session, on, starts) is not None:
+        cells = counted.per_desa(region_code, on, starts)
+        query = (
+            sa.select(*labelled, *(sa.func.coalesce(sa.func.sum(cells.c[name]), 0).label(name)
+                                   for name in _COUNT_FIELDS))
+            .select_from(Desa)
+            .join(Kecamatan, Kecamatan.code == Desa.kecamatan_code)
+            .outerjoin(cells, cells.c.desa_code == Desa.code)
+            .where(region_clause(region_code, Desa.code, Desa.kecamatan_code))
+        )
+    else:
+        query = outstanding_counts_select(session, region_code, on, labelled, starts)
+    query = query.group_by(Kecamatan.code, Kecamatan.name).order_by(Kecamatan.name, Kecamatan.code)
     return [
         KecamatanOutstanding(**_counts(row), kecamatan_code=row.kecamatan_code, kecamatan_name=row.kecamatan_name)
         for row in session.execute(query)

@@ -10,6 +10,7 @@ from flask import current_app, has_app_context
 
 from ..domain.enums import ResultKind
 from ..models import Campaign, Resident, Visit, VisitResult
+from . import counted
 from .clauses import (
     _like_prefix,
     duplicate_clause,
@@ -18,6 +19,7 @@ from .clauses import (
     region_covers,
     region_prefixes,
 )
+from .counted import _as_date
 from .outstanding import outstanding_by_kecamatan, outstanding_totals
 
 # ------------------------------------------------------------------ campaign progress
@@ -142,12 +144,19 @@ def _recorded_select(campaign: Campaign, region_code: str | None, *group_by: Any
     )
 
 
-def recorded_in_campaign(session: Any, campaign: Campaign, region_code: str | None = None) -> int:
-    return int(session.execute(_recorded_select(campaign, region_code)).scalar_one() or 0)
+def recorded_in_campaign(session: Any, campaign: Campaign, region_code: str | None = None, *,
+                         direct: bool = False) -> int:
+    """Recordings in the campaign window by residents of the region (from the counters unless ``direct``)."""
+    if not direct and counted.counters_built(session):
+        query = counted.recorded_select(campaign.start_date, campaign.target_date, region_code)
+    else:
+        query = _recorded_select(campaign, region_code)
+    return int(session.execute(query).scalar_one_or_none() or 0)
 
 
 def recorded_per_day(
-    session: Any, campaign: Campaign, kecamatan_code: str | None = None, on: dt.date | None = None
+    session: Any, campaign: Campaign, kecamatan_code: str | None = None, on: dt.date | None = None, *,
+    direct: bool = False,
 ) -> list[tuple[dt.date, int]]:
     """(day, recordings) for every day of the campaign so far, zeros included.
 
@@ -159,8 +168,11 @@ def recorded_per_day(
     region = campaign_region(campaign, kecamatan_code)
     if region is None:
         return []
-    query = _recorded_select(campaign, region, Visit.day).group_by(Visit.day)
-    counts = {day: int(n) for day, n in session.execute(query)}
+    if not direct and counted.counters_built(session):
+        query = counted.recorded_select(campaign.start_date, campaign.target_date, region, "day")
+    else:
+        query = _recorded_select(campaign, region, Visit.day).group_by(Visit.day)
+    counts = {_as_date(day): int(n) for day, n in session.execute(query) if n}
     last = min(on, campaign.target_date)
     days = {}
     day = campaign.start_date
@@ -172,7 +184,8 @@ def recorded_per_day(
 
 
 def campaign_progress(
-    session: Any, campaign: Campaign, kecamatan_code: str | None = None, on: dt.date | None = None
+    session: Any, campaign: Campaign, kecamatan_code: str | None = None, on: dt.date | None = None, *,
+    direct: bool = False,
 ) -> CampaignProgress | None:
     """Baseline, recorded in the campaign, remaining, and the pace needed to meet the target.
 
@@ -185,8 +198,8 @@ def campaign_progress(
     region = campaign_region(campaign, kecamatan_code)
     if region is None:
         return None
-    recorded = recorded_in_campaign(session, campaign, region)
-    totals = outstanding_totals(session, region, on)
+    recorded = recorded_in_campaign(session, campaign, region, direct=direct)
+    totals = outstanding_totals(session, region, on, direct=direct)
     remaining = totals.outstanding
     stored = region == campaign.scope_code and campaign.baseline_outstanding is not None
     baseline = campaign.baseline_outstanding if stored else recorded + remaining
@@ -207,22 +220,22 @@ def campaign_progress(
 
 
 def campaign_progress_by_kecamatan(
-    session: Any, campaign: Campaign, kecamatan_code: str | None = None, on: dt.date | None = None
+    session: Any, campaign: Campaign, kecamatan_code: str | None = None, on: dt.date | None = None, *,
+    direct: bool = False,
 ) -> list[KecamatanProgress]:
     """Recorded in the campaign and remaining, per kecamatan of the campaign's region."""
     on = on or reference_date()
     region = campaign_region(campaign, kecamatan_code)
     if region is None:
         return []
-    recorded = {
-        code: int(n)
-        for code, n in session.execute(
-            _recorded_select(campaign, region, Resident.kecamatan_code).group_by(Resident.kecamatan_code)
-        )
-    }
+    if not direct and counted.counters_built(session):
+        query = counted.recorded_select(campaign.start_date, campaign.target_date, region, "kecamatan_code")
+    else:
+        query = _recorded_select(campaign, region, Resident.kecamatan_code).group_by(Resident.kecamatan_code)
+    recorded = {code: int(n) for code, n in session.execute(query)}
     return [
         KecamatanProgress(row.kecamatan_code, row.kecamatan_name, recorded.get(row.kecamatan_code, 0), row.outstanding)
-        for row in outstanding_by_kecamatan(session, region, on)
+        for row in outstanding_by_kecamatan(session, region, on, direct=direct)
     ]
 
 

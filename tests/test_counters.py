@@ -1,0 +1,256 @@
+"""The per-desa counters (ektp_counter): every write path keeps them equal to a direct
+count, ages move with the calendar, and the summaries read them with the same numbers.
+
+Every test changes data through one path, then compares every counter cell with a
+direct count (``counters.check``, what ``flask ektp counters --check`` runs) and the
+screens' summaries with the summaries counted from the residents (``direct=True``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from conftest import DESA_A, DESA_B, KEC_A, REFERENCE_DATE
+
+from ektp_admin import counters, models, queries, services
+from ektp_admin.domain import counting
+from ektp_admin.domain.counting import CounterWindow
+from ektp_admin.domain.eligibility import WAJIB_KTP_AGE, age_on, birth_date_cutoff, is_lansia, is_wajib_ktp
+from ektp_admin.domain.enums import KtpStatus as S, MaritalStatus, ResultKind, VisitKind, VisitState
+
+DATA = Path(__file__).resolve().parent / "data"
+ONE_DAY = dt.timedelta(days=1)
+
+
+def assert_counters_agree(app: Any, *days: dt.date) -> None:
+    """Every cell equals a direct count, and every summary equals its direct twin."""
+    with app.app_context():
+        with models.db.engine.connect() as conn:
+            assert counters.check(conn) == []
+        session = models.db.session
+        for on in days or (REFERENCE_DATE,):
+            for region in (None, KEC_A, DESA_A):
+                assert queries.outstanding_totals(session, region, on) == \
+                    queries.outstanding_totals(session, region, on, direct=True), (region, on)
+                assert queries.outstanding_by_kecamatan(session, region, on) == \
+                    queries.outstanding_by_kecamatan(session, region, on, direct=True), (region, on)
+            assert queries.outstanding_by_desa(session, KEC_A, on) == \
+                queries.outstanding_by_desa(session, KEC_A, on, direct=True)
+            for campaign in session.execute(sa.select(models.Campaign)).scalars():
+                for kec in (None, KEC_A):
+                    assert queries.campaign_progress(session, campaign, kec, on) == \
+                        queries.campaign_progress(session, campaign, kec, on, direct=True)
+                    assert queries.campaign_progress_by_kecamatan(session, campaign, kec, on) == \
+                        queries.campaign_progress_by_kecamatan(session, campaign, kec, on, direct=True)
+                    assert queries.recorded_per_day(session, campaign, kec, on) == \
+                        queries.recorded_per_day(session, campaign, kec, on, direct=True)
+
+
+def refuse_direct_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the residents-scanning aggregate fail: only the counters may answer."""
+    def scan(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the summary scanned the residents")
+
+    monkeypatch.setattr("ektp_admin.queries.outstanding.outstanding_counts_select", scan)
+    monkeypatch.setattr("ektp_admin.queries.progress._recorded_select", scan)
+
+
+# ------------------------------------------------------------------ the rule itself (no database)
+
+
+def test_cells_follow_the_eligibility_rules_on_every_day_of_the_window() -> None:
+    window = CounterWindow.around(REFERENCE_DATE)
+    births = [dt.date(1956, 2, 29), dt.date(1956, 9, 21), dt.date(1999, 9, 22), dt.date(1999, 9, 21),
+              dt.date(2000, 2, 29), dt.date(2001, 3, 1), dt.date(2010, 1, 1), dt.date(1940, 5, 5)]
+    days = [REFERENCE_DATE + dt.timedelta(days=d) for d in range(-399, 5 * 366, 97)] + [
+        dt.date(2017, 2, 28), dt.date(2017, 3, 1), dt.date(2020, 2, 29)]
+    for born in births:
+        for marital in (MaritalStatus.SINGLE, MaritalStatus.MARRIED):
+            cells = list(counting.resident_cells(
+                window, birth_date=born, marital_status=marital.value, citizenship="wni", departure=None,
+                ktp_status=S.NOT_RECORDED.value, disabled=False, seriously_ill=False, away=False))
+            for on in days:
+                wajib = sum(1 for k, d in cells if k == counting.KIND_WAJIB_OUTSTANDING
+                            and d <= birth_date_cutoff(on, WAJIB_KTP_AGE))
+                lansia = sum(1 for k, d in cells if k == counting.KIND_LANSIA
+                             and d <= birth_date_cutoff(on, 60))
+                assert wajib == int(is_wajib_ktp(born, marital, on) or (marital != MaritalStatus.SINGLE
+                                                                         and age_on(born, on) < 0)), (born, on)
+                assert lansia == int(is_lansia(born, on)), (born, on)
+
+
+# ------------------------------------------------------------------ every write path
+
+
+@pytest.fixture
+def people(app: Any, make_resident: Any) -> dict[str, int]:
+    turns_17_tomorrow = REFERENCE_DATE.replace(year=REFERENCE_DATE.year - 17) + ONE_DAY
+    return {
+        "adult": make_resident("ADULT", birth_date=dt.date(1980, 1, 1)),
+        "lansia": make_resident("LANSIA", birth_date=dt.date(1950, 1, 1), disabled=True),
+        "away": make_resident("AWAY", birth_date=dt.date(1990, 1, 1), away=True, desa=DESA_B),
+        "tomorrow": make_resident("BESOK", birth_date=turns_17_tomorrow),
+        "married16": make_resident("NIKAH", birth_date=dt.date(2000, 3, 3), marital_status="married"),
+        "recorded": make_resident("SUDAH", birth_date=dt.date(1985, 1, 1), status=S.RECORDED),
+        "dup": make_resident("GANDA", birth_date=dt.date(1985, 2, 1), status=S.DUPLICATE),
+    }
+
+
+def test_a_resident_turning_17_tomorrow_counts_tomorrow_without_a_rebuild(
+        app: Any, people: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    tomorrow = REFERENCE_DATE + ONE_DAY
+    with app.app_context():
+        session = models.db.session
+        before = session.execute(sa.select(models.Counter.__table__)).all()
+        refuse_direct_counts(monkeypatch)
+        today_counts = queries.outstanding_totals(session, DESA_A, REFERENCE_DATE)
+        tomorrow_counts = queries.outstanding_totals(session, DESA_A, tomorrow)
+        assert tomorrow_counts.wajib == today_counts.wajib + 1
+        assert tomorrow_counts.outstanding == today_counts.outstanding + 1
+        assert tomorrow_counts.newly_17 == today_counts.newly_17 + 1
+        assert session.execute(sa.select(models.Counter.__table__)).all() == before  # nothing rewritten
+        monkeypatch.undo()
+        assert today_counts == queries.outstanding_totals(session, DESA_A, REFERENCE_DATE, direct=True)
+        assert tomorrow_counts == queries.outstanding_totals(session, DESA_A, tomorrow, direct=True)
+    assert_counters_agree(app, REFERENCE_DATE, tomorrow, dt.date(2017, 9, 21))
+
+
+def test_screens_read_the_counters(app: Any, people: dict[str, int], login_as: Any,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    client = login_as("admin")
+    refuse_direct_counts(monkeypatch)
+    assert client.get("/admin/outstanding/").status_code == 200
+
+
+def test_edits_through_the_orm_keep_the_counters(app: Any, people: dict[str, int]) -> None:
+    assert_counters_agree(app)
+    changes: list[dict[str, Any]] = [
+        {"ktp_status": S.ENROL_FAILED.value}, {"marital_status": "married"}, {"birth_date": dt.date(2001, 1, 1)},
+        {"desa_code": DESA_B}, {"away": True}, {"seriously_ill": True}, {"citizenship": "wna_other"},
+        {"departure": "moved_out", "departed_on": REFERENCE_DATE, "departure_note": "Surabaya"},
+        {"ktp_status": S.DUPLICATE.value},
+    ]
+    for change in changes:
+        with app.app_context():
+            resident = models.db.session.get(models.Resident, people["adult"])
+            for key, value in change.items():
+                setattr(resident, key, value)
+            models.db.session.commit()
+        assert_counters_agree(app)
+    with app.app_context():
+        models.db.session.delete(models.db.session.get(models.Resident, people["lansia"]))
+        models.db.session.commit()
+    assert_counters_agree(app)
+    with app.app_context():  # a rolled-back change leaves the counters as they were
+        resident = models.db.session.get(models.Resident, people["away"])
+        resident.ktp_status = S.RECORDED.value
+        models.db.session.flush()
+        models.db.session.rollback()
+    assert_counters_agree(app)
+
+
+def _visit(day: dt.date) -> models.Visit:
+    return models.Visit(day=day, start_time=dt.time(8), end_time=dt.time(12), kind=VisitKind.VILLAGE_POST.value,
+                        state=VisitState.DONE.value, kecamatan_code=KEC_A, desa_code=DESA_A)
+
+
+def test_visit_results_through_the_services_keep_the_counters(app: Any, people: dict[str, int]) -> None:
+    with app.app_context():
+        session = models.db.session
+        session.add(models.Campaign(name="Jemput bola", start_date=dt.date(2016, 9, 7),
+                                    target_date=dt.date(2016, 10, 6), scope_code="35.10"))
+        visit = _visit(dt.date(2016, 9, 15))
+        session.add(visit)
+        for key in ("adult", "away", "married16"):
+            visit.results.append(models.VisitResult(resident_id=people[key], result=ResultKind.RECORDED.value))
+        visit.results.append(models.VisitResult(resident_id=people["lansia"], result=ResultKind.DECEASED.value))
+        services.apply_visit_results(session, visit, "clerk", REFERENCE_DATE)
+        session.commit()
+        visit_id = visit.id
+    assert_counters_agree(app)
+    with app.app_context():  # the visit moves to another day: its recordings move with it
+        session = models.db.session
+        session.get(models.Visit, visit_id).day = dt.date(2016, 9, 16)
+        session.commit()
+    assert_counters_agree(app)
+    with app.app_context():  # a result removed gives the resident back their place
+        session = models.db.session
+        visit = session.get(models.Visit, visit_id)
+        session.delete(next(r for r in visit.results if r.resident_id == people["adult"]))
+        services.apply_visit_results(session, visit, "clerk", REFERENCE_DATE)
+        session.commit()
+    assert_counters_agree(app)
+    with app.app_context():  # the whole visit removed
+        session = models.db.session
+        visit = session.get(models.Visit, visit_id)
+        services.remove_visit_results(session, visit, "clerk", REFERENCE_DATE)
+        session.delete(visit)
+        session.commit()
+    assert_counters_agree(app)
+
+
+def test_the_resident_form_keeps_the_counters(app: Any, people: dict[str, int], login_as: Any) -> None:
+    client = login_as("admin")
+    page = client.get(f"/admin/residents/edit/?id={people['adult']}")
+    assert page.status_code == 200
+    from conftest import csrf_token
+
+    html = page.get_data(as_text=True)
+    with app.app_context():
+        resident = models.db.session.get(models.Resident, people["adult"])
+        form = {"csrf_token": csrf_token(html), "nik": resident.nik, "name": resident.name, "sex": resident.sex,
+                "birth_date": "01-01-1980", "marital_status": "single", "citizenship": "wni",
+                "desa": DESA_B, "ktp_status": S.ENROL_FAILED.value, "version": str(resident.version)}
+    client.post(f"/admin/residents/edit/?id={people['adult']}", data=form)
+    assert_counters_agree(app)
+
+
+def test_the_population_import_and_status_sync_keep_the_counters(app: Any, runner: Any,
+                                                                  people: dict[str, int]) -> None:
+    result = runner.invoke(args=["ektp", "import-residents", str(DATA / "residents_siak_en.csv")])
+    assert result.exit_code == 0, result.output
+    assert_counters_agree(app)
+    niks = ["3510010203750101", "3510016311780102", "3510011501990103", "3510024407500104"]
+    with app.app_context():  # the file's moves start from "sent for enrolment"
+        for resident in models.db.session.execute(sa.select(models.Resident)).scalars():
+            if resident.nik in niks:
+                resident.ktp_status = S.RECORDED.value if resident.nik == niks[0] else S.SENT.value
+        models.db.session.commit()
+    result = runner.invoke(args=["ektp", "import-statuses", str(DATA / "statuses.csv")])
+    assert result.exit_code == 0, result.output
+    assert_counters_agree(app)
+
+
+def test_the_demo_leaves_the_counters_right(app: Any) -> None:
+    from ektp_admin.demo import build_demo
+
+    with app.app_context():
+        build_demo(models.db, residents=1500, seed=5, reset=True)
+    assert_counters_agree(app, REFERENCE_DATE, REFERENCE_DATE + ONE_DAY, dt.date(2016, 10, 6))
+
+
+def test_check_names_the_desa_and_rebuild_mends_it(app: Any, runner: Any, people: dict[str, int]) -> None:
+    assert runner.invoke(args=["ektp", "counters", "--check"]).exit_code == 0
+    with app.app_context(), models.db.engine.begin() as conn:
+        conn.execute(sa.update(models.Counter.__table__).where(models.Counter.desa_code == DESA_B)
+                     .values(n=models.Counter.n + 5))
+    result = runner.invoke(args=["ektp", "counters", "--check"])
+    assert result.exit_code == 1
+    assert f"Desa {DESA_B}" in result.output and f"Desa {DESA_A}" not in result.output
+    result = runner.invoke(args=["ektp", "counters", "--rebuild", "--check"])
+    assert result.exit_code == 0, result.output
+    assert "agree" in result.output
+    assert_counters_agree(app)
+
+
+def test_outside_the_window_the_summaries_count_directly(app: Any, people: dict[str, int]) -> None:
+    with app.app_context():
+        session = models.db.session
+        far = REFERENCE_DATE + dt.timedelta(days=10 * 366)
+        window = queries.counted.read_window(session)
+        assert window is not None and not window.covers(far)
+        assert queries.outstanding_totals(session, None, far) == \
+            queries.outstanding_totals(session, None, far, direct=True)
