@@ -54,11 +54,12 @@ class CampaignView(EktpModelView):
         if scope is not None and scope.data and not scope.errors \
                 and not is_known_region(self.db.session, scope.data):
             regencies = regency_codes(self.db.session)
+            example = regencies[0] + ".01" if regencies else "35.10.01"
             scope.errors = [*scope.errors, gettext(
                 "%(code)s is not a region of this office: give the regency code (%(regency)s) "
                 "or the code of one of its kecamatan (%(example)s).",
                 code=scope.data, regency=", ".join(regencies) or "-",
-                example=f"{regencies[0]}.01" if regencies else "35.10.01")]
+                example=example)]
             ok = False
         return ok
 

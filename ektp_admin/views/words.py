@@ -251,7 +251,8 @@ class Words:
             return f"{text}: {shorten(str(pair))}"
         before, after = pair
         if field(table, name).kind == "secret":
-            return f"{text}: {gettext('changed')}" if after is not None else f"{text}: {gettext('removed')}"
+            said = gettext("changed") if after is not None else gettext("removed")
+            return f"{text}: {said}"
         if before is None:
             return f"{text}: {self.value(table, name, after)}"
         return f"{text}: {self.value(table, name, before)} \u2192 {self.value(table, name, after)}"
