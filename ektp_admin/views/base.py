@@ -26,6 +26,7 @@ from flask import abort, current_app, flash, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
+import sqlalchemy as sa
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
@@ -281,16 +282,16 @@ class EktpModelView(EktpAccess, ModelView):
     # ------------------------------------------------------------------ forms
     def scaffold_form(self) -> Any:
         form_class = super().scaffold_form()
-        # Flask-Admin's unique check says only "Already exists."; ours names the
-        # record that holds the value (duplicate_message).
-        from flask_admin.contrib.sqla.validators import Unique
-
-        for name, unbound in list(vars(form_class).items()):
-            validators = getattr(unbound, "kwargs", {}).get("validators") if hasattr(unbound, "field_class") else None
-            if validators and any(isinstance(v, Unique) for v in validators):
-                unbound.kwargs["validators"] = [
-                    SaysWhoHasIt(self, name) if isinstance(v, Unique) else v for v in validators
-                ]
+        # A unique column (a named UniqueConstraint, which Flask-Admin does not
+        # check) is checked before the save, saying which record holds the value.
+        mapper = self.model.__mapper__
+        for constraint in self.model.__table__.constraints:
+            if not isinstance(constraint, sa.UniqueConstraint) or len(constraint.columns) != 1:
+                continue
+            name = mapper.get_property_by_column(next(iter(constraint.columns))).key
+            unbound = getattr(form_class, name, None)
+            if hasattr(unbound, "field_class"):
+                unbound.kwargs["validators"] = [*(unbound.kwargs.get("validators") or ()), SaysWhoHasIt(self, name)]
         # The form's text fields learn their columns' lengths from it (EktpForm.Meta.bind_field).
         setattr(form_class, MODEL_ATTRIBUTE, self.model)
         if self.model.__mapper__.version_id_col is not None:

@@ -26,7 +26,6 @@ from ..domain.nik import check_nik_matches, parse_nik
 from ..formatting import fmt_day
 from ..i18n import gettext, label, lazy_gettext, translate, translated_choices
 from ..models import Resident
-from ..queries.records import holder
 from ..queries.residents import (
     resident_search_clause,
     resident_visit_results,
@@ -191,16 +190,6 @@ class ResidentView(EktpModelView):
         return query, count_query, joins, count_joins
 
     # ------------------------------------------------------------------ forms
-    def scaffold_form(self) -> Any:
-        form_class = super().scaffold_form()
-        # Flask-Admin adds a generic "Already exists." check for the unique NIK;
-        # validate_form says which NIK and why, once.
-        from flask_admin.contrib.sqla.validators import Unique
-
-        field = form_class.nik
-        field.kwargs["validators"] = [v for v in field.kwargs.get("validators", []) if not isinstance(v, Unique)]
-        return form_class
-
     def create_form(self, obj: Any = None) -> Any:
         return self._with_choices(super().create_form(obj), creating=True)
 
@@ -255,11 +244,7 @@ class ResidentView(EktpModelView):
             for message in check_nik_matches(check.parts, form.birth_date.data, Sex(sex)):
                 form.nik.errors.append(translate(message))
                 ok = False
-        editing_id = getattr(getattr(form, "_obj", None), "id", None)
-        existing = holder(self.db.session, Resident, "nik", form.nik.data, editing_id)
-        if existing is not None:
-            form.nik.errors.append(self.duplicate_message(form.nik, existing))
-            ok = False
+        # A NIK another resident holds: the base's unique check names who (duplicate_message).
         return ok
 
     def duplicate_message(self, field: Any, holder: Any) -> str:
