@@ -22,11 +22,11 @@ import datetime as dt
 import logging
 from typing import Any, Iterable, Iterator
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
-import sqlalchemy as sa
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
@@ -289,7 +289,7 @@ class EktpModelView(EktpAccess, ModelView):
             if not isinstance(constraint, sa.UniqueConstraint) or len(constraint.columns) != 1:
                 continue
             name = mapper.get_property_by_column(next(iter(constraint.columns))).key
-            unbound = getattr(form_class, name, None)
+            unbound: Any = getattr(form_class, name, None)
             if hasattr(unbound, "field_class"):
                 unbound.kwargs["validators"] = [*(unbound.kwargs.get("validators") or ()), SaysWhoHasIt(self, name)]
         # The form's text fields learn their columns' lengths from it (EktpForm.Meta.bind_field).
@@ -397,7 +397,7 @@ class EktpModelView(EktpAccess, ModelView):
             from ..services import record_history
 
             if isinstance(kwargs["model"], AUDITED):
-                history = record_history(self.db.session, kwargs["model"])
+                history: list[Any] = record_history(self.db.session, kwargs["model"])
                 said = words(self.db.session)
                 said.prefetch_changes((entry.table_name, entry.changes_dict) for entry in history)
                 for entry in history:

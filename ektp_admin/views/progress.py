@@ -43,7 +43,7 @@ class ProgressView(EktpReportView):
             if progress is None and kecamatan is not None:  # the campaign does not touch this kecamatan
                 abort(404, description=gettext("This campaign does not cover kecamatan %(name)s.", name=kecamatan.name))
             per_day = queries.recorded_per_day(session, campaign, code, on)
-            breakdown = list(progress.kecamatan)  # the rows the figures above are the sums of
+            breakdown = list(progress.kecamatan) if progress else []  # the rows the figures above are the sums of
         peak = max((n for _, n in per_day or []), default=0)
         return self.render(
             "ektp_admin/progress/index.html",
