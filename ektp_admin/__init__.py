@@ -249,7 +249,8 @@ class EktpAdmin:
                 url=url,
                 endpoint="ektp_home",
                 index_view=HomeView(url=url, endpoint="ektp_home"),
-                theme=Bootstrap4Theme(swatch="default", base_template="ektp_admin/layout.html"),
+                # Fluid: the menu keeps to one line at 1366 px and lists get the width.
+                theme=Bootstrap4Theme(swatch="default", base_template="ektp_admin/layout.html", fluid=True),
                 translations_path=TRANSLATIONS_DIR,
             )
         elif admin.translations_path is None:

@@ -227,7 +227,7 @@ def test_campaign_progress_agrees_with_the_outstanding_list(app: Any, make_resid
         progress = queries.campaign_progress(session, campaign, None, ON)
         assert progress.recorded == 4
         assert progress.remaining == queries.outstanding_totals(session, "35.10", ON).outstanding == 3
-        assert progress.baseline == 7 and not progress.baseline_stored
+        assert progress.baseline == 7 and progress.baseline_entered is None
         assert progress.percent == round(100 * 4 / 7, 1)
         assert progress.days_elapsed == 15  # 7..21 September
         assert progress.days_left == 16  # 21 September .. 6 October
@@ -253,15 +253,18 @@ def test_campaign_progress_agrees_with_the_outstanding_list(app: Any, make_resid
         assert sum(k.remaining for k in breakdown.values()) == progress.remaining
 
 
-def test_stored_baseline_applies_to_the_whole_scope_only(app: Any, make_resident: Any) -> None:
+def test_entered_baseline_applies_to_the_whole_scope_only(app: Any, make_resident: Any) -> None:
     make_resident("ONE")
     with app.app_context():
         session = _session()
         campaign = session.get(models.Campaign, _campaign("Stored", dt.date(2016, 9, 1), dt.date(2016, 9, 30),
                                                           "35.10", baseline=56014))
-        assert queries.campaign_progress(session, campaign, None, ON).baseline == 56014
+        whole = queries.campaign_progress(session, campaign, None, ON)
+        # the figure shown is what the rows add up to; the entered one stands beside it
+        assert (whole.baseline, whole.baseline_entered) == (1, 56014)
+        assert whole.baseline == sum(k.baseline for k in whole.kecamatan)
         mine = queries.campaign_progress(session, campaign, KEC_A, ON)
-        assert (mine.baseline, mine.baseline_stored) == (1, False)
+        assert (mine.baseline, mine.baseline_entered) == (1, None)
         other = session.get(models.Campaign, _campaign("Elsewhere", dt.date(2016, 9, 1), dt.date(2016, 9, 30), KEC_B))
         assert queries.campaign_progress(session, other, KEC_A, ON) is None
         assert queries.latest_campaign(session, KEC_A).name == "Stored"

@@ -37,8 +37,6 @@ from .kits import (
     VisitBrief,
     device_count,
     device_whereabouts,
-    last_visit,
-    last_visits,
 )
 from .outstanding import (
     DesaOutstanding,
@@ -67,6 +65,7 @@ from .progress import (
     recorded_in_campaign,
     recorded_per_day,
     recording_days,
+    running_campaign,
 )
 from .residents import (
     count_rows,
@@ -89,11 +88,11 @@ __all__ = [
     "campaign_progress", "campaign_progress_by_kecamatan", "campaign_region", "campaign_starts", "cluster_part",
     "count_rows", "desa_count", "device_bookings", "device_count", "device_whereabouts", "home_visit_clause",
     "home_visit_cluster_sizes", "home_visit_count", "home_visit_residents", "kecamatan_names", "lansia_clause",
-    "last_visit", "last_visits", "latest_campaign", "newly_17_since", "newly_wajib_clause", "next_visits",
+    "latest_campaign", "newly_17_since", "newly_wajib_clause", "next_visits",
     "numeric_text_order", "outstanding_by_desa", "outstanding_by_kecamatan", "outstanding_clause",
     "outstanding_counts_select", "outstanding_residents", "outstanding_status_clause", "outstanding_totals",
     "recorded_count_clause", "recorded_counts", "recorded_in_campaign", "recorded_per_day", "recording_days",
-    "reference_date", "region_clause", "region_covers", "region_prefixes", "resident_id_by_nik",
+    "reference_date", "region_clause", "running_campaign", "region_covers", "region_prefixes", "resident_id_by_nik",
     "resident_search_clause", "resident_visit_results", "rt_rw_order", "since_for_region", "sum_counts",
     "visit_result_count", "visit_results_with_residents", "wajib_clause",
 ]

@@ -49,31 +49,6 @@ def device_count(session: Any, reach: Reach) -> int:
     return int(session.execute(reach.select(Device, sa.func.count(Device.id))).scalar_one())
 
 
-def last_visit(session: Any, device: Device) -> Visit | None:
-    """The device's latest visit (any state), or None."""
-    return session.execute(
-        sa.select(Visit).where(Visit.device_id == device.id).order_by(Visit.day.desc(), Visit.start_time.desc()).limit(1)
-    ).scalar_one_or_none()
-
-
-def last_visits(session: Any, device_ids: list[int]) -> dict[int, Visit]:
-    """{device id: its latest visit} for many devices in one query (a list page)."""
-    if not device_ids:
-        return {}
-    ranked = (
-        sa.select(
-            Visit.id,
-            sa.func.row_number().over(
-                partition_by=Visit.device_id, order_by=(Visit.day.desc(), Visit.start_time.desc(), Visit.id.desc())
-            ).label("rank"),
-        )
-        .where(Visit.device_id.in_(device_ids))
-        .subquery()
-    )
-    visits = session.execute(sa.select(Visit).join(ranked, ranked.c.id == Visit.id).where(ranked.c.rank == 1)).scalars()
-    return {visit.device_id: visit for visit in visits}
-
-
 def device_whereabouts(
     session: Any,
     reach: Reach,
@@ -81,8 +56,12 @@ def device_whereabouts(
     *,
     limit: int | None = None,
     offset: int = 0,
+    device_ids: list[int] | None = None,
 ) -> list[DeviceWhereabouts]:
     """Every kit with its owner, condition, location, latest and next visit: one query.
+
+    The kit map and the device list (``device_ids``: the kits of its page) both
+    ask this, so a kit's "last visit" is the same on both.
 
     Latest: the last visit not cancelled that was dated before ``on`` or marked done
     on it. Next: the first planned visit from ``on`` on. The kits are those
@@ -113,7 +92,7 @@ def device_whereabouts(
     # SQLite, PostgreSQL and MariaDB alike.
     ids = (
         sa.select(Device.id.label("device_id"), latest_id.label("latest_id"), next_id.label("next_id"))
-        .where(reach.clause(Device))
+        .where(reach.clause(Device), *([Device.id.in_(device_ids)] if device_ids is not None else []))
         .subquery("ektp_device_visits")
     )
     owner = aliased(Kecamatan, name="owner_kec")

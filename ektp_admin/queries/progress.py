@@ -20,28 +20,64 @@ from .clauses import (
     region_prefixes,
 )
 from .counted import _as_date
-from .outstanding import outstanding_by_kecamatan, outstanding_totals
+from .outstanding import outstanding_by_kecamatan
 
 # ------------------------------------------------------------------ campaign progress
 
 
 @dataclass(frozen=True)
+class KecamatanProgress:
+    kecamatan_code: str
+    kecamatan_name: str
+    recorded: int
+    remaining: int
+    remaining_away: int = 0
+
+    @property
+    def baseline(self) -> int:
+        return self.recorded + self.remaining
+
+    @property
+    def percent(self) -> float | None:
+        return round(100.0 * self.recorded / self.baseline, 1) if self.baseline else None
+
+
+@dataclass(frozen=True)
 class CampaignProgress:
-    """A campaign's progress in one region (its whole scope, or one kecamatan of it)."""
+    """A campaign's progress in one region (its whole scope, or one kecamatan of it).
+
+    Every figure is the sum of :attr:`kecamatan` (one query feeds both), so the
+    headline and its rows always agree. The baseline is recorded in the campaign
+    + remaining; the figure entered for the campaign at its start
+    (:attr:`baseline_entered`) is shown beside it: it cannot know the residents
+    added (imports) or become wajib (turned 17) since.
+    """
 
     campaign_id: int
     region_code: str
     start_date: dt.date
     target_date: dt.date
     on: dt.date
-    baseline: int
-    baseline_stored: bool
     recorded: int
     remaining: int
     #: of ``remaining``, those marked away (migrant workers): the rest are reachable here
     remaining_away: int
     days_elapsed: int
     days_left: int
+    #: the per-kecamatan rows the figures above are the sums of
+    kecamatan: tuple[KecamatanProgress, ...] = ()
+    #: the baseline entered for the campaign (over its whole scope only), or None
+    baseline_entered: int | None = None
+
+    @property
+    def baseline(self) -> int:
+        """Outstanding at the start: recorded in the campaign + remaining (= the rows' sum)."""
+        return self.recorded + self.remaining
+
+    @property
+    def added_since_start(self) -> int | None:
+        """How far the baseline moved from the one entered (residents added or become wajib)."""
+        return None if self.baseline_entered is None else self.baseline - self.baseline_entered
 
     @property
     def percent(self) -> float | None:
@@ -65,20 +101,16 @@ class CampaignProgress:
         return round(self.recorded / self.days_elapsed, 1)
 
 
-@dataclass(frozen=True)
-class KecamatanProgress:
-    kecamatan_code: str
-    kecamatan_name: str
-    recorded: int
-    remaining: int
-
-    @property
-    def baseline(self) -> int:
-        return self.recorded + self.remaining
-
-    @property
-    def percent(self) -> float | None:
-        return round(100.0 * self.recorded / self.baseline, 1) if self.baseline else None
+def running_campaign(session: Any, on: dt.date, covering: str | None = None) -> Campaign | None:
+    """The campaign running on ``on`` (start <= on <= target; the one begun last if
+    several), else the one begun last (among those overlapping ``covering``)."""
+    query = sa.select(Campaign).order_by(Campaign.start_date.desc(), Campaign.id.desc()).limit(1)
+    if covering:
+        query = query.where(campaign_overlap_clause(covering))
+    running = session.execute(
+        query.where(Campaign.start_date <= on, Campaign.target_date >= on)
+    ).scalars().first()
+    return running or session.execute(query).scalars().first()
 
 
 def latest_campaign(session: Any, covering: str | None = None) -> Campaign | None:
@@ -187,35 +219,32 @@ def campaign_progress(
     session: Any, campaign: Campaign, kecamatan_code: str | None = None, on: dt.date | None = None, *,
     direct: bool = False,
 ) -> CampaignProgress | None:
-    """Baseline, recorded in the campaign, remaining, and the pace needed to meet the target.
+    """Recorded in the campaign, remaining, the baseline and the pace needed to meet the target.
 
-    ``remaining`` is :func:`outstanding_totals` of the region, the very number the
-    per-village list shows. The baseline is the campaign's stored one when it is
-    measured over its whole scope, else (or when none is stored) recorded +
-    remaining. None when the kecamatan lies outside the campaign's scope.
+    ``remaining`` is the outstanding count of the per-village list (the same
+    aggregate, :func:`outstanding_by_kecamatan`); every figure is the sum of the
+    per-kecamatan rows it returns with. None when the kecamatan lies outside the
+    campaign's scope.
     """
     on = on or reference_date()
     region = campaign_region(campaign, kecamatan_code)
     if region is None:
         return None
-    recorded = recorded_in_campaign(session, campaign, region, direct=direct)
-    totals = outstanding_totals(session, region, on, direct=direct)
-    remaining = totals.outstanding
-    stored = region == campaign.scope_code and campaign.baseline_outstanding is not None
-    baseline = campaign.baseline_outstanding if stored else recorded + remaining
+    rows = tuple(campaign_progress_by_kecamatan(session, campaign, kecamatan_code, on, direct=direct))
+    entered = campaign.baseline_outstanding if region == campaign.scope_code else None
     return CampaignProgress(
         campaign_id=campaign.id,
         region_code=region,
         start_date=campaign.start_date,
         target_date=campaign.target_date,
         on=on,
-        baseline=int(baseline or 0),
-        baseline_stored=stored,
-        recorded=recorded,
-        remaining=remaining,
-        remaining_away=totals.away,
+        recorded=sum(r.recorded for r in rows),
+        remaining=sum(r.remaining for r in rows),
+        remaining_away=sum(r.remaining_away for r in rows),
         days_elapsed=recording_days(campaign.start_date, min(on, campaign.target_date)),
         days_left=recording_days(max(on, campaign.start_date), campaign.target_date),
+        kecamatan=rows,
+        baseline_entered=entered,
     )
 
 
@@ -234,7 +263,8 @@ def campaign_progress_by_kecamatan(
         query = _recorded_select(campaign, region, Resident.kecamatan_code).group_by(Resident.kecamatan_code)
     recorded = {code: int(n) for code, n in session.execute(query)}
     return [
-        KecamatanProgress(row.kecamatan_code, row.kecamatan_name, recorded.get(row.kecamatan_code, 0), row.outstanding)
+        KecamatanProgress(row.kecamatan_code, row.kecamatan_name, recorded.get(row.kecamatan_code, 0),
+                          row.outstanding, row.away)
         for row in outstanding_by_kecamatan(session, region, on, direct=direct)
     ]
 

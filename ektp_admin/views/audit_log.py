@@ -14,22 +14,15 @@ from ..domain.messages import N_
 from ..formatting import fmt_moment
 from ..i18n import gettext, lazy_gettext
 from .base import EktpModelView
+from .words import shorten, table_label, words
 
 ACTION_LABELS = {"create": N_("Created"), "update": N_("Changed"), "delete": N_("Deleted"), "export": N_("Exported"),
                  "print": N_("Sheet printed")}
-#: The most characters of one value the log shows (the CSV export keeps them whole).
-SHOWN_VALUE_CHARS = 200
 
 
-def shorten(value: Any, limit: int = SHOWN_VALUE_CHARS) -> Any:
-    """A long text cut to ``limit`` characters, saying how long it was."""
-    if not isinstance(value, str) or len(value) <= limit:
-        return value
-    return value[:limit] + "… " + gettext("(%(count)s characters)", count=len(value))
-
-
-def describe_changes(raw: str | None) -> str:
-    """``{"name": ["A", "B"]}`` as ``name: A → B``; an export as its view, filters and rows."""
+def describe_changes(raw: str | None, table: str = "", session: Any = None) -> str:
+    """A change's stored JSON in words (:mod:`.words`): ``Status KTP-el: Belum rekam → Sudah
+    rekam``; an export or a printed sheet as its rows and filters."""
     try:
         data = json.loads(raw or "{}")
     except ValueError:
@@ -49,14 +42,13 @@ def describe_changes(raw: str | None) -> str:
             rows="?" if rows is None else rows,
             filters=shorten(json.dumps(data.get("filters"), ensure_ascii=False, default=str)),
         )
-    parts = []
-    for field, pair in data.items():
-        if isinstance(pair, list) and len(pair) == 2:
-            before, after = ("-" if v is None else shorten(v) for v in pair)
-            parts.append(f"{field}: {before} \u2192 {after}")
-        else:
-            parts.append(f"{field}: {shorten(str(pair))}")
-    return "; ".join(parts)
+    return "; ".join(words(session or _session()).changes(table, data))
+
+
+def _session() -> Any:
+    from ..state import db_session
+
+    return db_session()
 
 
 class AuditLogView(EktpModelView):
@@ -79,8 +71,30 @@ class AuditLogView(EktpModelView):
     column_formatters = {
         "at": lambda v, c, m, n: fmt_moment(m.at),
         "action": lambda v, c, m, n: gettext(ACTION_LABELS.get(m.action, m.action)),
-        "changes": lambda v, c, m, n: describe_changes(m.changes),
+        "table_name": lambda v, c, m, n: table_label(m.table_name),
+        "kecamatan_code": lambda v, c, m, n: v.words().value("", "kecamatan_code", m.kecamatan_code)
+        if m.kecamatan_code else "",
+        "changes": lambda v, c, m, n: describe_changes(m.changes, m.table_name, v.db.session),
     }
     # The CSV keeps the stored codes and JSON, for whoever analyses it.
     column_formatters_export: dict[str, Any] = {}
     simple_list_pager = True
+
+    def words(self) -> Any:
+        return words(self.db.session)
+
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        count, rows = super().get_list(*args, **kwargs)
+        if kwargs.get("execute", True) and isinstance(rows, list):
+            # The records the page's changes point at: one query per kind, not one per row.
+            said = []
+            for entry in rows:
+                try:
+                    data = json.loads(entry.changes or "{}")
+                except ValueError:
+                    continue
+                if isinstance(data, dict) and "view" not in data:
+                    said.append((entry.table_name, data))
+            self.words().prefetch_changes(said)
+            self.words().prefetch({"kecamatan": {e.kecamatan_code for e in rows if e.kecamatan_code}})
+        return count, rows

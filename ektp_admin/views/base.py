@@ -18,12 +18,15 @@ filters and forms:
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any, Iterable, Iterator
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
@@ -33,7 +36,7 @@ from wtforms.validators import ValidationError
 
 from ..access import CREATE, DELETE, EDIT, EXPORT, READ, EktpAccess, rule_for
 from ..domain.messages import N_, RuleViolation
-from ..formatting import fmt_day
+from ..formatting import fmt_day, fmt_moment, fmt_time
 from ..i18n import gettext, translate, translated_choices
 from .csv_export import csv_response, stream_rows
 from .xlsx_export import xlsx_response
@@ -50,8 +53,54 @@ from .forms import (
     require_csrf,
 )
 from .request_values import clean_text, key_candidates
+from .words import field_label, words
 
 log = logging.getLogger(__name__)
+
+
+def _yes_no(view: Any, value: Any, name: str) -> str:
+    return gettext("Yes") if value else gettext("No")
+
+
+#: Values as a clerk reads them on lists and details pages: Ya/Tidak, never True,
+#: dates dd-mm-yyyy (formatting.py); Flask-Admin's own for the rest.
+_READABLE = {
+    bool: _yes_no,
+    dt.datetime: lambda view, value, name: fmt_moment(value),
+    dt.date: lambda view, value, name: fmt_day(value),
+    dt.time: lambda view, value, name: fmt_time(value),
+}
+TYPE_FORMATTERS = {**typefmt.BASE_FORMATTERS, **_READABLE}
+DETAIL_TYPE_FORMATTERS = {**typefmt.DETAIL_FORMATTERS, **_READABLE}
+
+
+class SaysWhoHasIt:
+    """A unique field's check that names the record already holding the value."""
+
+    field_flags = {"unique": True}
+
+    def __init__(self, view: "EktpModelView", name: str) -> None:
+        self.view = view
+        self.name = name
+
+    def __call__(self, form: Any, field: Any) -> None:
+        from ..queries.records import holder
+
+        if field.data is None or field.data == "":
+            return
+        obj = getattr(form, "_obj", None)
+        key = sa_inspect(obj).identity[0] if obj is not None and sa_inspect(obj).identity else None
+        found = holder(self.view.db.session, self.view.model, self.name, field.data, key)
+        if found is not None:
+            raise ValidationError(self.view.duplicate_message(field, found))
+
+
+def readable_blanks(form: Any) -> Any:
+    """A select that may be left empty offers "(none)", never Flask-Admin's ``__None``."""
+    for field in form:
+        if getattr(field, "allow_blank", False) and getattr(field, "blank_text", None) in ("", "__None", None):
+            field.blank_text = gettext("(none)")
+    return form
 
 VERSION_FIELD = "ektp_version"
 #: The last list page anyone may ask for: its OFFSET (at 100 rows a page) stays
@@ -66,6 +115,8 @@ class EktpModelView(EktpAccess, ModelView):
     export_basename: str = "export"
 
     form_base_class = EktpForm
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
     inline_model_form_converter = EktpInlineModelConverter
     export_types = list(EXPORT_KINDS)
     can_view_details = True
@@ -99,6 +150,18 @@ class EktpModelView(EktpAccess, ModelView):
                 raise TypeError(f"{type(self).__name__}: inline models must be EktpInlineFormAdmin instances.")
         self.db = db
         super().__init__(model, db, **kwargs)
+
+    def get_details_columns(self) -> Any:
+        # The optimistic-concurrency counter is bookkeeping: a hidden input of the
+        # edit form (see scaffold_form), never a field a user reads.
+        return [(name, text) for name, text in super().get_details_columns() if name != "version"]
+
+    def get_column_name(self, field: str) -> str:
+        # A column no screen labels (created_at, a model's own...) reads as the
+        # audit's word for it, never as its stored name.
+        if self.column_labels and field in self.column_labels:
+            return self.column_labels[field]
+        return field_label(getattr(self.model, "__tablename__", ""), field)
 
     # ------------------------------------------------------------------ access
     @property
@@ -219,6 +282,16 @@ class EktpModelView(EktpAccess, ModelView):
     # ------------------------------------------------------------------ forms
     def scaffold_form(self) -> Any:
         form_class = super().scaffold_form()
+        # A unique column (a named UniqueConstraint, which Flask-Admin does not
+        # check) is checked before the save, saying which record holds the value.
+        mapper = self.model.__mapper__
+        for constraint in self.model.__table__.constraints:
+            if not isinstance(constraint, sa.UniqueConstraint) or len(constraint.columns) != 1:
+                continue
+            name = mapper.get_property_by_column(next(iter(constraint.columns))).key
+            unbound: Any = getattr(form_class, name, None)
+            if hasattr(unbound, "field_class"):
+                unbound.kwargs["validators"] = [*(unbound.kwargs.get("validators") or ()), SaysWhoHasIt(self, name)]
         # The form's text fields learn their columns' lengths from it (EktpForm.Meta.bind_field).
         setattr(form_class, MODEL_ATTRIBUTE, self.model)
         if self.model.__mapper__.version_id_col is not None:
@@ -249,14 +322,20 @@ class EktpModelView(EktpAccess, ModelView):
         return form
 
     def create_form(self, obj: Any = None) -> Any:
-        return self._translated_choices(super().create_form(obj))
+        return readable_blanks(self._translated_choices(super().create_form(obj)))
 
     def edit_form(self, obj: Any = None) -> Any:
-        form = self._translated_choices(super().edit_form(obj))
+        form = readable_blanks(self._translated_choices(super().edit_form(obj)))
         field = getattr(form, VERSION_FIELD, None)
         if field is not None and obj is not None and request.method == "GET":
             field.data = str(obj.version)
         return form
+
+    def duplicate_message(self, field: Any, holder: Any) -> str:
+        """What a user reads who typed a value another record already holds in a
+        unique field: which record (screens say more about their own records)."""
+        return gettext("%(field)s \"%(value)s\" is already used by %(record)s.",
+                       field=field.label.text, value=field.data, record=str(holder))
 
     def stale_edit_message(self, form: Any, model: Any) -> str | None:
         """The refusal text when the record changed since the form was shown."""
@@ -318,7 +397,12 @@ class EktpModelView(EktpAccess, ModelView):
             from ..services import record_history
 
             if isinstance(kwargs["model"], AUDITED):
-                kwargs["ektp_history"] = record_history(self.db.session, kwargs["model"])
+                history: list[Any] = record_history(self.db.session, kwargs["model"])
+                said = words(self.db.session)
+                said.prefetch_changes((entry.table_name, entry.changes_dict) for entry in history)
+                for entry in history:
+                    entry.described = said.changes(entry.table_name, entry.changes_dict)
+                kwargs["ektp_history"] = history
         return super().render(template, **kwargs)
 
     # ------------------------------------------------------------------ errors

@@ -17,6 +17,7 @@ from ..access import ADMIN_ONLY, ALL, CREATE, DELETE, EDIT, EXPORT, READ, STAFF
 from ..domain.enums import OutreachChannel, Role
 from ..domain.messages import N_
 from ..i18n import gettext, label, lazy_gettext
+from ..queries.records import is_known_region, regency_codes
 from .base import EktpModelView
 from .forms import ReachableChoice
 from .pickers import DesaLoader
@@ -46,6 +47,21 @@ class CampaignView(EktpModelView):
             Optional(), NumberRange(min=0, max=2_000_000_000,
                                     message=lazy_gettext("Enter a number of residents between 0 and 2,000,000,000."))]},
     }
+
+    def validate_form(self, form: Any) -> bool:
+        ok = super().validate_form(form)
+        scope = getattr(form, "scope_code", None)
+        if scope is not None and scope.data and not scope.errors \
+                and not is_known_region(self.db.session, scope.data):
+            regencies = regency_codes(self.db.session)
+            example = regencies[0] + ".01" if regencies else "35.10.01"
+            scope.errors = [*scope.errors, gettext(
+                "%(code)s is not a region of this office: give the regency code (%(regency)s) "
+                "or the code of one of its kecamatan (%(example)s).",
+                code=scope.data, regency=", ".join(regencies) or "-",
+                example=example)]
+            ok = False
+        return ok
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         if model.target_date < model.start_date:

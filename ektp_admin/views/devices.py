@@ -31,7 +31,10 @@ class DeviceView(EktpModelView):
     grants = {READ: ALL, CREATE: ADMIN_ONLY, EDIT: ADMIN_ONLY, DELETE: ADMIN_ONLY, EXPORT: ALL}
     export_basename = "perangkat"
     column_default_sort = [("serial_number", False)]
-    column_list = ["serial_number", "owner_kind", "owner_kecamatan", "role", "condition", "location", "last_visit"]
+    column_list = ["serial_number", "owner_kind", "owner_kecamatan", "role", "condition", "location", "last_visit",
+                   "next_visit"]
+    column_details_list = ["serial_number", "owner_kind", "owner_kecamatan", "role", "condition", "location",
+                           "last_visit", "next_visit", "notes", "created_at", "updated_at"]
     column_searchable_list = ["serial_number", "location"]
     column_labels = {
         "serial_number": lazy_gettext("Serial number"),
@@ -41,13 +44,15 @@ class DeviceView(EktpModelView):
         "condition": lazy_gettext("Condition"),
         "location": lazy_gettext("Where it is now"),
         "last_visit": lazy_gettext("Last visit"),
+        "next_visit": lazy_gettext("Next visit"),
         "notes": lazy_gettext("Notes"),
     }
     column_formatters = {
         "owner_kind": lambda v, c, m, n: label(m.owner_kind, DeviceOwnerKind),
         "role": lambda v, c, m, n: label(m.role, DeviceRole),
         "condition": lambda v, c, m, n: label(m.condition, DeviceCondition),
-        "last_visit": lambda v, c, m, n: _describe_visit(v.last_visit(m)),
+        "last_visit": lambda v, c, m, n: _describe_visit(v.whereabouts(m).latest_visit),
+        "next_visit": lambda v, c, m, n: _describe_visit(v.whereabouts(m).next_visit),
     }
     form_columns = ["serial_number", "owner_kind", "owner_kecamatan", "role", "condition", "location", "notes"]
     form_overrides = {"owner_kind": SelectField, "role": SelectField, "condition": SelectField}
@@ -65,20 +70,32 @@ class DeviceView(EktpModelView):
         ]
         super().__init__(model, db, **kwargs)
 
+    def duplicate_message(self, field: Any, holder: Any) -> str:
+        return gettext(
+            "Serial number %(serial)s is already registered to device %(device)s of %(owner)s (%(where)s).",
+            serial=field.data, device=holder.serial_number, owner=_owner(holder),
+            where=holder.location or label(holder.role, DeviceRole),
+        )
+
     def get_list(self, *args: Any, **kwargs: Any) -> Any:
         count, rows = super().get_list(*args, **kwargs)
         if kwargs.get("execute", True) and isinstance(rows, list):
-            ids = [d.id for d in rows]
-            g.ektp_device_last_visits = (set(ids), queries.last_visits(self.db.session, ids))
+            self._fetch_whereabouts([d.id for d in rows])
         return count, rows
 
-    def last_visit(self, device: Device) -> Visit | None:
-        """The device's latest visit: from the page's one query, or its own on a details page."""
-        asked, found = g.get("ektp_device_last_visits", (set(), {}))
-        if device.id not in asked:
-            return queries.last_visit(self.db.session, device)
-        return found.get(device.id)
+    def _fetch_whereabouts(self, ids: list[int]) -> dict[int, Any]:
+        found = {w.id: w for w in queries.device_whereabouts(
+            self.db.session, self.reach, queries.reference_date(), device_ids=ids)}
+        g.ektp_device_whereabouts = {**g.get("ektp_device_whereabouts", {}), **{i: found.get(i) for i in ids}}
+        return g.ektp_device_whereabouts
 
+    def whereabouts(self, device: Device) -> Any:
+        """The kit's last visit that happened and its next planned one: the kit map's
+        very query (:func:`~ektp_admin.queries.device_whereabouts`), for the page's kits at once."""
+        known = g.get("ektp_device_whereabouts", {})
+        if device.id not in known:
+            known = self._fetch_whereabouts([device.id])
+        return known.get(device.id) or _NO_VISITS
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         if model.owner_kind == DeviceOwnerKind.KECAMATAN.value and model.owner_kecamatan is None:
@@ -96,10 +113,26 @@ class DeviceView(EktpModelView):
                 what=", ".join(reasons)))
 
 
-def _describe_visit(visit: Visit | None) -> str:
+class _NoVisits:
+    latest_visit = None
+    next_visit = None
+
+
+_NO_VISITS = _NoVisits()
+
+
+def _owner(device: Device) -> str:
+    """"Kecamatan Pesanggaran" or "Dinas"."""
+    if device.owner_kind == DeviceOwnerKind.DINAS.value or device.owner_kecamatan is None:
+        return gettext("the Dinas")
+    return gettext("Kecamatan %(name)s", name=device.owner_kecamatan.name)
+
+
+def _describe_visit(visit: Any) -> str:
+    """``21-09-2016 Pos desa Sarongan`` (a :class:`~ektp_admin.queries.VisitBrief`)."""
     if visit is None:
         return ""
-    place = visit.desa.name if visit.desa else (visit.kecamatan.name if visit.kecamatan else "")
+    place = visit.desa_name or visit.kecamatan_name or ""
     return f"{fmt_day(visit.day)} {label(visit.kind, VisitKind)} {place}".strip()
 
 
@@ -132,6 +165,10 @@ class TeamView(EktpModelView):
     form_overrides = {"kind": SelectField}
     form_choices = {"kind": TeamKind}
     form_args = {"name": {"label": lazy_gettext("Name"), "validators": [DataRequired(), Length(max=100)]}}
+
+    def duplicate_message(self, field: Any, holder: Any) -> str:
+        where = holder.kecamatan.name if holder.kecamatan is not None else label(holder.kind, TeamKind)
+        return gettext("A team named %(name)s already exists (%(where)s).", name=holder.name, where=where)
 
     def __init__(self, model: Any, db: Any, **kwargs: Any) -> None:
         self.inline_models = [TeamMemberInline(TeamMember)]

@@ -1,9 +1,10 @@
 """Progress against a campaign's target: how much of the backlog is recorded, and the pace.
 
-``/admin/progress/?campaign=<id>&kecamatan=<code>``: the latest campaign by
-default. Baseline (stored, or recorded + remaining), recorded within the
-campaign window, remaining (the outstanding count of the per-village list, from
-the same query), days left, the pace needed against the pace so far, recordings
+``/admin/progress/?campaign=<id>&kecamatan=<code>``: by default the campaign
+running today (``queries.reference_date()`` within its start..target), else the
+latest. Recorded within the campaign window, remaining (the outstanding count of
+the per-village list, from the same query), the baseline (recorded + remaining,
+with the figure entered for the campaign beside it), days left, the pace needed against the pace so far, recordings
 per day (a table and a CSS bar chart) and the per-kecamatan breakdown.
 """
 from __future__ import annotations
@@ -42,7 +43,7 @@ class ProgressView(EktpReportView):
             if progress is None and kecamatan is not None:  # the campaign does not touch this kecamatan
                 abort(404, description=gettext("This campaign does not cover kecamatan %(name)s.", name=kecamatan.name))
             per_day = queries.recorded_per_day(session, campaign, code, on)
-            breakdown = queries.campaign_progress_by_kecamatan(session, campaign, code, on)
+            breakdown = list(progress.kecamatan) if progress else []  # the rows the figures above are the sums of
         peak = max((n for _, n in per_day or []), default=0)
         return self.render(
             "ektp_admin/progress/index.html",
@@ -61,7 +62,7 @@ class ProgressView(EktpReportView):
         raw = (request.args.get("campaign") or "").strip()
         session = self.session
         if not raw:
-            return queries.latest_campaign(session, kecamatan_code)
+            return queries.running_campaign(session, queries.reference_date(), kecamatan_code)
         try:
             key = coerce_pk(Campaign.__table__.c.id, raw)
         except ValueError:

@@ -27,7 +27,6 @@ from ..formatting import fmt_day
 from ..i18n import gettext, label, lazy_gettext, translate, translated_choices
 from ..models import Resident
 from ..queries.residents import (
-    resident_id_by_nik,
     resident_search_clause,
     resident_visit_results,
     visit_result_count,
@@ -36,6 +35,7 @@ from .base import EktpModelView
 from .filters import BooleanClauseFilter, ChoiceFilter
 from .forms import ReachableChoice
 from .pickers import DesaLoader
+from .words import VISIT_NOTE, words
 
 
 def _yes_no(value: bool) -> str:
@@ -65,7 +65,7 @@ class ResidentView(EktpModelView):
         "citizenship", "desa", "address", "rt", "rw", "phone", "disabled", "disability_note",
         "seriously_ill", "away", "away_location", "away_until", "departure", "departed_on", "departure_note",
         "departure_visit_id", "ktp_status", "ktp_status_changed_on",
-        "recorded_visit", "notes", "version",
+        "recorded_visit", "notes",
     ]
     column_labels = {
         "nik": "NIK",
@@ -97,14 +97,14 @@ class ResidentView(EktpModelView):
         "recorded_visit": lazy_gettext("Recorded in visit"),
         "notes": lazy_gettext("Notes"),
         "needs": lazy_gettext("Needs"),
-        "version": lazy_gettext("Version"),
     }
     column_formatters = {
         "sex": lambda v, c, m, n: label(m.sex, Sex),
         "ktp_status": lambda v, c, m, n: label(m.ktp_status, KtpStatus),
         "departure": lambda v, c, m, n: label(m.departure, Departure) if m.departure else "",
         "departed_on": lambda v, c, m, n: fmt_day(m.departed_on),
-        "departure_visit_id": lambda v, c, m, n: _visit_link(m.departure_visit_id),
+        "departure_visit_id": lambda v, c, m, n: _visit_link(v, m.departure_visit_id),
+        "recorded_visit": lambda v, c, m, n: _visit_link(v, m.recorded_visit_id),
         "marital_status": lambda v, c, m, n: label(m.marital_status, MaritalStatus),
         "citizenship": lambda v, c, m, n: label(m.citizenship, Citizenship),
         "birth_date": lambda v, c, m, n: fmt_day(m.birth_date),
@@ -190,16 +190,6 @@ class ResidentView(EktpModelView):
         return query, count_query, joins, count_joins
 
     # ------------------------------------------------------------------ forms
-    def scaffold_form(self) -> Any:
-        form_class = super().scaffold_form()
-        # Flask-Admin adds a generic "Already exists." check for the unique NIK;
-        # validate_form says which NIK and why, once.
-        from flask_admin.contrib.sqla.validators import Unique
-
-        field = form_class.nik
-        field.kwargs["validators"] = [v for v in field.kwargs.get("validators", []) if not isinstance(v, Unique)]
-        return form_class
-
     def create_form(self, obj: Any = None) -> Any:
         return self._with_choices(super().create_form(obj), creating=True)
 
@@ -254,12 +244,18 @@ class ResidentView(EktpModelView):
             for message in check_nik_matches(check.parts, form.birth_date.data, Sex(sex)):
                 form.nik.errors.append(translate(message))
                 ok = False
-        existing = resident_id_by_nik(self.db.session, form.nik.data)
-        editing_id = getattr(getattr(form, "_obj", None), "id", None)
-        if existing is not None and existing != editing_id:
-            form.nik.errors.append(gettext("This NIK is already registered to another resident."))
-            ok = False
+        # A NIK another resident holds: the base's unique check names who (duplicate_message).
         return ok
+
+    def duplicate_message(self, field: Any, holder: Any) -> str:
+        # Who holds it is said only within the user's reach: a clerk learns no
+        # names from another kecamatan.
+        if not self.reach.reaches(holder):
+            return gettext("This NIK is already registered to a resident of another kecamatan.")
+        return gettext("This NIK is already registered to %(name)s, %(desa)s (Kec. %(kecamatan)s).",
+                       name=holder.name, desa=holder.desa.name if holder.desa else holder.desa_code,
+                       kecamatan=holder.desa.kecamatan.name if holder.desa and holder.desa.kecamatan
+                       else holder.kecamatan_code)
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         from ..services import apply_manual_status
@@ -290,16 +286,22 @@ class ResidentView(EktpModelView):
             model = kwargs["model"]
             kwargs["ektp_visit_results"] = resident_visit_results(self.db.session, model.id)
             kwargs["ektp_status_changes"] = model.status_changes
+            said = words(self.db.session)
+            said.prefetch({"visit": {int(m.group(1)) for c in model.status_changes
+                                     if (m := VISIT_NOTE.match(c.note or ""))}})
+            kwargs["ektp_status_note"] = said.status_note
             kwargs["ektp_labels"] = {"result": ResultKind, "kind": VisitKind, "status": KtpStatus}
         return super().render(template, **kwargs)
 
 
-def _visit_link(visit_id: int | None) -> Any:
+def _visit_link(view: Any, visit_id: int | None) -> Any:
+    """"Kunjungan 21-09-2016, Sarongan", linked to the visit's page."""
     if not visit_id:
         return ""
-    return Markup('<a href="{}">{}</a>').format(
-        url_for("ektp_visits.details_view", id=visit_id) if "ektp_visits.details_view" in current_app.view_functions
-        else "#", gettext("Visit log %(id)s", id=visit_id))
+    text = words(view.db.session).value("ektp_resident", "recorded_visit_id", visit_id)
+    if "ektp_visits.details_view" not in current_app.view_functions:
+        return text
+    return Markup('<a href="{}">{}</a>').format(url_for("ektp_visits.details_view", id=visit_id), text)
 
 
 def resident_needs(m: Resident) -> str:

@@ -43,6 +43,12 @@ class UserView(EktpModelView):
     form_args = {"username": {"label": lazy_gettext("Username"), "validators": [DataRequired(), Length(max=80)]}}
 
 
+    def duplicate_message(self, field: Any, holder: Any) -> str:
+        who = label(holder.role, Role)
+        if holder.kecamatan is not None:
+            who = f"{who}, {holder.kecamatan.name}"
+        return gettext("Username %(name)s is already taken by another user (%(who)s).", name=holder.username, who=who)
+
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         if model.role == Role.CLERK.value and model.kecamatan is None:
             raise ValidationError(gettext("A clerk must belong to a kecamatan."))

@@ -43,7 +43,7 @@ except ModuleNotFoundError as missing:
     PLAYWRIGHT_MISSING: str | None = f"Playwright is not installed ({missing}; pip install -e '.[test]')"
 else:
     PLAYWRIGHT_MISSING = None
-    from .ui import CLERK, CLERK_PASSWORD
+    from .ui import CLERK, CLERK_PASSWORD, USERS
 
 if PLAYWRIGHT_MISSING is not None:
 
@@ -136,6 +136,9 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     _run([*flask, "ektp", "load-regions", "35.10"], env)
     _run([*flask, "ektp", "create-user", CLERK, "--role", "clerk", "--kecamatan", "35.10.01",
           "--password", CLERK_PASSWORD], env)
+    for username, password, role in USERS.values():
+        if username != CLERK:
+            _run([*flask, "ektp", "create-user", username, "--role", role, "--password", password], env)
     _run([str(Path(__file__).with_name("seed.py"))], env)
 
     port = _free_port()

@@ -20,6 +20,12 @@ import ektp_admin.i18n
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CLERK = "pesanggaran"
 CLERK_PASSWORD = "rahasia-pesanggaran-16"
+#: Every role's login in the browser tests' portal: (username, password, role).
+USERS = {
+    "admin": ("admin", "rahasia-admin-2016", "admin"),
+    "supervisor": ("dinas", "rahasia-dinas-2016", "supervisor"),
+    "clerk": (CLERK, CLERK_PASSWORD, "clerk"),
+}
 
 #: The English msgids of the words the tests look for: the plugin's own (``ektp_admin``
 #: domain) and Flask-Admin's (``admin`` domain, our Indonesian admin.po).

@@ -7,7 +7,8 @@ from conftest import csrf_token
 def test_signed_in_page_shows_user_and_signout(login_as):
     client = login_as("clerk")
     html = client.get("/admin/residents/").get_data(as_text=True)
-    assert "clerk (" in html
+    # the name on the bar, the role in its tooltip (the menu keeps to one line at 1366 px)
+    assert 'title="Operator kecamatan">clerk</span>' in html
     assert 'action="/logout"' in html
 
 

@@ -12,10 +12,13 @@ import re
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
-from ektp_admin import models
+from ektp_admin import models, queries
 from ektp_admin.domain.enums import DeviceOwnerKind, DeviceRole, KtpStatus, ResultKind, VisitKind, VisitState
-from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, KEC_B
+from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, KEC_B, REFERENCE_DATE
+
+REFERENCE = REFERENCE_DATE
 
 URL = "/admin/progress/"
 
@@ -133,16 +136,88 @@ def test_pace_and_recordings_per_day(as_user: Any, campaign: int) -> None:
     assert 'style="height: .9rem; width: 100.0%"' in page  # the busiest day's bar is full
 
 
-def test_stored_baseline_is_shown_for_the_whole_scope(as_user: Any, campaign: int, app: Any) -> None:
+def test_entered_baseline_is_shown_beside_the_counted_one(as_user: Any, campaign: int, app: Any) -> None:
     with app.app_context():
         models.db.session.get(models.Campaign, campaign).baseline_outstanding = 56014
         models.db.session.commit()
     client = as_user("supervisor")
     page = text(client.get(URL))
-    assert figure(page, "baseline") == "56,014"
-    assert "as entered for the campaign" in page
+    assert figure(page, "baseline") == "10"  # recorded + remaining: what the rows add up to
+    assert "entered for the campaign: 56,014" in _clean(page)
     mine = text(client.get(f"{URL}?kecamatan={KEC_A}"))
     assert figure(mine, "baseline") == "7"  # a kecamatan's share is always computed
+    assert "entered for the campaign" not in mine
+
+
+def _rows(page: str) -> list[dict[str, str]]:
+    return [row_cells(page, f'data-kecamatan="{code}"') for code in re.findall(r'<tr data-kecamatan="([^"]+)"', page)]
+
+
+def _num(value: str) -> int:
+    return int(value.replace(",", ""))
+
+
+def test_baseline_agrees_with_its_rows_after_residents_are_added(
+        as_user: Any, campaign: int, app: Any, make_resident: Any) -> None:
+    """The demo's 620 vs 622: the entered baseline cannot know residents added since
+    the start; the figure shown is the sum of the rows, and says how far it moved."""
+    with app.app_context():
+        models.db.session.get(models.Campaign, campaign).baseline_outstanding = 10
+        models.db.session.commit()
+    client = as_user("supervisor")
+    before = text(client.get(URL))
+    assert figure(before, "baseline") == "10" and "more since the start" not in before
+    make_resident("WARGA BARU 1", birth_date=dt.date(1990, 2, 2))
+    make_resident("WARGA BARU 2", birth_date=dt.date(1991, 3, 3), desa=DESA_B)
+    page = text(client.get(URL))
+    rows = _rows(page)
+    assert len(rows) == 25  # every kecamatan of the regency
+    assert _num(figure(page, "baseline")) == sum(_num(r["baseline"]) for r in rows) == 12
+    assert _num(figure(page, "recorded")) == sum(_num(r["recorded"]) for r in rows) == 4
+    assert _num(figure(page, "remaining")) == sum(_num(r["remaining"]) for r in rows) == 8
+    assert "2 more since the start" in _clean(page)
+    # ... and against a direct count of the same data
+    with app.app_context():
+        outstanding = models.db.session.execute(
+            sa.select(sa.func.count()).select_from(models.Resident).where(queries.outstanding_clause(REFERENCE))
+        ).scalar_one()
+    assert outstanding == 8
+
+
+def test_opens_on_the_running_campaign(as_user: Any, campaign: int, app: Any) -> None:
+    """A campaign planned for later (begun last) does not hide the one running today."""
+    with app.app_context():
+        _add(models.Campaign(name="Sweeping Desember", start_date=dt.date(2016, 12, 1),
+                             target_date=dt.date(2016, 12, 31), scope_code="35.10"))
+    client = as_user("supervisor")
+    page = text(client.get(URL))
+    assert "<h2 class=\"h5\">Jemput bola September" in page
+    with app.app_context():  # once none runs, the newest one
+        models.db.session.get(models.Campaign, campaign).target_date = dt.date(2016, 9, 20)
+        models.db.session.commit()
+    assert "<h2 class=\"h5\">Sweeping Desember" in text(client.get(URL))
+
+
+@pytest.mark.parametrize("scope, ok", [("99.99", False), ("35.10.99", False), ("35.1", False),
+                                       ("35.10", True), ("35.10.01", True)])
+def test_campaign_scope_is_a_known_region(as_user: Any, app: Any, scope: str, ok: bool) -> None:
+    from security.ektp_support import field_errors, post_form
+
+    client = as_user("admin")
+    form = {"name": f"Kampanye {scope}", "start_date": "2016-09-07", "target_date": "2016-10-06",
+            "scope_code": scope}
+    response = post_form(client, "/admin/campaigns/new/", form)
+    with app.app_context():
+        saved = models.db.session.execute(
+            sa.select(sa.func.count()).select_from(models.Campaign).where(models.Campaign.scope_code == scope)
+        ).scalar_one()
+    assert saved == (1 if ok else 0)
+    if ok:
+        assert response.status_code == 302
+    else:
+        assert response.status_code == 200
+        errors = " ".join(field_errors(response.get_data(as_text=True)))
+        assert "35.10" in errors and ("not a region of this office" in errors or "Give a regency code" in errors)
 
 
 def test_clerk_sees_own_kecamatan(as_user: Any, campaign: int, app: Any) -> None:
@@ -235,3 +310,34 @@ def test_kits_paginate(as_user: Any, kits: None, app: Any) -> None:
     assert "Page 1 of 2" in first
     serials = re.findall(r'data-serial="([^"]+)"', first) + re.findall(r'data-serial="([^"]+)"', second)
     assert sorted(serials) == ["KIT-BGR-STANDBY", "KIT-DINAS-01", "KIT-PSG-MOBILE"]
+
+
+def _device_row(page: str, serial: str) -> str:
+    start = page.index(serial)
+    return _clean(page[start: page.index("</tr>", start)])
+
+
+def test_device_list_and_kit_map_show_the_same_last_visit(as_user: Any, kits: None, app: Any) -> None:
+    """The last visit is the last that happened (not the planned one of 30-09), on both
+    screens, from one query; the next planned one is shown apart."""
+    client = as_user("supervisor")
+    listing = _device_row(text(client.get("/admin/devices/")), "KIT-PSG-MOBILE")
+    kit_row = _kit_row(text(client.get("/admin/kits/")), "KIT-PSG-MOBILE")
+    latest = _clean(kit_row[kit_row.index('class="ektp-latest"'): kit_row.index('class="ektp-next"')])
+    upcoming = _clean(kit_row[kit_row.index('class="ektp-next"'):])
+    assert "20-09-2016" in latest and "20-09-2016" in listing
+    assert "23-09-2016" in upcoming and "23-09-2016" in listing  # the next, in its own column
+    assert "30-09-2016" not in listing and "22-09-2016" not in listing
+    headers = re.findall(r"<th[^>]*>\s*(?:<a[^>]*>)?\s*([^<]+?)\s*<", text(client.get("/admin/devices/")))
+    assert "Last visit" in headers and "Next visit" in headers
+    # against a direct count: the latest visit not cancelled, dated before the reference day
+    with app.app_context():
+        kit = models.db.session.execute(sa.select(models.Device).filter_by(serial_number="KIT-PSG-MOBILE")).scalar_one()
+        direct = models.db.session.execute(
+            sa.select(sa.func.max(models.Visit.day)).where(
+                models.Visit.device_id == kit.id, models.Visit.state != VisitState.CANCELLED.value,
+                models.Visit.day < REFERENCE)
+        ).scalar_one()
+    assert direct == dt.date(2016, 9, 20)
+    details = _clean(text(client.get(f"/admin/devices/details/?id={kit.id}")))
+    assert "20-09-2016" in details and "23-09-2016" in details

@@ -224,14 +224,14 @@ def test_a_duplicate_nik_is_refused_on_create_and_edit(app: Any, client: Any, ma
     sign_in(client, "clerk")
     response = post_form(client, "/admin/residents/new/", resident_form(nik=nik, name="DOBEL"))
     assert response.status_code == 200
-    assert "This NIK is already registered to another resident." in field_errors(text(response))
+    assert any(e.startswith("This NIK is already registered to SUDAH ADA, ") for e in field_errors(text(response)))
     assert dict(form_fields(text(response)))["name"] == "DOBEL"
     assert count(app, models.Resident) == 2
 
     url = f"/admin/residents/edit/?id={other}"
     response = submit(client, url, form_fields(text(client.get(url)), "ektp_version"), nik=nik,
                       birth_date="1985-03-09", sex="L")
-    assert "This NIK is already registered to another resident." in field_errors(text(response))
+    assert any(e.startswith("This NIK is already registered to SUDAH ADA, ") for e in field_errors(text(response)))
     assert fetch(app, models.Resident, other).nik != nik
     # saving a resident with their own, unchanged NIK is no duplicate
     response = submit(client, url, form_fields(text(client.get(url)), "ektp_version"), phone="081211112222")
