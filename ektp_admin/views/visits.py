@@ -20,7 +20,6 @@ from typing import Any, Iterator
 from flask import abort, current_app, g, request
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.contrib.sqla.filters import DateBetweenFilter
-from flask_admin.form.widgets import RenderTemplateWidget
 from flask_admin.model.fields import AjaxSelectField
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, SelectField
@@ -74,7 +73,13 @@ from ..queries.visits import (
 from ..state import db_session
 from .base import EktpModelView
 from .filters import ChoiceFilter
-from .forms import EktpInlineForm, EktpInlineFormAdmin, EktpInlineModelConverter, EktpInlineModelFormList
+from .forms import (
+    EktpInlineForm,
+    EktpInlineFormAdmin,
+    EktpInlineModelConverter,
+    EktpInlineModelFormList,
+    EktpTemplateWidget,
+)
 from .pickers import DesaLoader, ResidentLoader
 from .request_values import int_key
 
@@ -198,7 +203,7 @@ def _result_choices() -> list[tuple[str, str]]:
     return [("", gettext("(choose)")), *translated_choices(ResultKind)]
 
 
-class ResultTableWidget(RenderTemplateWidget):
+class ResultTableWidget(EktpTemplateWidget):
     """The results as rows of one compact table (``ektp_admin/visits/result_table.html``).
 
     The widget renders outside the view's ``render`` (no context processors), so it
