@@ -341,7 +341,7 @@ class VisitView(EktpModelView):
 
     form_columns = [
         "day", "start_time", "end_time", "kind", "state", "kecamatan", "desa", "host_resident",
-        "host_address", "team", "device", "campaign", "notes",
+        "host_address", "team", "device", "campaign", "notes", CONFIRM_FIELD,
     ]
     form_overrides = {"kind": SelectField, "state": SelectField, "kecamatan": BlankableQuerySelectField}
     form_args = {
