@@ -119,7 +119,7 @@ class OutstandingView(EktpReportView):
         return self.render(
             "ektp_admin/outstanding/desa.html",
             desa=desa,
-            home_groups=self._home_groups(desa.code, on),
+            home_groups=self._home_groups(desa.code, on) if page.number == 1 else [],
             home_visits_url=self.admin_url("ektp_home_visits.index", kecamatan=desa.kecamatan_code, desa=desa.code),
             counts=counts,
             residents=residents,
