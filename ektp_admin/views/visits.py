@@ -344,6 +344,13 @@ class VisitView(EktpModelView):
         "host_address", "team", "device", "campaign", "notes", CONFIRM_FIELD,
     ]
     form_overrides = {"kind": SelectField, "state": SelectField, "kecamatan": BlankableQuerySelectField}
+    # Flask-Admin's time picker scrambles a time typed on the keyboard ("09:00" becomes
+    # "09:00:00:00", issue 11): the two times are plain HH:MM boxes until the date/time
+    # widgets are replaced (branch ``dates``), which may drop this.
+    form_widget_args = {
+        "start_time": {"data-role": "", "placeholder": "HH:MM", "autocomplete": "off"},
+        "end_time": {"data-role": "", "placeholder": "HH:MM", "autocomplete": "off"},
+    }
     form_args = {
         "day": {"label": lazy_gettext("Day"), "validators": [DataRequired()]},
         "start_time": {"label": lazy_gettext("Start"), "default_format": "%H:%M"},
