@@ -74,6 +74,8 @@ def resident_elsewhere(
     house can lie in the next desa), so this is a warning to confirm, not a
     refusal. None for a visit not held at a house, or when either desa is unknown.
     """
+    if kind is None:
+        return None
     try:
         at_a_home = VisitKind(kind) in AT_A_HOME
     except ValueError:

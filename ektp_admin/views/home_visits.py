@@ -21,8 +21,8 @@ from flask_admin import expose
 from .. import queries
 from ..access import CREATE, EXPORT, requires
 from ..domain.eligibility import age_on
-from ..domain.home_visits import Candidate, split_group
 from ..domain.enums import Sex
+from ..domain.home_visits import Candidate, split_group
 from ..domain.messages import N_
 from ..i18n import label
 from ..models import Desa, Kecamatan, Resident

@@ -137,10 +137,10 @@ class OutstandingView(EktpReportView):
         by_id = {r.id: r for r in rows}
         here = request.full_path
         groups = []
-        for (rw, rt), members in itertools.groupby(
+        for (rw, rt), grouped in itertools.groupby(
             rows, key=lambda r: (queries.cluster_part(r.rw), queries.cluster_part(r.rt))
         ):
-            members = list(members)
+            members = list(grouped)
             actions = record_actions(self.admin, members, here)
             parts = [[by_id[i] for i in a["residents"]] for a in actions] or [members]
             for number, part in enumerate(parts):
