@@ -211,3 +211,10 @@ def test_counts_after_the_save_equal_a_direct_count(app: Any, clerk: Any, group:
             "SELECT count(*) FROM ektp_resident WHERE desa_code = :d AND ktp_status IN ('not_recorded', 'enrol_failed')"
         ), {"d": DESA_A}).scalar_one()
     assert int(outstanding) == direct == 2
+
+
+def test_a_new_inline_row_is_headed_in_indonesian_word_order(login_as: Any) -> None:
+    """Flask-Admin writes "New" before the item ("Baru Anggota"); Indonesian puts it after."""
+    client = login_as("admin")
+    page = html.unescape(client.get("/admin/teams/new/?lang=id").get_data(as_text=True))
+    assert "Anggota baru" in page and "Baru Anggota" not in page
