@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 
@@ -73,3 +73,23 @@ def cluster_part(value: str | None) -> str:
     """RT or RW as a grouping key: "003" and "3" are the same RT."""
     text = (value or "").strip()
     return text.lstrip("0") or ("0" if text else "")
+
+
+def residents_in_reach(session: Any, reach: Any, ids: Sequence[int]) -> list[Resident]:
+    """The residents ``ids`` that ``reach`` (an :class:`ektp_admin.access.Reach`) lets the
+    user see, in the order asked; an id out of reach or unknown is simply missing, so a
+    caller compares lengths to refuse the whole request."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return []
+    found = {
+        r.id: r
+        for r in session.execute(sa.select(Resident).where(Resident.id.in_(wanted), reach.clause(Resident))).scalars()
+    }
+    return [found[i] for i in wanted if i in found]
+
+
+def home_visit_group_rows(session: Any, desa_code: str, on: dt.date | None = None, limit: int = 500) -> list[Resident]:
+    """A desa's residents to record at home, in list order (RW/RT, name), at most ``limit``:
+    the desa page proposes its record actions from them."""
+    return list(session.execute(home_visit_residents(session, desa_code, on).limit(limit)).scalars())

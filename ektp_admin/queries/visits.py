@@ -79,3 +79,13 @@ def team_bookings(session: Any, team_id: int, day: dt.date) -> list[TeamBooking]
                     place=place or "")
         for vid, name, vday, start, end, state, place in rows
     ]
+
+
+def saved_result_residents(session: Any, visit_id: int | None) -> set[int]:
+    """Residents the visit's results held when it was last saved (read without flushing
+    the form's changes): who was already confirmed on it."""
+    if visit_id is None:
+        return set()
+    with session.no_autoflush:
+        rows = session.execute(sa.select(VisitResult.resident_id).where(VisitResult.visit_id == visit_id))
+        return {resident_id for (resident_id,) in rows}

@@ -70,11 +70,21 @@ class EktpInlineForm(BaseForm):
             return bind_text_field(form, unbound_field, options)
 
 
+class EktpTemplateWidget(RenderTemplateWidget):
+    """A template widget whose template can use the plugin's catalogue: widgets render
+    outside the view's ``render``, so the context processor's ``ektp_gettext`` is
+    handed over here."""
+
+    def __call__(self, field: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("ektp_gettext", gettext)
+        return super().__call__(field, **kwargs)
+
+
 class EktpInlineModelFormList(InlineModelFormList):
     """Inline rows rendered by our template: its "Add" button has no inline event
     handler (the pages run under a Content-Security-Policy)."""
 
-    widget = RenderTemplateWidget("ektp_admin/model/inline_field_list.html")
+    widget = EktpTemplateWidget("ektp_admin/model/inline_field_list.html")
 
 
 class EktpInlineModelConverter(InlineModelConverter):

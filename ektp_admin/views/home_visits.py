@@ -4,18 +4,25 @@
 neighbours can be recorded together at the nearest house (a "cluster" visit);
 ``/admin/home-visits/export.csv`` with the same filters. Residents away (migrant
 workers) are left out until their ``away until`` date has passed.
+
+Each group offers one record action ("Catat kunjungan"): the visit form opened with
+the group's residents (ids only, re-checked there against the reach), the least
+mobile first as the host (:mod:`ektp_admin.domain.home_visits`); a group bigger
+than one kit records in a morning is offered in parts. The desa page of the
+outstanding list offers the same actions (:func:`record_actions`).
 """
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
-from flask import request
+from flask import request, url_for
 from flask_admin import expose
 
 from .. import queries
-from ..access import EXPORT, requires
+from ..access import CREATE, EXPORT, requires
 from ..domain.eligibility import age_on
 from ..domain.enums import Sex
+from ..domain.home_visits import Candidate, split_group
 from ..domain.messages import N_
 from ..i18n import label
 from ..models import Desa, Kecamatan, Resident
@@ -26,6 +33,36 @@ HEADER = [
     N_("Kecamatan"), N_("Desa/Kelurahan"), "RW", "RT", N_("Name"), "NIK", N_("Sex"), N_("Age"), N_("Address"),
     N_("Phone"), N_("Reason"),
 ]
+
+
+#: The visit screen the record action opens (``views/__init__.py``).
+VISITS_ENDPOINT = "ektp_visits"
+
+
+def record_visit_url(admin: Any, resident_ids: Sequence[int], return_url: str) -> str | None:
+    """The visit form opened with these residents (the first hosts), or None when the
+    host has no visit screen or the user may not create visits."""
+    view = next((v for v in getattr(admin, "_views", []) if v.endpoint == VISITS_ENDPOINT), None)
+    if view is None or not resident_ids or not view.allowed(CREATE):
+        return None
+    return url_for(f"{VISITS_ENDPOINT}.create_view", resident=list(resident_ids), url=return_url)
+
+
+def record_actions(admin: Any, members: Iterable[Resident], return_url: str) -> list[dict[str, Any]]:
+    """One record action per part of a group (one part unless the group is bigger than
+    a kit records in a morning): ``{"url", "host", "residents", "first", "last"}``,
+    the host first. Empty when the user may not create visits."""
+    group = [Candidate(r.id, r.birth_date, bool(r.seriously_ill), bool(r.disabled)) for r in members]
+    actions = []
+    position = 0
+    for part in split_group(group):
+        url = record_visit_url(admin, [c.key for c in part], return_url)
+        if url is None:
+            return []
+        actions.append({"url": url, "host": part[0].key, "residents": [c.key for c in part],
+                        "first": position + 1, "last": position + len(part)})
+        position += len(part)
+    return actions
 
 
 class HomeVisitView(EktpReportView):
@@ -62,6 +99,10 @@ class HomeVisitView(EktpReportView):
                 groups.append({"key": key, "desa": r.desa, "rw": key[1], "rt": key[2], "size": sizes.get(key, 0), "rows": []})
             since = queries.since_for_region(r.desa_code, starts, on)
             groups[-1]["rows"].append((r, age_on(r.birth_date, on), outstanding_reason(r, on, since)))
+        here = request.full_path
+        for group in groups:
+            group["actions"] = record_actions(self.admin, (row[0] for row in group["rows"]), here)
+            group["hosts"] = {action["host"] for action in group["actions"]}
         return self.render(
             "ektp_admin/home_visits/index.html",
             kecamatan=kecamatan,

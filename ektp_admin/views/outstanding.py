@@ -6,7 +6,8 @@ URLs (relative to the view, ``/admin/outstanding/`` by default):
   recorded, outstanding, percent done and the outstanding broken down, plus a
   totals row; a clerk always gets their own kecamatan;
 - ``/export.csv?kecamatan=``: the same summary as CSV;
-- ``/<desa code>/``: that desa's outstanding residents, paginated, by RW/RT and name;
+- ``/<desa code>/``: that desa's outstanding residents, paginated, by RW/RT and name,
+  after its home-visit groups (by RW/RT), each with its record action;
 - ``/<desa code>/print/``: a printable sheet for the village head or the mosque
   caretaker (no admin navigation, no NIK, no phone numbers);
 - ``/<desa code>/export.csv``: the residents as CSV.
@@ -19,7 +20,7 @@ from __future__ import annotations
 import itertools
 from typing import Any, Iterator
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 from flask_admin import expose
 
 from .. import queries
@@ -30,6 +31,8 @@ from ..domain.messages import N_
 from ..formatting import fmt_long_date, fmt_num, fmt_time
 from ..i18n import label, ngettext
 from ..models import Desa, Kecamatan, Resident, Visit
+from ..queries.home_visits import home_visit_group_rows
+from .home_visits import record_actions
 from .reasons import outstanding_reason
 from .reports import REPORT_GRANTS, EktpReportView, resident_list_url
 
@@ -116,6 +119,8 @@ class OutstandingView(EktpReportView):
         return self.render(
             "ektp_admin/outstanding/desa.html",
             desa=desa,
+            home_groups=self._home_groups(desa.code, on) if page.number == 1 else [],
+            home_visits_url=self.admin_url("ektp_home_visits.index", kecamatan=desa.kecamatan_code, desa=desa.code),
             counts=counts,
             residents=residents,
             page=page,
@@ -124,6 +129,32 @@ class OutstandingView(EktpReportView):
             status_label=lambda code: label(code, KtpStatus),
             resident_list_url=resident_list_url(self.admin, desa.code),
         )
+
+    def _home_groups(self, desa_code: str, on: Any) -> list[dict[str, Any]]:
+        """The desa's residents to record at home by RW/RT, each part of a group with
+        its record action, its residents host first."""
+        rows = home_visit_group_rows(self.session, desa_code, on)
+        by_id = {r.id: r for r in rows}
+        here = request.full_path
+        groups = []
+        for (rw, rt), grouped in itertools.groupby(
+            rows, key=lambda r: (queries.cluster_part(r.rw), queries.cluster_part(r.rt))
+        ):
+            members = list(grouped)
+            actions = record_actions(self.admin, members, here)
+            parts = [[by_id[i] for i in a["residents"]] for a in actions] or [members]
+            for number, part in enumerate(parts):
+                groups.append({"rw": rw, "rt": rt, "residents": part,
+                               "url": actions[number]["url"] if actions else None})
+        return groups
+
+    def admin_url(self, endpoint: str, **values: Any) -> str | None:
+        """A link to another screen of this Admin, or None when the host left it out or
+        the user may not open it."""
+        view = next((v for v in getattr(self.admin, "_views", []) if v.endpoint == endpoint.split(".")[0]), None)
+        if view is None or not view.is_accessible():
+            return None
+        return url_for(endpoint, **values)
 
     @expose("/<desa_code>/print/")
     def print_desa(self, desa_code: str) -> Any:

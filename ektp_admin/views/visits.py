@@ -17,12 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Iterator
 
-from flask import current_app, g
+from flask import abort, current_app, g, request
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.contrib.sqla.filters import DateBetweenFilter
 from flask_admin.model.fields import AjaxSelectField
 from sqlalchemy.orm import joinedload
-from wtforms import SelectField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .. import queries
@@ -46,6 +46,7 @@ from ..domain.enums import (
     VisitKind,
     VisitState,
 )
+from ..domain.home_visits import GROUP_MAX, resident_elsewhere
 from ..domain.messages import N_, Message, RuleViolation
 from ..domain.visits import (
     DateWindow,
@@ -58,19 +59,27 @@ from ..domain.visits import (
     visit_kecamatan_code,
 )
 from ..formatting import fmt_day, fmt_hours
-from ..i18n import gettext, label, lazy_gettext, translated_choices
-from ..models import Campaign, Device, Kecamatan, Team, Visit, VisitResult
+from ..i18n import gettext, label, lazy_gettext, translate, translated_choices
+from ..models import Campaign, Device, Kecamatan, Resident, Team, Visit, VisitResult
+from ..queries.home_visits import residents_in_reach
 from ..queries.visits import (
     device_bookings,
     recorded_count_clause,
     recorded_counts,
+    saved_result_residents,
     team_bookings,
     visit_results_with_residents,
 )
 from ..state import db_session
 from .base import EktpModelView
 from .filters import ChoiceFilter
-from .forms import EktpInlineForm, EktpInlineFormAdmin
+from .forms import (
+    EktpInlineForm,
+    EktpInlineFormAdmin,
+    EktpInlineModelConverter,
+    EktpInlineModelFormList,
+    EktpTemplateWidget,
+)
 from .pickers import DesaLoader, ResidentLoader
 from .request_values import int_key
 
@@ -104,6 +113,14 @@ def recording_hours() -> RecordingHours:
         _config_time(cfg["EKTP_ADMIN_RECORDING_END"]),
         bool(cfg["EKTP_ADMIN_RECORDING_WEEKENDS"]),
     )
+
+
+def _host_address(resident: Resident) -> str | None:
+    """The host's address for the visit, with the RT/RW when the address lacks them."""
+    address = (resident.address or "").strip()
+    if (resident.rt or resident.rw) and "RT" not in address.upper():
+        address = f"{address} RT {resident.rt or '-'}/RW {resident.rw or '-'}".strip()
+    return address or None
 
 
 def _config_time(value: Any) -> dt.time:
@@ -180,6 +197,50 @@ class InlineResultForm(EktpInlineForm):
     """Result rows: no CSRF of their own (the visit form has it), our WTForms messages."""
 
 
+def _result_choices() -> list[tuple[str, str]]:
+    """Every result, after a blank one: a row proposed for a group is not "recorded"
+    until the clerk says so."""
+    return [("", gettext("(choose)")), *translated_choices(ResultKind)]
+
+
+class ResultTableWidget(EktpTemplateWidget):
+    """The results as rows of one compact table (``ektp_admin/visits/result_table.html``).
+
+    The widget renders outside the view's ``render`` (no context processors), so it
+    hands the template its words and the rows of another desa the view marked on
+    the field (``ektp_elsewhere``: {row id: warning})."""
+
+    def __init__(self) -> None:
+        super().__init__("ektp_admin/visits/result_table.html")
+
+    def __call__(self, field: Any, **kwargs: Any) -> Any:
+        kwargs.update(
+            labels={
+                "resident": gettext("Resident"),
+                "result": gettext("Result"),
+                "note": gettext("Note"),
+                "remove": gettext("Remove this row"),
+            },
+            elsewhere=getattr(field, "ektp_elsewhere", {}),
+        )
+        return super().__call__(field, **kwargs)
+
+
+class ResultTableFormList(EktpInlineModelFormList):
+    widget = ResultTableWidget()
+
+
+class VisitInlineConverter(EktpInlineModelConverter):
+    inline_field_list_type = ResultTableFormList
+
+
+class ConfirmField(BooleanField):
+    """A tick the form asks for and the model never stores."""
+
+    def populate_obj(self, obj: Any, name: str) -> None:
+        return None
+
+
 class VisitResultInline(EktpInlineFormAdmin):
     form_base_class = InlineResultForm
     form_columns = ["id", "resident", "result", "note"]
@@ -194,11 +255,15 @@ class VisitResultInline(EktpInlineFormAdmin):
         "resident": {"label": lazy_gettext("Resident")},
         "result": {
             "label": lazy_gettext("Result"),
-            "choices": lambda: translated_choices(ResultKind),
-            "default": ResultKind.RECORDED.value,
+            "choices": _result_choices,
+            "validators": [DataRequired()],
         },
         "note": {"label": lazy_gettext("Note"), "validators": [Optional(), Length(max=200)]},
     }
+
+
+#: The form's tick that lets a home visit keep residents of another desa.
+CONFIRM_FIELD = "confirm_other_desa"
 
 
 # ------------------------------------------------------------------ the screen
@@ -217,6 +282,12 @@ class VisitView(EktpModelView):
     out_of_reach_message = N_("You may only keep visits of your own kecamatan.")
     export_basename = "kunjungan"
     details_template = "ektp_admin/visits/details.html"
+    create_template = "ektp_admin/visits/create.html"
+    edit_template = "ektp_admin/visits/edit.html"
+    inline_model_form_converter = VisitInlineConverter
+    form_extra_fields = {
+        CONFIRM_FIELD: ConfirmField(lazy_gettext("Yes, these residents of another desa were recorded at this house.")),
+    }
 
     column_default_sort = [("day", True), ("start_time", True), ("id", True)]
     column_list = ["day", "hours", "kind", "desa", "team", "device", "state", "recorded"]
@@ -270,9 +341,16 @@ class VisitView(EktpModelView):
 
     form_columns = [
         "day", "start_time", "end_time", "kind", "state", "kecamatan", "desa", "host_resident",
-        "host_address", "team", "device", "campaign", "notes",
+        "host_address", "team", "device", "campaign", "notes", CONFIRM_FIELD,
     ]
     form_overrides = {"kind": SelectField, "state": SelectField, "kecamatan": BlankableQuerySelectField}
+    # Flask-Admin's time picker scrambles a time typed on the keyboard ("09:00" becomes
+    # "09:00:00:00", issue 11): the two times are plain HH:MM boxes until the date/time
+    # widgets are replaced (branch ``dates``), which may drop this.
+    form_widget_args = {
+        "start_time": {"data-role": "", "placeholder": "HH:MM", "autocomplete": "off"},
+        "end_time": {"data-role": "", "placeholder": "HH:MM", "autocomplete": "off"},
+    }
     form_args = {
         "day": {"label": lazy_gettext("Day"), "validators": [DataRequired()]},
         "start_time": {"label": lazy_gettext("Start"), "default_format": "%H:%M"},
@@ -345,6 +423,35 @@ class VisitView(EktpModelView):
         return [count if getter == RECORDED_COUNT else getter(visit) for getter, _ in self.get_export_spec()]
 
     # ------------------------------------------------------------------ forms
+    def create_form(self, obj: Any = None) -> Any:
+        """``?resident=<id>&resident=<id>...`` (the record action of a home-visit group)
+        opens the form with that group: the first resident hosts, the visit is a home
+        visit at their address in their desa, today, and each resident has a result row
+        to fill. Every id is checked against the user's reach; one out of reach (or
+        unknown, or too many) refuses the whole request with 404, nothing is shown."""
+        if request.method != "GET" or "resident" not in request.args:
+            return super().create_form(obj)
+        return self._translated_choices(self._create_form_class(None, **self._group_prefill()))
+
+    def _group_prefill(self) -> dict[str, Any]:
+        raw = request.args.getlist("resident")
+        ids = [int_key(value) for value in raw]
+        if not raw or len(raw) > GROUP_MAX or any(i is None for i in ids) or len(set(ids)) != len(ids):
+            abort(404)
+        residents = residents_in_reach(self.db.session, self.reach, ids)  # type: ignore[arg-type]
+        if len(residents) != len(ids):
+            abort(404)
+        host = residents[0]
+        return {
+            "day": queries.reference_date(),
+            "kind": VisitKind.HOME.value,
+            "state": VisitState.DONE.value,
+            "desa": host.desa,
+            "host_resident": host,
+            "host_address": _host_address(host),
+            "results": [{"id": None, "resident": r, "result": "", "note": ""} for r in residents],
+        }
+
     def validate_form(self, form: Any) -> bool:
         ok = super().validate_form(form)
         if not hasattr(form, "results"):
@@ -430,6 +537,7 @@ class VisitView(EktpModelView):
         with session.no_autoflush:
             problems = self._place_problems(model)
             problems += self._schedule_problems(model, today)
+            problems += self._elsewhere_problems(form, model)
         if problems:
             raise RuleViolation(*problems)
         apply_visit_results(session, model, user.username if user else None, today)
@@ -474,6 +582,51 @@ class VisitView(EktpModelView):
             facts, today=today, hours=recording_hours(), window=self._date_window(model), device=device, team=team,
         )
 
+    def _elsewhere_problems(self, form: Any, model: Visit) -> list[Message]:
+        """Residents of another desa newly added to a home or cluster visit, unless the
+        form's tick confirms them (residents saved on the visit before are not asked
+        about again). A warning to confirm, not a refusal: see docs/DESIGN.md."""
+        confirm = getattr(form, CONFIRM_FIELD, None)
+        if confirm is not None and confirm.data:
+            return []
+        before = saved_result_residents(self.db.session, model.id)
+        removed = set(self.db.session.deleted)
+        visit_desa = _region(model.desa)
+        problems = []
+        for result in model.results:
+            resident = result.resident
+            if result in removed or resident is None or resident.id in before:
+                continue
+            message = resident_elsewhere(model.kind, visit_desa, resident.name, _region(resident.desa))
+            if message is not None:
+                problems.append(message)
+        if problems:
+            problems.append(Message("home_visit_other_desa_confirm", N_(
+                "Tick the confirmation under the results to save them anyway, or remove those rows.")))
+        return problems
+
+    def _mark_elsewhere(self, form: Any, model: Visit | None) -> list[str]:
+        """Mark the result rows of residents of another desa (the table highlights them)
+        and return the warnings still to confirm (rows not saved on the visit before)."""
+        results = getattr(form, "results", None)
+        if results is None or not hasattr(form, "desa") or not hasattr(form, "kind"):
+            return []
+        before = saved_result_residents(self.db.session, model.id if model is not None else None)
+        visit_desa = _region(form.desa.data)
+        marks: dict[str, str] = {}
+        unconfirmed: list[str] = []
+        for entry in results.entries:
+            resident = entry.form.resident.data
+            if resident is None or results.should_delete(entry):
+                continue
+            message = resident_elsewhere(form.kind.data, visit_desa, resident.name, _region(resident.desa))
+            if message is not None:
+                marks[entry.id] = translate(message)
+                if resident.id not in before:
+                    unconfirmed.append(marks[entry.id])
+        results.ektp_elsewhere = marks
+        return unconfirmed
+
     @staticmethod
     def _date_window(model: Visit) -> DateWindow:
         campaign = model.campaign
@@ -492,6 +645,8 @@ class VisitView(EktpModelView):
     def render(self, template: str, **kwargs: Any) -> Any:
         if template == self.details_template and "model" in kwargs:
             kwargs["ektp_results"] = list(self._result_rows(kwargs["model"]))
+        if template in (self.create_template, self.edit_template) and "form" in kwargs:
+            kwargs["ektp_elsewhere"] = self._mark_elsewhere(kwargs["form"], kwargs.get("model"))
         return super().render(template, **kwargs)
 
     def _result_rows(self, visit: Visit) -> Iterator[dict[str, Any]]:

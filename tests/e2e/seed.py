@@ -32,6 +32,16 @@ SARONGAN = [
     ("RIZKY PRATAMA", "L", dt.date(2002, 10, 5), "not_recorded", {"rt": "003", "rw": "002"}),  # 13: not wajib yet
 ]
 
+#: A home-visit group of its own (tests/e2e/test_home_visit.py records it): desa
+#: Sumberagung, RW 002/RT 004. PAK KASIMAN is seriously ill, so he hosts.
+HOME_DESA = "35.10.01.2004"
+HOME_DESA_NAME = "Sumberagung"
+HOME_GROUP = [
+    ("MBOK SANIYEM", "P", dt.date(1936, 6, 12), {"rt": "004", "rw": "002"}),
+    ("MBAH TUMINAH", "P", dt.date(1950, 8, 17), {"rt": "004", "rw": "002", "disabled": True}),
+    ("PAK KASIMAN", "L", dt.date(1944, 2, 20), {"rt": "004", "rw": "002", "seriously_ill": True}),
+]
+
 #: Other desa of Pesanggaran: (desa code, outstanding residents, recorded residents).
 OTHER_DESA = [
     ("35.10.01.2002", 6, 3),  # Pesanggaran
@@ -62,6 +72,11 @@ def residents() -> list[dict]:
         rows.append(dict(nik=nik(born, sex, serial), name=name, sex=sex, birth_date=born, desa_code=DESA,
                          birth_place="Banyuwangi", address=f"Dusun Sarongan RT {extra.get('rt', '001')}",
                          ktp_status=status, **extra))
+        serial += 1
+    for name, sex, born, extra in HOME_GROUP:
+        rows.append(dict(nik=nik(born, sex, serial), name=name, sex=sex, birth_date=born, desa_code=HOME_DESA,
+                         birth_place="Banyuwangi", address="Dusun Krajan RT 004 RW 002", ktp_status="not_recorded",
+                         **extra))
         serial += 1
     i = 0
     for desa, outstanding, recorded in OTHER_DESA:

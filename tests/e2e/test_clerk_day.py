@@ -87,6 +87,9 @@ def test_clerk_day(page: Page) -> None:
     for label, value in ((ID["day"], "2016-09-20"), (ID["start"], "09:00"), (ID["end"], "10:30")):
         field(form, label).fill(value)
         field(form, label).press("Escape")  # close the date/time picker
+    # The calendar stays open over the fields below it until one clicks elsewhere (the
+    # visit's fields sit in a grid now, so the kit picker lies under it).
+    form.get_by_text(ID["results"], exact=True).first.click()
     field(form, ID["kind"], "combobox").select_option(label=ID["home_visit"])
     field(form, ID["state"], "combobox").select_option(label=ID["done"])
     pick(page, form_group(form, ID["desa"]), "saro", DESA_NAME)

@@ -56,6 +56,7 @@ PLUGIN_WORDS: dict[str, str] = {
     "device": "Device",
     "results": "Results",
     "recorded": "Recorded",
+    "not_home": "Not at home",
     "outstanding": "Outstanding",
     "residents_recorded": "Residents recorded",
     "download_csv": "CSV (comma)",
