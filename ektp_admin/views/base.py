@@ -18,12 +18,14 @@ filters and forms:
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any, Iterable, Iterator
 
 from flask import abort, current_app, flash, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
@@ -33,13 +35,14 @@ from wtforms.validators import ValidationError
 
 from ..access import CREATE, DELETE, EDIT, EXPORT, READ, EktpAccess, rule_for
 from ..domain.messages import N_, RuleViolation
-from ..formatting import fmt_day
+from ..formatting import fmt_day, fmt_moment, fmt_time
 from ..i18n import gettext, translate, translated_choices
 from .csv_export import csv_response, stream_rows
 from .xlsx_export import xlsx_response
 
 #: download formats of every list (and of the report screens)
 EXPORT_KINDS = ("csv", "xlsx")
+from .dates import EktpModelConverter, calendar_settings, invalid_day_message
 from .errors import integrity_message
 from .forms import (
     MODEL_ATTRIBUTE,
@@ -54,6 +57,15 @@ from .request_values import clean_text, key_candidates
 log = logging.getLogger(__name__)
 
 VERSION_FIELD = "ektp_version"
+
+#: How a value without a formatter of its own shows on lists and details pages:
+#: dates dd-mm-yyyy, times HH:MM, timestamps in the office's zone ("21-09-2016 14:05 WIB").
+#: (A datetime is also a date: it comes first.)
+DAY_FORMATTERS = {
+    dt.datetime: lambda view, value, name: fmt_moment(value),
+    dt.date: lambda view, value, name: fmt_day(value),
+    dt.time: lambda view, value, name: fmt_time(value),
+}
 #: The last list page anyone may ask for: its OFFSET (at 100 rows a page) stays
 #: within a 32-bit integer on every database.
 MAX_PAGE = 10_000_000
@@ -66,7 +78,10 @@ class EktpModelView(EktpAccess, ModelView):
     export_basename: str = "export"
 
     form_base_class = EktpForm
+    model_form_converter = EktpModelConverter  # dates typed dd-mm-yyyy, times HH:MM (views/dates.py)
     inline_model_form_converter = EktpInlineModelConverter
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, **DAY_FORMATTERS}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **DAY_FORMATTERS}
     export_types = list(EXPORT_KINDS)
     can_view_details = True
     can_set_page_size = True
@@ -166,6 +181,13 @@ class EktpModelView(EktpAccess, ModelView):
         if args.filters:
             args.filters = [(index, name, clean_text(value)) for index, name, value in args.filters]
         return args
+
+    def get_invalid_value_msg(self, value: Any, filter: Any) -> str:
+        return invalid_day_message(filter, value) or super().get_invalid_value_msg(value, filter)
+
+    def ektp_calendar_settings(self) -> dict[str, Any]:
+        """The list filters' calendar (month names, first day, "today"): list.html passes it to ektp_admin.js."""
+        return calendar_settings()
 
     def _get_filter_groups(self) -> Any:
         # Flask-Admin computes filter options once at start-up; ours depend on the

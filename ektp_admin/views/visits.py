@@ -19,7 +19,6 @@ from typing import Any, Iterator
 
 from flask import current_app, g
 from flask_admin.contrib.sqla.fields import QuerySelectField
-from flask_admin.contrib.sqla.filters import DateBetweenFilter
 from flask_admin.model.fields import AjaxSelectField
 from sqlalchemy.orm import joinedload
 from wtforms import SelectField
@@ -69,6 +68,7 @@ from ..queries.visits import (
 )
 from ..state import db_session
 from .base import EktpModelView
+from .dates import day_filters
 from .filters import ChoiceFilter
 from .forms import EktpInlineForm, EktpInlineFormAdmin
 from .pickers import DesaLoader, ResidentLoader
@@ -223,7 +223,7 @@ class VisitView(EktpModelView):
     column_sortable_list = ["day", "kind", "state"]
     column_details_list = [
         "day", "hours", "kind", "state", "kecamatan", "desa", "host_address", "host_resident",
-        "team", "device", "campaign", "recorded", "notes",
+        "team", "device", "campaign", "recorded", "notes", "created_at", "updated_at",
     ]
     column_labels = {
         "day": lazy_gettext("Day"),
@@ -242,6 +242,8 @@ class VisitView(EktpModelView):
         "recorded": lazy_gettext("Residents recorded"),
         "notes": lazy_gettext("Notes"),
         "results": lazy_gettext("Results"),
+        "created_at": lazy_gettext("Entered at"),
+        "updated_at": lazy_gettext("Last saved at"),
     }
     column_formatters = {
         "day": lambda v, c, m, n: fmt_day(m.day),
@@ -306,13 +308,15 @@ class VisitView(EktpModelView):
             "host_resident": ResidentLoader("host_resident", db),
         }
         self.inline_models = [VisitResultInline(VisitResult, form_ajax_refs={"resident": ResidentLoader("resident", db)})]
+        between, *others = day_filters(Visit.day, lazy_gettext("Day"))
         self.column_filters = [
-            DateBetweenFilter(Visit.day, lazy_gettext("Day")),
+            between,
             ChoiceFilter(Visit.kecamatan_code, lazy_gettext("Kecamatan"), options=options("kecamatan")),
             ChoiceFilter(Visit.desa_code, lazy_gettext("Desa/Kelurahan"), options=options("desa")),
             ChoiceFilter(Visit.kind, lazy_gettext("Kind"), options=lambda: translated_choices(VisitKind)),
             ChoiceFilter(Visit.state, lazy_gettext("State"), options=lambda: translated_choices(VisitState)),
             IdChoiceFilter(Visit.device_id, lazy_gettext("Device"), options=options("device")),
+            *others,  # last, so the filters' numbers in saved links stay as they were
         ]
         super().__init__(model, db, **kwargs)
 
