@@ -106,7 +106,17 @@ class ClockInput(TextInput):
         return super().__call__(field, **kwargs)
 
 
-class DayField(Field):
+class _TypedField(Field):
+    def validate(self, form: Any, extra_validators: Any = ()) -> bool:
+        # What was typed could not be read: say how to write it. (Validators would
+        # see no value and replace the sentence with "This field is required.")
+        if self.process_errors:
+            self.errors = list(self.process_errors)
+            return False
+        return super().validate(form, extra_validators)
+
+
+class DayField(_TypedField):
     """A date typed dd-mm-yyyy (or d-m-yyyy, dd/mm/yyyy, yyyy-mm-dd), shown dd-mm-yyyy."""
 
     widget = DayInput()
@@ -127,7 +137,7 @@ class DayField(Field):
         self.data = read_day(" ".join(str(v) for v in valuelist))
 
 
-class ClockField(Field):
+class ClockField(_TypedField):
     """A time of day typed 09:00 (also 9:00, 09.00, 0900), shown HH:MM."""
 
     widget = ClockInput()

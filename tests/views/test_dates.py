@@ -113,7 +113,8 @@ def test_a_campaign_and_outreach_typed_dd_mm_yyyy_are_listed_dd_mm_yyyy(app: Any
     page = text(client.get("/admin/campaigns/"))
     assert cells(page, "start_date") == ["05-09-2016"] and cells(page, "target_date") == ["05-10-2016"]
     details = text(client.get(f"/admin/campaigns/details/?id={campaign.id}"))
-    assert "05-09-2016" in details and "2016-09-05" not in details
+    shown = re.search(r"<table[^>]*>(.*?)</table>", details, re.S).group(1)  # the details table itself
+    assert "05-09-2016" in shown and "2016-09-05" not in shown
 
     sign_in(client, "clerk")
     response = post_form(client, "/admin/outreach/new/", {
@@ -176,7 +177,7 @@ def test_another_office_zone_is_shown_by_its_name(app: Any, client: Any) -> None
     add(app, models.AuditEntry(at=dt.datetime(2016, 9, 20, 2, 0), username="clerk", action="update",
                                table_name="ektp_resident", record_id="1", changes="{}"))
     sign_in(client, "supervisor")
-    assert cells(text(client.get("/admin/audit/")), "at") == ["20-09-2016 10:00 WITA"]
+    assert "20-09-2016 10:00 WITA" in cells(text(client.get("/admin/audit/")), "at")
 
 
 def test_a_visit_details_page_says_when_it_was_entered_in_wib(app: Any, client: Any) -> None:
