@@ -189,10 +189,20 @@
       return;
     }
     var kind = dateKind(input);
-    if (kind) {
-      // While the page loads, Flask-Admin focuses each active filter's box: set the
-      // calendar up, but open it only when the user comes to the box.
-      openCalendar(input, kind, document.readyState !== 'loading');
+    if (!kind) {
+      return;
+    }
+    // While the page loads, Flask-Admin focuses each active filter's box: those get
+    // their calendar set up, opened only when the user comes to the box. A form's
+    // box clicked before the page's scripts arrived opens once they are there.
+    var byScript = document.readyState === 'loading' && !input.hasAttribute('data-ektp-date');
+    var open = function () {
+      openCalendar(input, kind, !byScript && document.activeElement === input);
+    };
+    if (document.readyState === 'loading') {
+      document.addEventListener('DOMContentLoaded', open);
+    } else {
+      open();
     }
   });
 }());
