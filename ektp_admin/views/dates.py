@@ -76,8 +76,8 @@ def calendar_settings() -> dict[str, Any]:
         "firstDay": 1,  # weeks start on Monday
         "apply": gettext("Apply"),
         "cancel": gettext("Cancel"),
-        "from": gettext("From"),
-        "to": gettext("To"),
+        "from": gettext("First day"),
+        "to": gettext("Last day"),
         "today": fmt_day(queries.reference_date()),
     }
 

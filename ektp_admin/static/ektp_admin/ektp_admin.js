@@ -168,15 +168,28 @@
     picker.container.addClass('ektp-calendar');
     // The picker's own key-up handler is what scrambles typing: ours only follows.
     $input.off('keyup.daterangepicker');
+    var read = function () {
+      return range ? readDays(input.value) : readDay(input.value);
+    };
     $input.on('keyup.ektp input.ektp', function () {
-      var typed = range ? readDays(input.value) : readDay(input.value);
+      var typed = read();
       if (!typed) {
+        // Not a whole date (yet): closing the calendar must not put the last one back.
+        picker.oldStartDate = picker.startDate.clone();
+        picker.oldEndDate = picker.endDate.clone();
         return;
       }
       picker.startDate = (range ? typed[0] : typed).clone().startOf('day');
       picker.endDate = (range ? typed[1] : typed).clone().endOf('day');
       picker.updateView();
       picker.updateCalendars();
+    });
+    $input.on('hide.daterangepicker', function () {
+      var typed = read(); // a date read whole is shown as clerks write it
+      if (typed) {
+        input.value = range ? typed[0].format('DD-MM-YYYY') + ' - ' + typed[1].format('DD-MM-YYYY')
+          : typed.format('DD-MM-YYYY');
+      }
     });
     if (show) {
       picker.show();
