@@ -54,6 +54,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # Sent with every page of the plugin; None leaves the header to the host.
     "EKTP_ADMIN_CONTENT_SECURITY_POLICY": DEFAULT_CSP,
     "EKTP_ADMIN_IMPORT_FOLDER": None,
+    # The office's time zone: timestamps are stored in UTC and shown in it ("14:05 WIB").
+    "EKTP_ADMIN_TIMEZONE": "Asia/Jakarta",
 }
 
 
@@ -156,9 +158,12 @@ class EktpAdmin:
 
         @app.context_processor
         def _ektp_context() -> dict[str, Any]:
+            from .formatting import fmt_day, fmt_moment
             from .i18n import current_language, gettext, label
 
             return {
+                "ektp_day": fmt_day,  # 21-09-2016
+                "ektp_moment": fmt_moment,  # a stored UTC timestamp in the office's zone: 21-09-2016 14:05 WIB
                 "ektp_user": current_ektp_user,
                 "ektp_language": current_language,
                 "ektp_gettext": gettext,

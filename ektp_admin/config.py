@@ -62,6 +62,24 @@ def _date_or_none(value: Any) -> dt.date | None:
         raise ValueError('a date such as "2016-09-21", or None for today') from None
 
 
+def _zone(value: Any) -> dt.tzinfo:
+    """An IANA zone name (``"Asia/Jakarta"`` for WIB) read through ``zoneinfo``."""
+    if isinstance(value, dt.tzinfo):
+        return value
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = str(value or "").strip()
+    try:
+        if not name:
+            raise ValueError
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError(
+            'a time zone name from the IANA database, such as "Asia/Jakarta" (WIB), "Asia/Makassar" (WITA) '
+            'or "Asia/Jayapura" (WIT); an unknown name on Windows may mean the tzdata package is missing'
+        ) from None
+
+
 def _count(low: int, high: int) -> Check:
     def check(value: Any) -> int:
         try:
@@ -166,6 +184,7 @@ CHECKS: dict[str, Check] = {
     "EKTP_ADMIN_MAX_TEXT_CHARS": _count(1, 1_000_000),
     "EKTP_ADMIN_CONTENT_SECURITY_POLICY": _endpoint_or_none,
     "EKTP_ADMIN_IMPORT_FOLDER": _folder_or_none,
+    "EKTP_ADMIN_TIMEZONE": _zone,
 }
 
 

@@ -1,11 +1,24 @@
-"""How dates, times and numbers are shown: the one place every screen, sheet and
-export takes them from. Dates are dd-mm-yyyy and times HH:MM, as clerks write them."""
+"""How dates, times and numbers are shown and read: the one place every screen,
+sheet, form and export takes them from. Dates are dd-mm-yyyy and times HH:MM, as
+clerks write them; timestamps (stored in UTC) are shown in the office's zone,
+``EKTP_ADMIN_TIMEZONE``, with the zone's name ("21-09-2016 14:05 WIB")."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from flask import current_app, has_app_context
 from flask_babel import format_date, format_decimal
+
+#: The office's zone where no app says otherwise (``EKTP_ADMIN_TIMEZONE``'s default).
+DEFAULT_ZONE = "Asia/Jakarta"
+
+#: How a typed date may be written: dd-mm-yyyy (also d-m-yyyy), dd/mm/yyyy,
+#: dd.mm.yyyy, and yyyy-mm-dd as pasted from a spreadsheet or a database.
+DAY_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
+_TIME = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?(?:[:.](\d{2}))?$")
 
 
 def fmt_day(value: dt.date | None) -> str:
@@ -48,6 +61,73 @@ def fmt_pct(value: Any) -> str:
     return format_decimal(value, format="#,##0.0") + " %"
 
 
-def fmt_moment(value: dt.datetime | None) -> str:
-    """21-09-2016 14:05:09."""
-    return f"{fmt_day(value)} {value.hour:02d}:{value.minute:02d}:{value.second:02d}" if value else ""
+def office_zone() -> dt.tzinfo:
+    """``EKTP_ADMIN_TIMEZONE`` of the current app (checked into a zone at init_app)."""
+    zone = current_app.config.get("EKTP_ADMIN_TIMEZONE") if has_app_context() else None
+    if isinstance(zone, dt.tzinfo):
+        return zone
+    return ZoneInfo(zone or DEFAULT_ZONE)
+
+
+def local_moment(value: dt.datetime) -> dt.datetime:
+    """A stored timestamp (naive = UTC) in the office's zone."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(office_zone())
+
+
+def fmt_moment(value: dt.datetime | None, *, seconds: bool = False) -> str:
+    """A stored (UTC) timestamp in the office's zone: 21-09-2016 14:05 WIB."""
+    if not value:
+        return ""
+    local = local_moment(value)
+    clock = f"{local.hour:02d}:{local.minute:02d}" + (f":{local.second:02d}" if seconds else "")
+    return f"{fmt_day(local)} {clock} {local.tzname() or ''}".rstrip()
+
+
+def zone_name() -> str:
+    """The office zone's short name now (WIB), for headers such as "When (WIB)"."""
+    return dt.datetime.now(dt.timezone.utc).astimezone(office_zone()).tzname() or str(office_zone())
+
+
+def local_day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC moments (naive, as stored) where ``day`` begins and ends in the office's zone."""
+    zone = office_zone()
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=zone).astimezone(dt.timezone.utc)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=zone).astimezone(dt.timezone.utc)
+    return start.replace(tzinfo=None), end.replace(tzinfo=None)
+
+
+def parse_day(text: str | None) -> dt.date | None:
+    """A date as typed or pasted (:data:`DAY_FORMATS`); None for a blank.
+
+    Raises ValueError for anything else (the form field says it in words). A year
+    is four digits; whether the day makes sense (a birth, a visit) is the domain
+    rules' to say.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    for pattern in DAY_FORMATS:
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"not a date: {text!r}")
+
+
+def parse_time(text: str | None) -> dt.time | None:
+    """A time of day as typed: 09:00, 9:00, 09.00 (the Indonesian way), 0900, 9; None for a blank.
+
+    Seconds, if given, are dropped (visits are planned to the minute). Raises ValueError otherwise.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    match = _TIME.match(text)
+    if match is None:
+        raise ValueError(f"not a time: {text!r}")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    if hour > 23 or minute > 59 or int(match.group(3) or 0) > 59:
+        raise ValueError(f"not a time: {text!r}")
+    return dt.time(hour, minute)

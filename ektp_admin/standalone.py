@@ -200,6 +200,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, instance_path: str 
     )
     if os.environ.get("EKTP_ADMIN_REFERENCE_DATE"):
         app.config["EKTP_ADMIN_REFERENCE_DATE"] = dt.date.fromisoformat(os.environ["EKTP_ADMIN_REFERENCE_DATE"])
+    if os.environ.get("EKTP_ADMIN_TIMEZONE"):
+        app.config["EKTP_ADMIN_TIMEZONE"] = os.environ["EKTP_ADMIN_TIMEZONE"]
     if test_config:
         app.config.update(test_config)
 

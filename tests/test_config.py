@@ -29,6 +29,17 @@ def test_values_as_people_write_them_are_stored_typed() -> None:
     assert config["EKTP_ADMIN_LOCALES"] == ("id", "en")
     assert config["EKTP_ADMIN_URL"] == "/e-ktp"
     assert config["EKTP_ADMIN_NAME"] == DEFAULT_CONFIG["EKTP_ADMIN_NAME"]
+    assert str(config["EKTP_ADMIN_TIMEZONE"]) == "Asia/Jakarta"  # the default: WIB
+
+
+def test_the_office_zone_is_read_by_its_name() -> None:
+    from zoneinfo import ZoneInfo
+
+    config: dict[str, Any] = {"EKTP_ADMIN_TIMEZONE": " Asia/Makassar "}
+    validate(config, DEFAULT_CONFIG)
+    assert config["EKTP_ADMIN_TIMEZONE"] == ZoneInfo("Asia/Makassar")
+    validate(config, DEFAULT_CONFIG)  # a second app given the same config: already a zone
+    assert config["EKTP_ADMIN_TIMEZONE"] == ZoneInfo("Asia/Makassar")
 
 
 @pytest.mark.parametrize("key, value, says", [
@@ -39,6 +50,9 @@ def test_values_as_people_write_them_are_stored_typed() -> None:
     ("EKTP_ADMIN_URL", "admin", 'a URL path starting with "/"'),
     ("EKTP_ADMIN_CSV_BOM", "maybe", "true or false"),
     ("EKTP_ADMIN_LOCALES", (), "a list of language codes"),
+    ("EKTP_ADMIN_TIMEZONE", "Asia/Banyuwangi", 'a time zone name from the IANA database, such as "Asia/Jakarta" (WIB)'),
+    ("EKTP_ADMIN_TIMEZONE", "WIB", 'a time zone name from the IANA database'),
+    ("EKTP_ADMIN_TIMEZONE", "", 'a time zone name from the IANA database'),
 ])
 def test_a_value_that_means_nothing_names_its_key(key: str, value: Any, says: str) -> None:
     with pytest.raises(ConfigError) as raised:

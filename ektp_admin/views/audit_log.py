@@ -13,7 +13,9 @@ from ..access import EXPORT, READ, STAFF
 from ..domain.messages import N_
 from ..formatting import fmt_moment
 from ..i18n import gettext, lazy_gettext
+from ..models import AuditEntry
 from .base import EktpModelView
+from .dates import day_filters
 from .words import shorten, table_label, words
 
 ACTION_LABELS = {"create": N_("Created"), "update": N_("Changed"), "delete": N_("Deleted"), "export": N_("Exported"),
@@ -57,10 +59,12 @@ class AuditLogView(EktpModelView):
     can_view_details = True
     column_default_sort = [("id", True)]
     column_list = ["at", "username", "action", "table_name", "record_id", "kecamatan_code", "changes"]
-    column_filters = ["username", "action", "table_name", "record_id", "kecamatan_code", "at"]
+    # "When" is the office's day (EKTP_ADMIN_TIMEZONE), typed dd-mm-yyyy; the times are stored in UTC.
+    column_filters = ["username", "action", "table_name", "record_id", "kecamatan_code",
+                      *day_filters(AuditEntry.at, lazy_gettext("When"))]
     column_searchable_list = ["record_id", "username"]
     column_labels = {
-        "at": lazy_gettext("When (UTC)"),
+        "at": lazy_gettext("When"),
         "username": lazy_gettext("Who"),
         "action": lazy_gettext("Action"),
         "table_name": lazy_gettext("Table / view"),

@@ -43,6 +43,7 @@ from .xlsx_export import xlsx_response
 
 #: download formats of every list (and of the report screens)
 EXPORT_KINDS = ("csv", "xlsx")
+from .dates import EktpModelConverter, calendar_settings, invalid_day_message
 from .errors import integrity_message
 from .forms import (
     MODEL_ATTRIBUTE,
@@ -63,7 +64,8 @@ def _yes_no(view: Any, value: Any, name: str) -> str:
 
 
 #: Values as a clerk reads them on lists and details pages: Ya/Tidak, never True,
-#: dates dd-mm-yyyy (formatting.py); Flask-Admin's own for the rest.
+#: dates dd-mm-yyyy, times HH:MM, timestamps in the office's zone ("21-09-2016 14:05 WIB",
+#: formatting.py); Flask-Admin's own for the rest. (A datetime is also a date: it comes first.)
 _READABLE = {
     bool: _yes_no,
     dt.datetime: lambda view, value, name: fmt_moment(value),
@@ -103,6 +105,8 @@ def readable_blanks(form: Any) -> Any:
     return form
 
 VERSION_FIELD = "ektp_version"
+
+#: How a value without a formatter of its own shows on lists and details pages:
 #: The last list page anyone may ask for: its OFFSET (at 100 rows a page) stays
 #: within a 32-bit integer on every database.
 MAX_PAGE = 10_000_000
@@ -117,6 +121,7 @@ class EktpModelView(EktpAccess, ModelView):
     form_base_class = EktpForm
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
+    model_form_converter = EktpModelConverter  # dates typed dd-mm-yyyy, times HH:MM (views/dates.py)
     inline_model_form_converter = EktpInlineModelConverter
     export_types = list(EXPORT_KINDS)
     can_view_details = True
@@ -229,6 +234,13 @@ class EktpModelView(EktpAccess, ModelView):
         if args.filters:
             args.filters = [(index, name, clean_text(value)) for index, name, value in args.filters]
         return args
+
+    def get_invalid_value_msg(self, value: Any, filter: Any) -> str:
+        return invalid_day_message(filter, value) or super().get_invalid_value_msg(value, filter)
+
+    def ektp_calendar_settings(self) -> dict[str, Any]:
+        """The list filters' calendar (month names, first day, "today"): list.html passes it to ektp_admin.js."""
+        return calendar_settings()
 
     def _get_filter_groups(self) -> Any:
         # Flask-Admin computes filter options once at start-up; ours depend on the

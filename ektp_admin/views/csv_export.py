@@ -54,7 +54,7 @@ def neutralise_cell(value: Any) -> str:
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         return str(value)
     if isinstance(value, dt.datetime):
-        return fmt_moment(value)
+        return fmt_moment(value, seconds=True)
     if isinstance(value, dt.date):
         return fmt_day(value)  # 21-09-2016, as clerks write dates
     if isinstance(value, dt.time):

@@ -19,7 +19,6 @@ from typing import Any, Iterator
 
 from flask import abort, current_app, g, request
 from flask_admin.contrib.sqla.fields import QuerySelectField
-from flask_admin.contrib.sqla.filters import DateBetweenFilter
 from flask_admin.model.fields import AjaxSelectField
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, SelectField
@@ -72,6 +71,7 @@ from ..queries.visits import (
 )
 from ..state import db_session
 from .base import EktpModelView
+from .dates import day_filters
 from .filters import ChoiceFilter
 from .forms import (
     EktpInlineForm,
@@ -294,7 +294,7 @@ class VisitView(EktpModelView):
     column_sortable_list = ["day", "kind", "state"]
     column_details_list = [
         "day", "hours", "kind", "state", "kecamatan", "desa", "host_address", "host_resident",
-        "team", "device", "campaign", "recorded", "notes",
+        "team", "device", "campaign", "recorded", "notes", "created_at", "updated_at",
     ]
     column_labels = {
         "day": lazy_gettext("Day"),
@@ -313,6 +313,8 @@ class VisitView(EktpModelView):
         "recorded": lazy_gettext("Residents recorded"),
         "notes": lazy_gettext("Notes"),
         "results": lazy_gettext("Results"),
+        "created_at": lazy_gettext("Entered at"),
+        "updated_at": lazy_gettext("Last saved at"),
     }
     column_formatters = {
         "day": lambda v, c, m, n: fmt_day(m.day),
@@ -344,13 +346,6 @@ class VisitView(EktpModelView):
         "host_address", "team", "device", "campaign", "notes", CONFIRM_FIELD,
     ]
     form_overrides = {"kind": SelectField, "state": SelectField, "kecamatan": BlankableQuerySelectField}
-    # Flask-Admin's time picker scrambles a time typed on the keyboard ("09:00" becomes
-    # "09:00:00:00", issue 11): the two times are plain HH:MM boxes until the date/time
-    # widgets are replaced (branch ``dates``), which may drop this.
-    form_widget_args = {
-        "start_time": {"data-role": "", "placeholder": "HH:MM", "autocomplete": "off"},
-        "end_time": {"data-role": "", "placeholder": "HH:MM", "autocomplete": "off"},
-    }
     form_args = {
         "day": {"label": lazy_gettext("Day"), "validators": [DataRequired()]},
         "start_time": {"label": lazy_gettext("Start"), "default_format": "%H:%M"},
@@ -384,13 +379,15 @@ class VisitView(EktpModelView):
             "host_resident": ResidentLoader("host_resident", db),
         }
         self.inline_models = [VisitResultInline(VisitResult, form_ajax_refs={"resident": ResidentLoader("resident", db)})]
+        between, *others = day_filters(Visit.day, lazy_gettext("Day"))
         self.column_filters = [
-            DateBetweenFilter(Visit.day, lazy_gettext("Day")),
+            between,
             ChoiceFilter(Visit.kecamatan_code, lazy_gettext("Kecamatan"), options=options("kecamatan")),
             ChoiceFilter(Visit.desa_code, lazy_gettext("Desa/Kelurahan"), options=options("desa")),
             ChoiceFilter(Visit.kind, lazy_gettext("Kind"), options=lambda: translated_choices(VisitKind)),
             ChoiceFilter(Visit.state, lazy_gettext("State"), options=lambda: translated_choices(VisitState)),
             IdChoiceFilter(Visit.device_id, lazy_gettext("Device"), options=options("device")),
+            *others,  # last, so the filters' numbers in saved links stay as they were
         ]
         super().__init__(model, db, **kwargs)
 

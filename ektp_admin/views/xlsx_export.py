@@ -20,6 +20,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from werkzeug.utils import secure_filename
 
+from ..formatting import local_moment
+
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 64 * 1024
 
@@ -32,7 +34,8 @@ def _cell(sheet: Any, value: Any) -> Any:
     if isinstance(value, (int, float, Decimal)):
         return WriteOnlyCell(sheet, value=value)
     if isinstance(value, dt.datetime):
-        cell = WriteOnlyCell(sheet, value=value)
+        # Excel keeps no zone: the office's wall clock, as the screens show it.
+        cell = WriteOnlyCell(sheet, value=local_moment(value).replace(tzinfo=None))
         cell.number_format = "DD-MM-YYYY HH:MM:SS"
         return cell
     if isinstance(value, dt.date):

@@ -296,7 +296,7 @@ def test_users_crud(app: Any, client: Any) -> None:
     ({"baseline_outstanding": "99999999999"}, "Enter a number of residents between 0 and 2,000,000,000."),
     ({"baseline_outstanding": "-5"}, "Enter a number of residents between 0 and 2,000,000,000."),
     ({"scope_code": "Banyuwangi"}, "Give a regency code (35.10) or a kecamatan code (35.10.01)."),
-    ({"start_date": "kemarin"}, "Not a valid date value."),
+    ({"start_date": "kemarin"}, "Write the date as dd-mm-yyyy, for example 21-09-2016."),
 ])
 def test_a_campaign_form_error_is_the_same_on_every_database(app: Any, client: Any, changes: dict[str, str],
                                                             message: str) -> None:
