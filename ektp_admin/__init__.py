@@ -168,7 +168,7 @@ class EktpAdmin:
     # ------------------------------------------------------------------ setup steps
     @staticmethod
     def _init_db(app: Flask, db: Any, *, manages_users: bool = True) -> Any:
-        from . import models
+        from . import models, search_index
 
         if db is None:
             if "sqlalchemy" in app.extensions:
@@ -187,6 +187,7 @@ class EktpAdmin:
                     continue  # the host keeps its own logins
                 if table.name not in db.metadata.tables:
                     table.to_metadata(db.metadata)
+            search_index.install(db.metadata.tables[models.Resident.__tablename__])
         return db
 
     @staticmethod
