@@ -188,6 +188,10 @@ class EktpAdmin:
                 if table.name not in db.metadata.tables:
                     table.to_metadata(db.metadata)
             search_index.install(db.metadata.tables[models.Resident.__tablename__])
+        if "migrate" in app.extensions:  # the portal's autogenerate leaves the name-search index alone
+            from .migrations import leave_out_search_index
+
+            leave_out_search_index(app.extensions["migrate"])
         return db
 
     @staticmethod

@@ -79,7 +79,9 @@ def present(conn: sa.Connection) -> bool:
             (FTS_TABLE, RESIDENT_TABLE)).scalars())
         return {FTS_TABLE, *TRIGGERS} <= names
     if dialect in ("postgresql", "mysql", "mariadb"):
-        return WORDS_INDEX in {i["name"] for i in sa.inspect(conn).get_indexes(RESIDENT_TABLE)}
+        inspector = sa.inspect(conn)
+        return inspector.has_table(RESIDENT_TABLE) and \
+            WORDS_INDEX in {i["name"] for i in inspector.get_indexes(RESIDENT_TABLE)}
     return True
 
 
