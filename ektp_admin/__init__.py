@@ -36,6 +36,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "EKTP_ADMIN_VISIT_DATE_RANGE": ("2011-01-01", "2100-12-31"),
     "EKTP_ADMIN_REFERENCE_DATE": None,
     "EKTP_ADMIN_PAGE_SIZE": 50,
+    #: a list counts its rows up to this many; beyond it says "more than ..." (a count is a scan)
+    "EKTP_ADMIN_LIST_COUNT_LIMIT": 100_000,
     "EKTP_ADMIN_CSV_BOM": True,
     # "," or ";" (Excel in an Indonesian locale splits at ";"); every export menu offers both.
     "EKTP_ADMIN_CSV_DELIMITER": ",",
