@@ -56,8 +56,8 @@ class ResidentView(SeekPaging, EktpModelView):
     details_template = "ektp_admin/resident_details.html"
 
     # 1.29 M rows: a count that stops (SeekPaging), keyset pages, and a stable order.
-    total_msgids = Np_("%(count)s resident", "%(count)s residents")
-    more_msgids = Np_("more than %(count)s resident", "more than %(count)s residents")
+    total_msgids = Np_("%(count)s resident in this list", "%(count)s residents in this list")
+    more_msgids = Np_("more than %(count)s resident in this list", "more than %(count)s residents in this list")
     column_default_sort = [("name_key", False), ("id", False)]
     column_list = ["nik", "name", "sex", "birth_date", "desa", "rt", "rw", "ktp_status", "needs"]
     column_sortable_list = ["nik", ("name", "name_key"), "birth_date", "ktp_status"]
