@@ -172,7 +172,8 @@ def test_keyset_pages_follow_any_offered_sort_and_the_search(app: Any, client: A
             break
         assert "search=siti" in link(page, "next")
         page = text(client.get(link(page, "next")))
-    assert seen == expected(app, resident_search_clause("siti"))
+    want = expected(app, resident_search_clause("siti"))
+    assert seen == want, (len(seen), len(want), [n for n in seen if seen.count(n) > 1], set(seen) ^ set(want))
 
 
 def test_an_anchor_out_of_reach_is_ignored(app: Any, client: Any, crowd: None) -> None:
