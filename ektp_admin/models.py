@@ -35,8 +35,8 @@ from sqlalchemy.orm import (
     relationship,
 )
 from sqlalchemy.sql.naming import conv
-from . import search_index
 
+from . import search_index
 from .domain.enums import (
     Citizenship,
     Departure,

@@ -13,7 +13,6 @@ from .. import search_index
 from ..domain.text import clean_text
 from ..models import Resident, Visit, VisitResult
 
-
 #: The words of a name or a search: letters and digits (FTS5's unicode61, PostgreSQL's
 #: parser and InnoDB's all split at anything else, the underscore included).
 _WORD = re.compile(r"[^\W_]+")

@@ -160,7 +160,7 @@ class SeekPaging:
         return ngettext(singular, plural, total, count=fmt_num(total))
 
     def _pager(self, shown: _Shown) -> Pager:
-        view_args = self._get_list_extra_args()  # type: ignore[attr-defined]
+        view_args = self._get_list_extra_args()
         page, size = shown.page, shown.size
         known = math.ceil(shown.total / size) if shown.total else 1  # pages known to exist
         last = known - 1 if shown.exact else None
