@@ -59,13 +59,23 @@ def page_after(query: Any, order: Order, anchor: tuple[Any, Any] | None, *, skip
     """``size`` rows from ``skip`` rows past the anchor (or the start)."""
     if anchor is not None:
         query = query.filter(order.beyond(*anchor))
-    return list(query.order_by(None).order_by(*order.clauses()).offset(skip or None).limit(size))
+    return _rows(query, order, order.clauses(), skip, size)
 
 
 def page_before(query: Any, order: Order, anchor: tuple[Any, Any] | None, *, skip: int, size: int) -> list[Any]:
     """``size`` rows ending ``skip`` rows before the anchor (or the end), in list order."""
     if anchor is not None:
         query = query.filter(order.beyond(*anchor, reverse=True))
-    rows = list(query.order_by(None).order_by(*order.clauses(reverse=True)).offset(skip or None).limit(size))
+    rows = _rows(query, order, order.clauses(reverse=True), skip, size)
     rows.reverse()
     return rows
+
+
+def _rows(query: Any, order: Order, clauses: list[Any], skip: int, size: int) -> list[Any]:
+    query = query.order_by(None).order_by(*clauses)
+    if not skip:
+        return list(query.limit(size))
+    # An OFFSET walks the sort order's index for the keys alone; the rows (and the
+    # joins their display needs) are then read for the page's keys only.
+    keys = [row[0] for row in query.with_entities(order.key).offset(skip).limit(size)]
+    return list(query.filter(order.key.in_(keys))) if keys else []
