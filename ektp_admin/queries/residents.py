@@ -66,6 +66,9 @@ class NameWords(ColumnElement[bool]):
 
     inherit_cache = False  # the SQL depends on the words (MariaDB's short words)
     type = sa.Boolean()
+    # a predicate already: never "... = 1" where the database has no boolean type
+    # (that would hide the IN from SQLite's planner and scan every row)
+    _is_implicitly_boolean = True
 
     def __init__(self, words: list[str]) -> None:
         self.words = words
