@@ -436,7 +436,8 @@ def test_demo_residents_are_found_by_any_word_of_their_name(app: Any, demo: Any,
     surnames = sorted({r.name_key.split()[-1] for r in people})[::7]
     for surname in surnames:
         wanted = {r.nik for r in people if any(w.startswith(surname) for w in r.name_key.split())}
-        assert {r.nik for r in rows(app, sa.select(Resident.nik).where(resident_search_clause(surname)))} == wanted
+        assert {r.nik for r in rows(app, sa.select(Resident.nik).where(resident_search_clause(surname)))} == wanted, \
+            surname
     make_resident("WARGA BARU SEKALI", birth_date=dt.date(1990, 1, 2), sex="L", nik="3510090201909999")
     assert [r.nik for r in rows(app, sa.select(Resident.nik).where(resident_search_clause("sekali baru")))] == \
         ["3510090201909999"]

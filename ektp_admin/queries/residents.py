@@ -20,7 +20,7 @@ _WORD = re.compile(r"[^\W_]+")
 _NIK_SEPARATORS = re.compile(r"[\s.\-/]+")
 _DIGITS = re.compile(r"[0-9]+")
 #: MariaDB/MySQL index no word shorter than this (innodb_ft_min_token_size's default)
-#: nor a handful of English stopwords: those words are matched without the index.
+#: nor a handful of English stopwords: those words are matched by REGEXP beside it.
 _FULLTEXT_MIN = 3
 _FULLTEXT_STOPWORDS = frozenset(
     "A ABOUT AN ARE AS AT BE BY COM DE EN FOR FROM HOW I IN IS IT LA OF ON OR THAT THE THIS TO WAS WHAT "
@@ -115,7 +115,10 @@ def _name_words_mysql(element: NameWords, compiler: Any, **kw: Any) -> str:
         parts.append(f"{compiler.process(Resident.__table__.c.id, **kw)} IN (SELECT words.id FROM "
                      f"{Resident.__tablename__} AS words WHERE MATCH (words.name_key) AGAINST "
                      f"({compiler.process(sa.bindparam(None, query, type_=sa.String), **kw)} IN BOOLEAN MODE))")
-    parts.extend(f"({_like_word(compiler, w, **kw)})" for w in rest)
+    # a word begins after any non-letter (SYAFI'I has the words SYAFI and I), as in the index
+    key = compiler.process(Resident.__table__.c.name_key, **kw)
+    parts.extend(f"{key} REGEXP {compiler.process(sa.bindparam(None, f'(^|[^[:alnum:]]){w}', type_=sa.String), **kw)}"
+                 for w in rest)
     # in parentheses: MySQL has no boolean type, SQLAlchemy may add "= 1"
     return f"({' AND '.join(parts)})"
 
