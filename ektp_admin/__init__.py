@@ -36,6 +36,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "EKTP_ADMIN_VISIT_DATE_RANGE": ("2011-01-01", "2100-12-31"),
     "EKTP_ADMIN_REFERENCE_DATE": None,
     "EKTP_ADMIN_PAGE_SIZE": 50,
+    #: a list counts its rows up to this many; beyond it says "more than ..." (a count is a scan)
+    "EKTP_ADMIN_LIST_COUNT_LIMIT": 100_000,
     "EKTP_ADMIN_CSV_BOM": True,
     # "," or ";" (Excel in an Indonesian locale splits at ";"); every export menu offers both.
     "EKTP_ADMIN_CSV_DELIMITER": ",",
@@ -174,7 +176,7 @@ class EktpAdmin:
     # ------------------------------------------------------------------ setup steps
     @staticmethod
     def _init_db(app: Flask, db: Any, *, manages_users: bool = True) -> Any:
-        from . import models
+        from . import models, search_index
 
         if db is None:
             if "sqlalchemy" in app.extensions:
@@ -193,6 +195,11 @@ class EktpAdmin:
                     continue  # the host keeps its own logins
                 if table.name not in db.metadata.tables:
                     table.to_metadata(db.metadata)
+            search_index.install(db.metadata.tables[models.Resident.__tablename__])
+        if "migrate" in app.extensions:  # the portal's autogenerate leaves the name-search index alone
+            from .migrations import leave_out_search_index
+
+            leave_out_search_index(app.extensions["migrate"])
         return db
 
     @staticmethod

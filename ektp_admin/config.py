@@ -171,6 +171,7 @@ CHECKS: dict[str, Check] = {
     "EKTP_ADMIN_RECORDING_WEEKENDS": _bool,
     "EKTP_ADMIN_REFERENCE_DATE": _date_or_none,
     "EKTP_ADMIN_PAGE_SIZE": _count(1, 1000),
+    "EKTP_ADMIN_LIST_COUNT_LIMIT": _count(1000, 100_000_000),
     "EKTP_ADMIN_CSV_BOM": _bool,
     "EKTP_ADMIN_CSV_DELIMITER": _delimiter,
     "EKTP_ADMIN_LOGIN_ENDPOINT": _endpoint_or_none,

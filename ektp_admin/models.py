@@ -36,6 +36,7 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.sql.naming import conv
 
+from . import search_index
 from .domain.enums import (
     Citizenship,
     Departure,
@@ -696,3 +697,6 @@ def _freeze_names(metadata: sa.MetaData) -> None:
 
 
 _freeze_names(metadata)
+# Finding a resident by any word of the name: an index SQLAlchemy cannot declare
+# per database (FTS5 / GIN / FULLTEXT), made with the table (see search_index).
+search_index.install(Resident.__table__)

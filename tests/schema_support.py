@@ -5,15 +5,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ektp_admin import search_index
 from ektp_admin.migrations import VERSION_TABLE, runner
 
 
 def schema(engine: sa.Engine, *, skip: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
-    """The plugin's tables as the database reports them (version tables left out)."""
+    """The plugin's tables as the database reports them (version tables left out);
+    the name-search index, whose form differs per database, as one entry: present or not."""
     inspector = sa.inspect(engine)
     found: dict[str, dict[str, Any]] = {}
+    with engine.connect() as conn:
+        found["(name search index)"] = {"present": search_index.present(conn)}
     for table in sorted(inspector.get_table_names()):
-        if not table.startswith("ektp_") or table == VERSION_TABLE or table in skip:
+        if not table.startswith("ektp_") or table == VERSION_TABLE or table in skip \
+                or search_index.is_search_index(table, "table"):
             continue
         pk = inspector.get_pk_constraint(table)
         found[table] = {
@@ -27,7 +32,8 @@ def schema(engine: sa.Engine, *, skip: tuple[str, ...] = ()) -> dict[str, dict[s
             "unique constraints": sorted((u["name"], tuple(u["column_names"]))
                                          for u in inspector.get_unique_constraints(table)),
             "indexes": sorted((i["name"], tuple(c or "" for c in i["column_names"]), bool(i["unique"]))
-                              for i in inspector.get_indexes(table)),
+                              for i in inspector.get_indexes(table)
+                              if not search_index.is_search_index(i["name"], "index")),
         }
     return found
 

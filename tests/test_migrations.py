@@ -130,6 +130,53 @@ def test_downgrades_go_back_to_0_1_0_and_to_nothing(scratch_database: ScratchDat
     assert [t for t in sa.inspect(engine).get_table_names() if t.startswith("ektp_")] == [VERSION_TABLE]
 
 
+def test_revision_0005_indexes_the_words_of_names_already_there(scratch_database: ScratchDatabase) -> None:
+    """Residents stored before the upgrade are found by any word of the name after it
+    (SQLite's FTS5 'rebuild', PostgreSQL's GIN and MariaDB's FULLTEXT index built from the rows)."""
+    from ektp_admin import search_index
+    from ektp_admin.queries.residents import resident_search_clause
+
+    engine = scratch_database.engine()
+    runner.upgrade(engine, target="ektp_0004")
+    now = dt.datetime(2016, 9, 20, 10, 0)
+    with engine.begin() as conn:
+        assert not search_index.present(conn)
+        conn.execute(sa.text("INSERT INTO ektp_kecamatan (code, name, regency_code) VALUES ('35.10.01', 'Pesanggaran', '35.10')"))
+        conn.execute(sa.text("INSERT INTO ektp_desa (code, name, is_kelurahan, kecamatan_code) "
+                             "VALUES ('35.10.01.2001', 'Sarongan', :no, '35.10.01')"), {"no": False})
+        for number, name in enumerate(["AGUS HARIYANTO", "SITI HARIYATI", "BUDI SANTOSO"], start=1):
+            conn.execute(sa.text(
+                "INSERT INTO ektp_resident (id, nik, name, name_key, sex, birth_date, marital_status, citizenship, "
+                "desa_code, kecamatan_code, disabled, seriously_ill, away, ktp_status, version, created_at, updated_at) "
+                "VALUES (:id, :nik, :name, :name, 'L', :born, 'married', 'wni', '35.10.01.2001', '35.10.01', "
+                ":no, :no, :no, 'not_recorded', 1, :now, :now)"),
+                {"id": number, "nik": make_nik(dt.date(1970, 1, number), serial=number), "name": name,
+                 "born": dt.date(1970, 1, number), "no": False, "now": now})
+
+    outcome = runner.upgrade(engine, target="ektp_0005")
+
+    assert [rev for rev, _ in outcome.applied] == ["ektp_0005"]
+
+    def found(search: str) -> list[str]:
+        with engine.connect() as conn:
+            return list(conn.execute(sa.select(models.Resident.name).where(resident_search_clause(search))
+                                     .order_by(models.Resident.name_key)).scalars())
+
+    with engine.connect() as conn:
+        assert search_index.present(conn)
+    assert found("HARIYANTO") == ["AGUS HARIYANTO"]
+    assert found("hari") == ["AGUS HARIYANTO", "SITI HARIYATI"]
+    assert found("santoso budi") == ["BUDI SANTOSO"]
+    with engine.begin() as conn:  # and it stays in step with later writes
+        conn.execute(sa.text("UPDATE ektp_resident SET name = 'BUDI WIBOWO', name_key = 'BUDI WIBOWO' WHERE id = 3"))
+    assert (found("WIBOWO"), found("SANTOSO")) == (["BUDI WIBOWO"], [])
+
+    with engine.begin() as conn:
+        command.downgrade(runner.make_config(connection=conn), "ektp_0004")
+    with engine.connect() as conn:
+        assert not search_index.present(conn)
+
+
 def test_the_drift_message_says_how_to_ship_a_revision() -> None:
     """What a developer reads when models.py changed and no revision came with it."""
     changed = sa.MetaData()

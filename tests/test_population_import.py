@@ -381,6 +381,49 @@ def test_a_dup_resident_is_not_counted_as_recorded_until_resolved(pipeline: Any,
     assert (recorded, in_campaign) == (direct, 1) and recorded == 3
 
 
+# ---------------------------------------------------------------------- found by name after an import
+
+
+def _found(app: Any, search: str) -> set[str]:
+    from ektp_admin.queries.residents import resident_search_clause
+
+    with app.app_context():
+        return set(models.db.session.execute(sa.select(Resident.nik).where(resident_search_clause(search))).scalars())
+
+
+def test_imported_residents_are_found_by_surname_also_after_a_first_load_rebuilt_the_indexes(
+        app: Any, runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first load drops the residents' secondary indexes and builds them again at the
+    end (SQLite, PostgreSQL with COPY): the name-search index is there afterwards and
+    holds every imported name; a later import's renames move with it."""
+    from ektp_admin import search_index
+    from ektp_admin.population import importer
+
+    monkeypatch.setattr(importer, "REBUILD_MIN_ROWS", 10)  # the rebuild path at a test's size
+    path = tmp_path / "pertama.csv"
+    write_residents(str(path), 300, seed=5)
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    header, body = rows[0], rows[1:]
+    nik_at, name_at = header.index("NIK"), header.index("Nama")
+    assert run(runner, "import-residents", str(path), "--lang", "en").exit_code == 0
+    with app.app_context(), models.db.engine.connect() as conn:
+        assert search_index.present(conn)
+    for row in body[:25]:
+        surname = row[name_at].split()[-1]
+        with_it = {r[nik_at] for r in body if any(w.startswith(surname) for w in r[name_at].split())}
+        assert _found(app, surname) == with_it, surname
+        assert row[nik_at] in _found(app, f"{surname.lower()} {row[name_at].split()[0][:3]}")
+    # a second import renames one resident: found by the new surname, no longer by the old
+    old_surname = body[0][name_at].split()[-1]
+    body[0][name_at] = "ZAINAL MUSTOFA"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([header, *body])
+    path.write_text(buffer.getvalue(), encoding="utf-8-sig")
+    assert run(runner, "import-residents", str(path), "--lang", "en").exit_code == 0
+    assert _found(app, "MUSTOFA") == {body[0][nik_at]}
+    assert body[0][nik_at] not in _found(app, old_surname)
+
+
 # ---------------------------------------------------------------------- killed halfway
 
 

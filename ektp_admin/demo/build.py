@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterator
 import click
 import sqlalchemy as sa
 
-from .. import counters
+from .. import counters, search_index
 from ..models import Campaign, Desa, Kecamatan, Resident
 from .campaign import DEMO_REGENCY, RECORDED_SHARE, DemoSummary, campaign_row
 from .draw import seeded
@@ -133,12 +133,13 @@ class Builder:
         self.visits = VisitScheduler(crews, VisitLog(self.ids, self.writer, self.summary, campaign_id),
                                      plans_by_code)
         self.outreach = OutreachLog(self.ids, self.writer, self.summary, self.plans)
-        with self._progress() as advance:
+        # SQLite: the names' word index is filled once after the load, not by a trigger per row
+        with self._progress() as advance, search_index.bulk_load(self.conn):
             for kec_code, kec_name in self.kecamatan:
                 self._kecamatan(kec_code, kec_name, advance)
                 if not self.progress_bar:
                     self.say(f"Kecamatan {kec_name}: {self.summary.residents:,} of {self.total:,} residents.")
-        self.writer.flush()
+            self.writer.flush()
         campaign = Campaign.__table__
         self.conn.execute(sa.update(campaign).where(campaign.c.id == campaign_id)
                           .values(baseline_outstanding=self.summary.baseline_outstanding))

@@ -53,7 +53,10 @@ def include_ektp_branch(config: Any) -> Any:
     upgrade`` applies the ``ektp_admin`` branch too.
     """
     from alembic.util import coerce_resource_to_filename
+    from flask import current_app, has_app_context
 
+    if has_app_context() and "migrate" in current_app.extensions:
+        leave_out_search_index(current_app.extensions["migrate"])
     if config.get_main_option("version_locations"):
         locations = list(config.get_version_locations_list() or [])
     else:
@@ -68,6 +71,34 @@ def include_ektp_branch(config: Any) -> Any:
     separator = _SEPARATORS[separator_name]
     config.set_main_option("version_locations", separator.join(loc.replace("%", "%%") for loc in locations))
     return config
+
+
+def leave_out_search_index(migrate_config: Any) -> None:
+    """Make a Flask-Migrate portal's autogenerate leave our name-search index alone.
+
+    The index is made per database outside the metadata (an FTS5 table and its
+    triggers on SQLite, a GIN or FULLTEXT index elsewhere: see
+    :mod:`ektp_admin.search_index`), so ``flask db migrate`` would otherwise write
+    a revision dropping it. ``migrate_config`` is ``app.extensions["migrate"]``:
+    its ``include_name`` (a portal's own, if any, still decides the rest) is
+    wrapped once. Called by ``EktpAdmin.init_app`` and :func:`include_ektp_branch`.
+    """
+    args = getattr(migrate_config, "configure_args", None)
+    if args is None:
+        return
+    inner = args.get("include_name")
+    if getattr(inner, "_ektp_leaves_out_search_index", False):
+        return
+
+    def include_name(name: Any, type_: str, parent_names: Any) -> bool:
+        from ..search_index import is_search_index
+
+        if is_search_index(name, type_):
+            return False
+        return inner(name, type_, parent_names) if inner is not None else True
+
+    include_name._ektp_leaves_out_search_index = True  # type: ignore[attr-defined]
+    args["include_name"] = include_name
 
 
 def user_table_wanted() -> bool:

@@ -108,7 +108,12 @@ def run_environment(context: Any) -> None:
 
 
 def _ours(name: str | None, type_: str, parent_names: Any) -> bool:
-    """Only the plugin's tables (never the portal's, nor any version table)."""
+    """Only the plugin's tables (never the portal's, nor any version table), without
+    the name-search index the metadata cannot declare (:mod:`ektp_admin.search_index`)."""
+    from ..search_index import is_search_index
+
+    if is_search_index(name, type_):
+        return False
     if type_ == "table":
         return bool(name) and str(name).startswith("ektp_") and name != VERSION_TABLE
     return True

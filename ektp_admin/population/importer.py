@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterator
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from .. import counters
+from .. import counters, search_index
 from ..domain.enums import Citizenship, KtpStatus, MaritalStatus
 from ..domain.messages import N_, Message
 from ..models import AuditEntry, Desa, Kecamatan, Resident, StatusChange, name_key
@@ -441,6 +441,8 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
                 # (the file's NIKs are unique, and the unique index stops anyone added meanwhile).
                 empty = conn.execute(sa.select(_RESIDENT_TABLE.c.id).limit(1)).first() is None
                 rebuilt = _drop_indexes_for_a_load(conn, total) if write else []
+                if rebuilt:  # a big load: the names' word index too is filled once at the end
+                    rebuilt += search_index.suspend_for_a_load(conn)
                 for batch in checked.spool.batches(BATCH):
                     rows = [_decode(values) for _, values in batch]
                     existing = {} if empty else {

@@ -24,7 +24,7 @@ from ..domain.enums import (
 from ..domain.messages import N_
 from ..domain.nik import check_nik_matches, parse_nik
 from ..formatting import fmt_day
-from ..i18n import gettext, label, lazy_gettext, translate, translated_choices
+from ..i18n import Np_, gettext, label, lazy_gettext, translate, translated_choices
 from ..models import Resident
 from ..queries.residents import (
     resident_search_clause,
@@ -34,6 +34,7 @@ from ..queries.residents import (
 from .base import EktpModelView
 from .filters import BooleanClauseFilter, ChoiceFilter
 from .forms import ReachableChoice
+from .paging import SeekPaging
 from .pickers import DesaLoader
 from .words import VISIT_NOTE, words
 
@@ -42,7 +43,7 @@ def _yes_no(value: bool) -> str:
     return gettext("Yes") if value else gettext("No")
 
 
-class ResidentView(EktpModelView):
+class ResidentView(SeekPaging, EktpModelView):
     grants = {
         READ: ALL,
         CREATE: frozenset({Role.ADMIN, Role.CLERK}),
@@ -54,8 +55,9 @@ class ResidentView(EktpModelView):
     export_basename = "penduduk"
     details_template = "ektp_admin/resident_details.html"
 
-    # 1.29 M rows: no COUNT(*) on every page, and a stable order.
-    simple_list_pager = True
+    # 1.29 M rows: a count that stops (SeekPaging), keyset pages, and a stable order.
+    total_msgids = Np_("%(count)s resident in this list", "%(count)s residents in this list")
+    more_msgids = Np_("more than %(count)s resident in this list", "more than %(count)s residents in this list")
     column_default_sort = [("name_key", False), ("id", False)]
     column_list = ["nik", "name", "sex", "birth_date", "desa", "rt", "rw", "ktp_status", "needs"]
     column_sortable_list = ["nik", ("name", "name_key"), "birth_date", "ktp_status"]

@@ -1,0 +1,81 @@
+"""Pages of a long list at the same cost at any depth, and a count that stops.
+
+A list is ordered by one column and the primary key (the tie-break), which an
+index serves. A page that follows a row already shown starts right after that
+row's key (keyset, or "seek", paging): no OFFSET, so page 20,000 costs what
+page 1 costs. A page asked for by number alone (a typed page number, an old
+link) is reached by OFFSET from the nearest row known, the start, or the end.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+
+@dataclass(frozen=True)
+class Order:
+    """The list's order: ``column`` (ascending unless ``desc``), then ``key`` likewise."""
+
+    column: Any
+    key: Any
+    desc: bool = False
+
+    def clauses(self, reverse: bool = False) -> list[Any]:
+        down = self.desc != reverse
+        return [self.column.desc() if down else self.column.asc(), self.key.desc() if down else self.key.asc()]
+
+    def beyond(self, value: Any, key: Any, reverse: bool = False) -> Any:
+        """The rows after (value, key) in this order (before it when ``reverse``).
+
+        Written as ``column >= value AND (column > value OR key > key)`` rather than
+        a row comparison: every database serves it as a range of the column's index.
+        """
+        down = self.desc != reverse
+        if value is None:  # a NULL sorts apart on each database: restart from the key alone
+            return self.key < key if down else self.key > key
+        if down:
+            return sa.and_(self.column <= value, sa.or_(self.column < value, self.key < key))
+        return sa.and_(self.column >= value, sa.or_(self.column > value, self.key > key))
+
+
+def capped_count(query: Any, key: Any, limit: int) -> tuple[int, bool]:
+    """How many rows ``query`` (an ORM query) has, counting no further than ``limit``:
+    ``(count, exact)``; past the limit ``(limit, False)``."""
+    rows = query.with_entities(key).order_by(None).limit(limit + 1).subquery()
+    found = int(query.session.execute(sa.select(sa.func.count()).select_from(rows)).scalar_one())
+    return min(found, limit), found <= limit
+
+
+def anchor_values(query: Any, order: Order, key: Any) -> tuple[Any, Any] | None:
+    """The sort value and key of the row ``key`` if ``query`` lists it (else None:
+    an anchor the user may not reach, or one no longer in the list, is ignored)."""
+    row = query.with_entities(order.column, order.key).order_by(None).filter(order.key == key).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def page_after(query: Any, order: Order, anchor: tuple[Any, Any] | None, *, skip: int, size: int) -> list[Any]:
+    """``size`` rows from ``skip`` rows past the anchor (or the start)."""
+    if anchor is not None:
+        query = query.filter(order.beyond(*anchor))
+    return _rows(query, order, order.clauses(), skip, size)
+
+
+def page_before(query: Any, order: Order, anchor: tuple[Any, Any] | None, *, skip: int, size: int) -> list[Any]:
+    """``size`` rows ending ``skip`` rows before the anchor (or the end), in list order."""
+    if anchor is not None:
+        query = query.filter(order.beyond(*anchor, reverse=True))
+    rows = _rows(query, order, order.clauses(reverse=True), skip, size)
+    rows.reverse()
+    return rows
+
+
+def _rows(query: Any, order: Order, clauses: list[Any], skip: int, size: int) -> list[Any]:
+    query = query.order_by(None).order_by(*clauses)
+    if not skip:
+        return list(query.limit(size))
+    # An OFFSET walks the sort order's index for the keys alone; the rows (and the
+    # joins their display needs) are then read for the page's keys only.
+    keys = [row[0] for row in query.with_entities(order.key).offset(skip).limit(size)]
+    return list(query.filter(order.key.in_(keys))) if keys else []
