@@ -144,8 +144,8 @@ class KitMapView(EktpReportView):
 
     def _refuse(self, message: str) -> Any:
         flash(message, "error")
-        values = {k: request.form.get(k, "") for k in ("device", "day", "reason")}
-        return redirect(url_for(".index", **{f"release_{k}": v for k, v in values.items() if v}), 303)
+        kept: dict[str, Any] = {f"release_{k}": request.form.get(k, "") for k in ("device", "day", "reason")}
+        return redirect(url_for(".index", **{k: v for k, v in kept.items() if v}), 303)
 
     def _kit_url(self, device_id: int) -> str | None:
         return self._link("ektp_devices.details_view", id=device_id)

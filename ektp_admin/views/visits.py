@@ -56,8 +56,8 @@ from ..domain.visits import (
     StandbyRelease,
     VisitFacts,
     VisitPlace,
-    check_visit_place,
     check_standby_kit,
+    check_visit_place,
     check_visit_schedule,
     visit_kecamatan_code,
 )
