@@ -47,7 +47,7 @@ def test_forecast_and_kit_board(page: Page) -> None:
     assert _day(home_finish) > CAMPAIGN_TARGET  # late at this pace, and flagged
     expect(page.locator('section[aria-labelledby="ektp-forecast"] [data-outlook="late"]')).to_be_visible()
     expect(page.locator('svg.ektp-per-day-chart rect[data-day="2016-09-15"]')).to_be_visible()  # seed.py: a post
-    screenshot(page, "07-home-forecast", full_page=True)
+    screenshot(page, "10-home-forecast", full_page=True)
 
     page.get_by_role("link", name=ID["forecast_link"]).click()
     expect(page).to_have_url(re.compile(r"/admin/progress/"))
@@ -57,7 +57,7 @@ def test_forecast_and_kit_board(page: Page) -> None:
     expect(flagged).to_have_count(1)
     expect(flagged).to_contain_text("Pesanggaran")
     assert flagged.locator('[data-col="projected_finish"]').inner_text() == home_finish
-    screenshot(page, "08-progress-forecast", full_page=True)
+    screenshot(page, "11-progress-forecast", full_page=True)
 
     page.get_by_role("link", name=ID["kits_menu"]).click()
     page.get_by_role("link", name=ID["kit_board"], exact=True).click()
@@ -65,7 +65,7 @@ def test_forecast_and_kit_board(page: Page) -> None:
     standby_row = page.locator("table.ektp-kits tbody tr").filter(has_text=STANDBY_KIT)
     expect(standby_row).to_contain_text(ID["standby"])
     expect(page.locator("table.ektp-kits tbody tr").filter(has_text=DEVICE)).to_have_count(1)
-    screenshot(page, "09-kit-board", full_page=True)
+    screenshot(page, "12-kit-board", full_page=True)
     standby_row.get_by_role("link", name=STANDBY_KIT).click()
     expect(page).to_have_url(re.compile(r"/admin/devices/details/"))
     expect(page.get_by_role("cell", name=STANDBY_KIT, exact=True)).to_be_visible()
