@@ -47,33 +47,46 @@ def upgrade() -> None:
 
 
 def _back_fill_roles() -> None:
-    """Oldest kit of each kecamatan standby, the others mobile, where the roles were never set."""
+    """Oldest kit of each kecamatan standby, the others mobile, where the roles were never set.
+
+    Two UPDATEs over derived tables (MariaDB refuses a subquery on the table being
+    updated unless it is materialised), so ``flask ektp upgrade --sql`` shows them too.
+    """
     device = sa.table(
         'ektp_device',
         sa.column('id', sa.Integer), sa.column('owner_kind', sa.String), sa.column('owner_kecamatan_code', sa.String),
         sa.column('role', sa.String), sa.column('condition', sa.String),
     )
-    conn = op.get_bind()
-    rows = conn.execute(
-        sa.select(device.c.id, device.c.owner_kecamatan_code, device.c.role)
-        .where(device.c.owner_kind == 'kecamatan', device.c.owner_kecamatan_code.is_not(None),
-               device.c.condition != 'retired')
-        .order_by(device.c.owner_kecamatan_code, device.c.id)
-    ).all()
-    kits: dict[str, list[tuple[int, str]]] = {}
-    for kit_id, code, role in rows:
-        kits.setdefault(code, []).append((kit_id, role))
-    to_mobile: list[int] = []
-    to_standby: list[int] = []
-    for owned in kits.values():
-        roles = {role for _, role in owned}
-        if 'mobile' not in roles and len(owned) > 1:
-            to_mobile += [kit_id for kit_id, _ in owned[1:]]
-        elif 'standby' not in roles:
-            to_standby.append(owned[0][0])
-    for ids, role in ((to_mobile, 'mobile'), (to_standby, 'standby')):
-        for start in range(0, len(ids), 500):
-            conn.execute(sa.update(device).where(device.c.id.in_(ids[start:start + 500])).values(role=role))
+    in_service = sa.and_(device.c.owner_kind == 'kecamatan', device.c.owner_kecamatan_code.is_not(None),
+                         device.c.condition != 'retired')
+
+    def having(role: str) -> sa.ColumnElement[bool]:
+        return sa.func.sum(sa.case((device.c.role == role, 1), else_=0)) == 0
+
+    # A kecamatan whose kits are all mobile: its oldest kit becomes the standby one.
+    oldest = (
+        sa.select(sa.func.min(device.c.id).label('kit_id')).where(in_service)
+        .group_by(device.c.owner_kecamatan_code).having(having('standby'))
+        .subquery('ektp_no_standby')
+    )
+    op.execute(sa.update(device).where(device.c.id.in_(sa.select(oldest.c.kit_id))).values(role='standby'))
+    # A kecamatan with two or more kits, none mobile: all but the oldest go mobile.
+    keep = (
+        sa.select(sa.func.min(device.c.id).label('kit_id')).where(in_service)
+        .group_by(device.c.owner_kecamatan_code).having(sa.and_(having('mobile'), sa.func.count(device.c.id) > 1))
+        .subquery('ektp_keep_standby')
+    )
+    kecamatan = (
+        sa.select(device.c.owner_kecamatan_code.label('code')).where(in_service)
+        .group_by(device.c.owner_kecamatan_code).having(sa.and_(having('mobile'), sa.func.count(device.c.id) > 1))
+        .subquery('ektp_no_mobile')
+    )
+    op.execute(
+        sa.update(device)
+        .where(in_service, device.c.owner_kecamatan_code.in_(sa.select(kecamatan.c.code)),
+               device.c.id.not_in(sa.select(keep.c.kit_id)))
+        .values(role='mobile')
+    )
 
 
 def downgrade() -> None:
