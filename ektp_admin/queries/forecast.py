@@ -18,8 +18,9 @@ from flask import current_app, has_app_context
 from ..domain.eligibility import OUTSTANDING_STATUSES, WAJIB_KTP_AGE, birth_date_cutoff
 from ..domain.enums import Citizenship, MaritalStatus
 from ..domain.forecast import Forecast, PaceWindow, forecast, pace_window
-from ..models import Campaign, Resident, Visit
-from .clauses import reference_date, region_clause
+from ..models import Campaign, Kecamatan, Resident, Visit
+from .clauses import reference_date, region_clause, region_covers
+from .outstanding import OutstandingCounts
 from .progress import (
     CampaignProgress,
     KecamatanProgress,
@@ -109,13 +110,32 @@ def residents_turning_17_by_kecamatan(
     return {code: int(n) for code, n in session.execute(query)}
 
 
+def same_residents(session: Any, region: str | None, other: str) -> bool:
+    """Do regions ``region`` (None: everywhere) and ``other`` hold the same residents? Equal
+    codes do; so do "everywhere" and a region holding every kecamatan there is."""
+    if region == other:
+        return True
+    if region is not None:
+        return False
+    codes = session.execute(sa.select(Kecamatan.code)).scalars()
+    return all(region_covers(other, code) for code in codes)
+
+
 # ------------------------------------------------------------------ the forecast
 
 
-def campaign_forecast(session: Any, campaign: Campaign, progress: CampaignProgress) -> Forecast:
-    """The campaign's outlook in ``progress``'s region on ``progress.on``."""
+def campaign_forecast(
+    session: Any, campaign: Campaign, progress: CampaignProgress, per_day: list[tuple[dt.date, int]] | None = None
+) -> Forecast:
+    """The campaign's outlook in ``progress``'s region on ``progress.on``; the pace window's
+    recordings are summed from ``per_day`` (:func:`~.progress.recorded_per_day`) when given."""
     on = progress.on
     window = campaign_pace_window(campaign, on)
+    first, last = window.first, window.last
+    if per_day is not None:
+        in_window = 0 if first is None or last is None else sum(n for day, n in per_day if first <= day <= last)
+    else:
+        in_window = recorded_between(session, campaign, progress.region_code, window.first, window.last)
     return forecast(
         start=campaign.start_date,
         target=campaign.target_date,
@@ -124,7 +144,7 @@ def campaign_forecast(session: Any, campaign: Campaign, progress: CampaignProgre
         recorded=progress.recorded,
         remaining=progress.remaining,
         window=window,
-        window_recorded=recorded_between(session, campaign, progress.region_code, window.first, window.last),
+        window_recorded=in_window,
         joining=residents_turning_17(session, progress.region_code, on, campaign.target_date),
         weekends=recording_weekends(),
     )
@@ -181,16 +201,33 @@ class CampaignOutlook:
 
 
 def campaign_outlook(
-    session: Any, campaign: Campaign, kecamatan_code: str | None = None, on: dt.date | None = None
+    session: Any,
+    campaign: Campaign,
+    kecamatan_code: str | None = None,
+    on: dt.date | None = None,
+    *,
+    backlog: tuple[str | None, OutstandingCounts] | None = None,
 ) -> CampaignOutlook | None:
-    """Progress, forecast and recordings per day; None when the kecamatan lies outside the campaign."""
+    """Progress, forecast and recordings per day; None when the kecamatan lies outside the campaign.
+
+    ``backlog``: ``(region, outstanding_totals(region, on))`` the caller already counted
+    (the home page's headline); used for the campaign's region when it is the same
+    rows, so the costliest count runs once.
+    """
     on = on or reference_date()
-    progress = campaign_progress(session, campaign, kecamatan_code, on)
+    totals = None
+    region = campaign_region(campaign, kecamatan_code)
+    if backlog is not None and region is not None and same_residents(session, backlog[0], region):
+        totals = backlog[1]
+    # One query of recordings per day; the campaign's total and the pace window's are its sums.
+    per_day = recorded_per_day(session, campaign, kecamatan_code, on)
+    progress = campaign_progress(session, campaign, kecamatan_code, on, totals=totals,
+                                 recorded=sum(n for _, n in per_day))
     if progress is None:
         return None
     return CampaignOutlook(
         campaign=campaign,
         progress=progress,
-        forecast=campaign_forecast(session, campaign, progress),
-        per_day=recorded_per_day(session, campaign, kecamatan_code, on),
+        forecast=campaign_forecast(session, campaign, progress, per_day),
+        per_day=per_day,
     )

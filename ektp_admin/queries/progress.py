@@ -18,7 +18,7 @@ from .clauses import (
     region_covers,
     region_prefixes,
 )
-from .outstanding import outstanding_by_kecamatan, outstanding_totals
+from .outstanding import OutstandingCounts, outstanding_by_kecamatan, outstanding_totals
 
 # ------------------------------------------------------------------ campaign progress
 
@@ -172,7 +172,13 @@ def recorded_per_day(
 
 
 def campaign_progress(
-    session: Any, campaign: Campaign, kecamatan_code: str | None = None, on: dt.date | None = None
+    session: Any,
+    campaign: Campaign,
+    kecamatan_code: str | None = None,
+    on: dt.date | None = None,
+    *,
+    totals: OutstandingCounts | None = None,
+    recorded: int | None = None,
 ) -> CampaignProgress | None:
     """Baseline, recorded in the campaign, remaining, and the pace needed to meet the target.
 
@@ -180,13 +186,19 @@ def campaign_progress(
     per-village list shows. The baseline is the campaign's stored one when it is
     measured over its whole scope, else (or when none is stored) recorded +
     remaining. None when the kecamatan lies outside the campaign's scope.
+    ``totals``: :func:`outstanding_totals` of the same region on the same day, when the
+    caller already has it (the home page's backlog), so it is not counted twice;
+    ``recorded``: :func:`recorded_in_campaign` of the region, likewise (the sum of
+    :func:`recorded_per_day`).
     """
     on = on or reference_date()
     region = campaign_region(campaign, kecamatan_code)
     if region is None:
         return None
-    recorded = recorded_in_campaign(session, campaign, region)
-    totals = outstanding_totals(session, region, on)
+    if recorded is None:
+        recorded = recorded_in_campaign(session, campaign, region)
+    if totals is None:
+        totals = outstanding_totals(session, region, on)
     remaining = totals.outstanding
     stored = region == campaign.scope_code and campaign.baseline_outstanding is not None
     baseline = campaign.baseline_outstanding if stored else recorded + remaining

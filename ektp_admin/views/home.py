@@ -39,7 +39,10 @@ class HomeView(AdminIndexView):
         kecamatan = session.get(Kecamatan, reach.kecamatan_code) if reach.kecamatan_code else None
         head = headline(session, reach)
         campaign = latest_campaign(session, reach.kecamatan_code)
-        outlook = campaign_outlook(session, campaign, reach.kecamatan_code, head.on) if campaign is not None else None
+        outlook = None
+        if campaign is not None:
+            outlook = campaign_outlook(session, campaign, reach.kecamatan_code, head.on,
+                                       backlog=(head.region_code, head.backlog))
         chart = None
         if outlook is not None:
             chart = bar_chart(outlook.per_day, head.on, outlook.forecast.pace, outlook.progress.needed_per_day)

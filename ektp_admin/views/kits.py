@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
 
 from .. import queries
@@ -80,6 +81,9 @@ class KitMapView(EktpReportView):
             releases=standby_releases(session, reach, on),
             may_release=may_release,
             standby_options=standby_kit_options(session, reach) if may_release else [],
+            # Flask-WTF's token, whether or not the host runs CSRFProtect (which alone
+            # puts ``csrf_token()`` into templates)
+            release_token=generate_csrf() if may_release else "",
             kecamatan=kecamatan,
             kecamatan_options=self.kecamatan_options(),
             page=page,
