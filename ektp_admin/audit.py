@@ -28,6 +28,7 @@ AUDITED = (
     models.Desa,
     models.Resident,
     models.Device,
+    models.DeviceRelease,
     models.Visit,
     models.VisitResult,
     models.Campaign,
@@ -72,7 +73,10 @@ def _kecamatan(obj: Any) -> str | None:
         if code:
             return code
     visit = getattr(obj, "visit", None)
-    return getattr(visit, "kecamatan_code", None) if visit is not None else None
+    if visit is not None:
+        return getattr(visit, "kecamatan_code", None)
+    device = getattr(obj, "device", None) if isinstance(obj, models.DeviceRelease) else None
+    return getattr(device, "owner_kecamatan_code", None) if device is not None else None
 
 
 def _snapshot(obj: Any, *, changed_only: bool) -> dict[str, list[Any]]:

@@ -297,6 +297,33 @@ class Device(VersionedMixin, Base):
         return self.serial_number
 
 
+class DeviceRelease(Base):
+    """A supervisor's leave for a kecamatan's standby kit to go out on one day.
+
+    The rule: each kecamatan keeps its standby kit at the office while the other
+    goes out. A visit at a village post or a home may book a standby kit only on
+    a day it was released for, with the reason and who gave it (a clerk cannot).
+    """
+
+    __tablename__ = "ektp_device_release"
+    __table_args__ = (
+        sa.UniqueConstraint("device_id", "day", name="uq_ektp_device_release_device_day"),
+        sa.Index("ix_ektp_device_release_day", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    device_id: Mapped[int] = mapped_column(sa.ForeignKey("ektp_device.id", ondelete="CASCADE"), nullable=False)
+    day: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
+    reason: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    released_by: Mapped[str] = mapped_column(sa.String(80), nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=_utcnow, nullable=False)
+
+    device: Mapped[Device] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.day:%d-%m-%Y}"
+
+
 class Team(VersionedMixin, Base):
     __tablename__ = "ektp_team"
     __table_args__ = (

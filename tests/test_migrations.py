@@ -481,3 +481,45 @@ def _check_portal(scratch_database: ScratchDatabase, migrations: Path, conventio
     # The standalone command leaves a database the portal migrates alone.
     refused = portal.test_cli_runner().invoke(args=["ektp", "upgrade"])
     assert refused.exit_code != 0 and "`flask db upgrade`" in refused.output and "run that instead" in refused.output
+
+
+# ------------------------------------------------------------------ (c) data moves
+
+
+def test_ektp_0006_gives_each_kecamatan_a_standby_and_a_mobile_kit(scratch_database: ScratchDatabase) -> None:
+    """Kits that kept the old default (all standby): the oldest stays standby, the others go mobile."""
+    engine = scratch_database.engine()
+    runner.upgrade(engine, target="ektp_0004")
+    meta = sa.MetaData()
+    meta.reflect(engine, only=["ektp_kecamatan", "ektp_device"])
+    kecamatan, device = meta.tables["ektp_kecamatan"], meta.tables["ektp_device"]
+    now = dt.datetime(2016, 9, 20, 10, 0)
+    stamp = {"version": 1, "created_at": now, "updated_at": now, "location": None, "notes": None}
+    kits = [  # id, owner kecamatan (None: the Dinas), role, condition
+        (1, "35.10.01", "standby", "working"), (2, "35.10.01", "standby", "in_repair"),
+        (3, "35.10.02", "mobile", "working"),
+        (4, "35.10.03", "standby", "working"), (5, "35.10.03", "mobile", "working"),
+        (6, None, "standby", "working"),
+        (7, "35.10.04", "standby", "retired"), (8, "35.10.04", "standby", "working"),
+        (9, "35.10.04", "standby", "working"),
+    ]
+    with engine.begin() as conn:
+        for code, name in (("35.10.01", "Pesanggaran"), ("35.10.02", "Bangorejo"), ("35.10.03", "Purwoharjo"),
+                           ("35.10.04", "Tegaldlimo")):
+            conn.execute(kecamatan.insert(), {"code": code, "name": name, "regency_code": "35.10"})
+        for kit_id, owner, role, condition in kits:
+            conn.execute(device.insert(), {
+                "id": kit_id, "serial_number": f"KIT-{kit_id}", "owner_kind": "kecamatan" if owner else "dinas",
+                "owner_kecamatan_code": owner, "role": role, "condition": condition, **stamp})
+    runner.upgrade(engine)
+    with engine.connect() as conn:
+        roles = dict(conn.execute(sa.select(device.c.id, device.c.role).order_by(device.c.id)).all())
+    assert roles == {
+        1: "standby", 2: "mobile",  # the older kit stays at the office
+        3: "standby",  # a lone mobile kit: its kecamatan had no standby
+        4: "standby", 5: "mobile",  # roles already set: left alone
+        6: "standby",  # the Dinas' kits: not the kecamatan rule
+        7: "standby", 8: "standby", 9: "mobile",  # a retired kit does not count
+    }
+    assert "ektp_device_release" in sa.inspect(engine).get_table_names()
+    engine.dispose()

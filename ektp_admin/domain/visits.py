@@ -13,7 +13,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence, TypeVar
 
-from .enums import DeviceCondition, KtpStatus, ResultKind, VisitKind, VisitState
+from .enums import DeviceCondition, DeviceRole, KtpStatus, ResultKind, VisitKind, VisitState
 from .messages import N_, Message, RuleViolation
 from .status import RECORDING_STATUSES
 
@@ -35,6 +35,9 @@ __all__ = [
     "overlaps",
     "check_device_booking",
     "check_team_booking",
+    "GOING_OUT",
+    "StandbyRelease",
+    "check_standby_kit",
     "check_recorded_result",
     "counted_resident_id",
     "status_after_recording",
@@ -334,6 +337,48 @@ def check_device_booking(
                 {**params, "visit": other.visit_id},
             ))
     return errors
+
+
+#: Kinds of visit away from the kecamatan office: a standby kit does not go to them.
+GOING_OUT = frozenset({VisitKind.VILLAGE_POST, VisitKind.HOME, VisitKind.CLUSTER})
+
+
+@dataclass(frozen=True)
+class StandbyRelease:
+    """A supervisor's leave for a standby kit to go out on one day."""
+
+    day: _dt.date
+    reason: str
+    released_by: str
+
+
+def check_standby_kit(
+    *,
+    role: DeviceRole,
+    kecamatan_kit: bool,
+    kind: VisitKind,
+    state: VisitState,
+    serial: str,
+    day: _dt.date,
+    release: StandbyRelease | None,
+) -> list[Message]:
+    """Each kecamatan keeps one kit on standby at its office while the other goes out.
+
+    A kecamatan's standby kit is not booked for a village post, a home or a cluster
+    visit unless a supervisor released it for that day (``release``, with its reason).
+    Office visits, cancelled visits and the Dinas' kits are not concerned.
+    """
+    if not kecamatan_kit or role != DeviceRole.STANDBY or state == VisitState.CANCELLED or kind not in GOING_OUT:
+        return []
+    if release is not None and release.day == day:
+        return []
+    return [Message(
+        "device_standby",
+        N_("Kit %(serial)s is the kecamatan's standby kit and stays at the office: it cannot go to a "
+           "village post or a home visit on %(date)s unless a supervisor releases it for that day "
+           "(with a reason, on the kit board). Choose the mobile kit."),
+        {"serial": serial, "date": _fmt_date(day)},
+    )]
 
 
 def check_team_booking(candidate: TeamBooking, others: Iterable[TeamBooking]) -> list[Message]:

@@ -69,7 +69,7 @@ def _screen(key: str, db: Any) -> Any:
         "outreach": lambda **kw: OutreachView(models.Outreach, db, name=lazy_gettext("Outreach"), **kw),
         "devices": lambda **kw: DeviceView(models.Device, db, name=lazy_gettext("Devices"), **kw),
         "teams": lambda **kw: TeamView(models.Team, db, name=lazy_gettext("Teams"), **kw),
-        "kits": lambda **kw: KitMapView(name=lazy_gettext("Where the kits are"), **kw),
+        "kits": lambda **kw: KitMapView(name=lazy_gettext("Kit board"), **kw),
         "kecamatan": lambda **kw: KecamatanView(models.Kecamatan, db, name=lazy_gettext("Kecamatan"), **kw),
         "desa": lambda **kw: DesaView(models.Desa, db, name=lazy_gettext("Desa/Kelurahan"), **kw),
         "users": lambda **kw: UserView(models.User, db, name=lazy_gettext("Users"), **kw),

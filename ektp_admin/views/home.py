@@ -1,5 +1,7 @@
 """The Admin index when the plugin creates its own Admin: the signed-in user's own
-headline (their backlog, today's visits, what needs attention)."""
+headline (their backlog, the latest campaign's forecast, today's visits, what needs
+attention). The forecast is :func:`ektp_admin.queries.forecast.campaign_outlook`, the
+very call the progress page makes, so both pages show the same numbers."""
 from __future__ import annotations
 
 from typing import Any
@@ -9,11 +11,14 @@ from flask_admin import AdminIndexView, expose
 
 from ..access import current_ektp_user, current_reach, path_here, signed_in_elsewhere
 from ..domain.enums import VisitKind, VisitState
-from ..formatting import fmt_day, fmt_hours, fmt_long_date, fmt_num, fmt_pct
+from ..formatting import fmt_day, fmt_dec, fmt_hours, fmt_long_date, fmt_num, fmt_pct
 from ..i18n import label
 from ..models import Kecamatan
+from ..queries.forecast import campaign_outlook
 from ..queries.headline import headline
+from ..queries.progress import running_campaign
 from ..state import db_session
+from .charts import bar_chart
 
 
 class HomeView(AdminIndexView):
@@ -32,15 +37,25 @@ class HomeView(AdminIndexView):
         session = db_session()
         reach = current_reach()
         kecamatan = session.get(Kecamatan, reach.kecamatan_code) if reach.kecamatan_code else None
+        head = headline(session, reach)
+        campaign = running_campaign(session, head.on, reach.kecamatan_code)  # the progress page's default too
+        outlook = None
+        if campaign is not None:
+            outlook = campaign_outlook(session, campaign, reach.kecamatan_code, head.on)
+        chart = None
+        if outlook is not None:
+            chart = bar_chart(outlook.per_day, head.on, outlook.forecast.pace, outlook.progress.needed_per_day)
         return self.render(
             "ektp_admin/home.html",
             anonymous=False,
             no_role=False,
             user=user,
             kecamatan=kecamatan,
-            head=headline(session, reach),
+            head=head,
+            outlook=outlook,
+            chart=chart,
             link=self._link,
-            fmt_day=fmt_day, fmt_hours=fmt_hours, fmt_long_date=fmt_long_date, fmt_num=fmt_num, fmt_pct=fmt_pct,
+            fmt_day=fmt_day, fmt_dec=fmt_dec, fmt_hours=fmt_hours, fmt_long_date=fmt_long_date, fmt_num=fmt_num, fmt_pct=fmt_pct,
             kind_label=lambda code: label(code, VisitKind),
             state_label=lambda code: label(code, VisitState),
         )

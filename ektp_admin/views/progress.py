@@ -4,8 +4,11 @@
 running today (``queries.reference_date()`` within its start..target), else the
 latest. Recorded within the campaign window, remaining (the outstanding count of
 the per-village list, from the same query), the baseline (recorded + remaining,
-with the figure entered for the campaign beside it), days left, the pace needed against the pace so far, recordings
-per day (a table and a CSS bar chart) and the per-kecamatan breakdown.
+with the figure entered for the campaign beside it), days left, the pace needed
+against the pace so far, recordings per day (an SVG chart drawn here, and a
+table), the forecast (pace over the last finished days, projected finish against
+the target: :mod:`ektp_admin.domain.forecast`) and the per-kecamatan breakdown,
+with each kecamatan's forecast, furthest behind first.
 """
 from __future__ import annotations
 
@@ -17,6 +20,8 @@ from flask_admin import expose
 from .. import queries
 from ..i18n import gettext
 from ..models import Campaign, Kecamatan, Resident
+from ..queries.forecast import campaign_outlook, forecast_by_kecamatan
+from .charts import bar_chart
 from .reports import REPORT_GRANTS, EktpReportView
 from .request_values import coerce_pk
 
@@ -37,24 +42,29 @@ class ProgressView(EktpReportView):
         session = self.session
         campaign = self._campaign(code)
         on = queries.reference_date()
-        progress = per_day = breakdown = None
+        outlook = chart = None
+        breakdown: list[Any] = []
+        forecasts: list[Any] = []
         if campaign is not None:
-            progress = queries.campaign_progress(session, campaign, code, on)
-            if progress is None and kecamatan is not None:  # the campaign does not touch this kecamatan
-                abort(404, description=gettext("This campaign does not cover kecamatan %(name)s.", name=kecamatan.name))
-            per_day = queries.recorded_per_day(session, campaign, code, on)
-            breakdown = list(progress.kecamatan) if progress else []  # the rows the figures above are the sums of
-        peak = max((n for _, n in per_day or []), default=0)
+            outlook = campaign_outlook(session, campaign, code, on)
+            if outlook is None:  # the campaign does not touch this kecamatan
+                name = kecamatan.name if kecamatan is not None else code
+                abort(404, description=gettext("This campaign does not cover kecamatan %(name)s.", name=name))
+            breakdown = list(outlook.progress.kecamatan)  # the rows the figures above are the sums of
+            forecasts = forecast_by_kecamatan(session, campaign, breakdown, code, on)
+            chart = bar_chart(outlook.per_day, on, outlook.forecast.pace, outlook.progress.needed_per_day)
         return self.render(
             "ektp_admin/progress/index.html",
             campaign=campaign,
             campaigns=self._campaign_choices(code),
             kecamatan=kecamatan,
             kecamatan_options=self.kecamatan_options(),
-            progress=progress,
-            per_day=per_day or [],
-            peak=peak,
-            breakdown=breakdown or [],
+            progress=outlook.progress if outlook else None,
+            forecast=outlook.forecast if outlook else None,
+            per_day=outlook.per_day if outlook else [],
+            chart=chart,
+            breakdown=breakdown,
+            forecasts=forecasts,
             on=on,
         )
 

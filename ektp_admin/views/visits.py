@@ -20,6 +20,7 @@ from typing import Any, Iterator
 from flask import abort, current_app, g, request
 from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.model.fields import AjaxSelectField
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import joinedload
 from wtforms import BooleanField, SelectField
 from wtforms.validators import DataRequired, Length, Optional
@@ -40,6 +41,7 @@ from ..access import (
 from ..domain.enums import (
     DeviceCondition,
     DeviceOwnerKind,
+    DeviceRole,
     KtpStatus,
     ResultKind,
     VisitKind,
@@ -51,8 +53,10 @@ from ..domain.visits import (
     DateWindow,
     RecordingHours,
     Region,
+    StandbyRelease,
     VisitFacts,
     VisitPlace,
+    check_standby_kit,
     check_visit_place,
     check_visit_schedule,
     visit_kecamatan_code,
@@ -61,6 +65,7 @@ from ..formatting import fmt_day, fmt_hours
 from ..i18n import gettext, label, lazy_gettext, translate, translated_choices
 from ..models import Campaign, Device, Kecamatan, Resident, Team, Visit, VisitResult
 from ..queries.home_visits import residents_in_reach
+from ..queries.kits import standby_release
 from ..queries.visits import (
     device_bookings,
     recorded_count_clause,
@@ -140,6 +145,18 @@ def _config_date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _booking_changed(model: Visit) -> bool:
+    """Is this save making a kit booking (a new visit, another kit, kind or day, or a
+    cancelled visit brought back)?"""
+    state = sa_inspect(model)
+    if state.transient or state.pending or model.id is None:
+        return True
+    attrs = state.attrs
+    if any(getattr(attrs, name).history.has_changes() for name in ("device", "device_id", "kind", "day")):
+        return True
+    return VisitState.CANCELLED.value in (attrs.state.history.deleted or ())
 
 
 def _region(obj: Any) -> Region | None:
@@ -575,8 +592,25 @@ class VisitView(EktpModelView):
                       device_bookings(session, model.device.id, model.day))
         if model.team is not None:
             team = (model.team.name, team_bookings(session, model.team.id, model.day))
-        return check_visit_schedule(
+        problems = check_visit_schedule(
             facts, today=today, hours=recording_hours(), window=self._date_window(model), device=device, team=team,
+        )
+        return problems + self._standby_problems(model)
+
+    def _standby_problems(self, model: Visit) -> list[Message]:
+        """A kecamatan's standby kit stays at its office unless a supervisor released it for
+        the day (:func:`~ektp_admin.domain.visits.check_standby_kit`). Checked when the
+        booking is made or changed (kit, kind, day, or back from cancelled), so a visit
+        booked before the kit became the standby one stays editable."""
+        kit = model.device
+        if kit is None or not _booking_changed(model):
+            return []
+        found = standby_release(self.db.session, kit.id, model.day)
+        release = StandbyRelease(found.day, found.reason, found.released_by) if found is not None else None
+        return check_standby_kit(
+            role=DeviceRole(kit.role), kecamatan_kit=kit.owner_kind == DeviceOwnerKind.KECAMATAN.value,
+            kind=VisitKind(model.kind), state=VisitState(model.state), serial=kit.serial_number, day=model.day,
+            release=release,
         )
 
     def _elsewhere_problems(self, form: Any, model: Visit) -> list[Message]:

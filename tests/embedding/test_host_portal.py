@@ -201,3 +201,30 @@ def test_own_admin_under_custom_prefix() -> None:
         assert client.get("/ektp/outstanding/").status_code == 200
         db.session.remove()
         db.engine.dispose()
+
+
+def test_supervisor_releases_a_standby_kit_with_or_without_csrfprotect(portal: Any) -> None:
+    """The kit board's release form carries Flask-WTF's token whether or not the host
+    runs CSRFProtect (which alone puts ``csrf_token()`` into templates)."""
+    app, db = portal
+    from ektp_admin import models
+
+    with app.app_context():
+        kit = models.Device(serial_number="PSG-STB", owner_kind="kecamatan", owner_kecamatan_code="35.10.01",
+                            role="standby")
+        db.session.add(kit)
+        db.session.commit()
+        kit_id = kit.id
+    client = app.test_client()
+    client.post("/portal-login", data={"user": "kadis"})
+    board = client.get("/admin/kits/")
+    assert board.status_code == 200
+    token = csrf_token(board.get_data(as_text=True))
+    response = client.post("/admin/kits/release", data={"csrf_token": token, "device": kit_id, "day": "22-09-2016",
+                                                        "reason": "mobile kit in repair"})
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.execute(sa.select(models.DeviceRelease.reason)).scalars().all() == ["mobile kit in repair"]
+    assert client.post("/admin/kits/release", data={"device": kit_id, "day": "23-09-2016",
+                                                    "reason": "no token"}).status_code == 400
+    assert client.get("/admin/").status_code == 200 and client.get("/admin/progress/").status_code == 200

@@ -75,6 +75,11 @@ def seed(app: Any) -> None:
                                  device_id=foreign_device_id, **hours)
     own_visit_id, foreign_visit_id = add(app, own_visit, foreign_visit)
     add(app,
+        models.DeviceRelease(device_id=own_device_id, day=dt.date(2016, 9, 21), reason="tim keliling sendiri",
+                             released_by="supervisor"),
+        models.DeviceRelease(device_id=foreign_device_id, day=dt.date(2016, 9, 21), reason=f"rilis {MARKER}",
+                             released_by="supervisor"))
+    add(app,
         models.VisitResult(visit_id=own_visit_id, resident_id=own_resident_id, result="not_home"),
         models.VisitResult(visit_id=foreign_visit_id, resident_id=foreign_resident_id, result="not_home",
                            note=MARKER),

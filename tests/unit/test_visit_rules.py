@@ -473,3 +473,61 @@ def test_undo_with_impossible_previous_is_refused() -> None:
     with pytest.raises(RuleViolation) as excinfo:
         status_after_removing_recording(KtpStatus.RECORDED, KtpStatus.PRINTED)
     assert [m.code for m in excinfo.value.messages] == ["recording_undo_bad_previous"]
+
+
+# ------------------------------------------------------------------ the standby kit
+
+
+from ektp_admin.domain.enums import DeviceRole  # noqa: E402
+from ektp_admin.domain.visits import StandbyRelease, check_standby_kit  # noqa: E402
+
+
+def _standby(**kw):  # type: ignore[no-untyped-def]
+    values = dict(role=DeviceRole.STANDBY, kecamatan_kit=True, kind=VisitKind.VILLAGE_POST,
+                  state=VisitState.PLANNED, serial="KIT-STB", day=FRIDAY, release=None)
+    values.update(kw)
+    return [m.code for m in check_standby_kit(**values)]
+
+
+@pytest.mark.parametrize("kind", [VisitKind.VILLAGE_POST, VisitKind.HOME, VisitKind.CLUSTER])
+def test_standby_kit_stays_at_the_office(kind: VisitKind) -> None:
+    assert _standby(kind=kind) == ["device_standby"]
+    assert _standby(kind=kind, state=VisitState.DONE) == ["device_standby"]
+
+
+def test_standby_kit_at_the_office_cancelled_mobile_or_dinas_is_fine() -> None:
+    assert _standby(kind=VisitKind.OFFICE) == []
+    assert _standby(state=VisitState.CANCELLED) == []
+    assert _standby(role=DeviceRole.MOBILE) == []
+    assert _standby(kecamatan_kit=False) == []  # the Dinas' kits follow its teams
+
+
+def test_a_release_for_that_day_lets_the_standby_kit_out() -> None:
+    release = StandbyRelease(FRIDAY, "mobile kit in repair", "supervisor")
+    assert _standby(release=release) == []
+    assert _standby(release=StandbyRelease(SATURDAY, "another day", "supervisor")) == ["device_standby"]
+
+
+def test_standby_message_names_the_kit_and_the_day() -> None:
+    (message,) = check_standby_kit(role=DeviceRole.STANDBY, kecamatan_kit=True, kind=VisitKind.HOME,
+                                   state=VisitState.PLANNED, serial="KIT-STB", day=FRIDAY, release=None)
+    assert message.params == {"serial": "KIT-STB", "date": "16-09-2016"}
+
+
+from ektp_admin.domain.kits import KecamatanKitFacts, KitProblem, kit_rule_problems  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("standby", "mobile", "out", "problems"),
+    [
+        (1, 1, 0, []),
+        (2, 1, 0, []),
+        (1, 1, 1, [KitProblem.STANDBY_OUT]),  # even when released: the office has no kit today
+        (0, 1, 0, [KitProblem.NO_STANDBY]),  # the standby kit is in repair
+        (1, 0, 0, [KitProblem.NO_MOBILE]),
+        (0, 0, 0, [KitProblem.NO_STANDBY, KitProblem.NO_MOBILE]),  # no kits at all
+        (1, 0, 1, [KitProblem.STANDBY_OUT, KitProblem.NO_MOBILE]),
+    ],
+)
+def test_kit_rule_problems(standby: int, mobile: int, out: int, problems: list[KitProblem]) -> None:
+    assert kit_rule_problems(KecamatanKitFacts(standby, mobile, out)) == problems

@@ -126,14 +126,17 @@ def test_progress_agrees_with_the_outstanding_list(as_user: Any, campaign: int) 
 def test_pace_and_recordings_per_day(as_user: Any, campaign: int) -> None:
     page = text(as_user("supervisor").get(f"{URL}?campaign={campaign}"))
     assert figure(page, "days_left") == "16"  # 21 September to 6 October, both included
-    assert figure(page, "days_elapsed") == "15"
+    assert figure(page, "days_done") == "14"  # 7..20 September: today (the 21st) is not over
     assert figure(page, "needed_per_day") == "1"  # 6 remaining over 16 days, rounded up
-    assert figure(page, "actual_per_day") == "0.3"  # 4 over 15 days
-    days = dict(re.findall(r'data-day="([\d-]+)">\s*<td>[^<]*</td>\s*<td class="ektp-num">(\d+)</td>', page))
+    assert figure(page, "pace") == "0"  # nothing recorded 14..20 September
+    days = dict(re.findall(r'data-day="([\d-]+)">\s*<td>[^<]*</td>\s*<td class="ektp-num">(\d+)', page))
     assert days["2016-09-10"] == "3" and days["2016-09-08"] == "1" and days["2016-09-09"] == "0"
     assert "2016-09-01" not in days  # before the campaign
     assert len(days) == 15
-    assert 'style="height: .9rem; width: 100.0%"' in page  # the busiest day's bar is full
+    bars = re.findall(r'<rect [^>]*height="([\d.]+)" data-day="([\d-]+)"', page)
+    assert len(bars) == 15
+    heights = {day: float(h) for h, day in bars}
+    assert heights["2016-09-10"] == max(heights.values()) == 3 * heights["2016-09-08"]  # the busiest day is tallest
 
 
 def test_entered_baseline_is_shown_beside_the_counted_one(as_user: Any, campaign: int, app: Any) -> None:

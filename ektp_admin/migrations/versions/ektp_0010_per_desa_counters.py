@@ -1,7 +1,7 @@
 """per-desa counters
 
 Revision ID: ektp_0010
-Revises: ektp_0005
+Revises: ektp_0006
 
 The per-desa counters the summaries read instead of every resident
 (``ektp_counter``: desa, kind, day, n) and their window (``ektp_counter_window``,
@@ -22,7 +22,7 @@ from alembic import op
 from ektp_admin.migrations import user_table_wanted  # noqa: F401  (ektp_user changes only when it exists)
 
 revision = 'ektp_0010'
-down_revision = 'ektp_0005'
+down_revision = 'ektp_0006'
 branch_labels = None
 depends_on = None
 
