@@ -83,7 +83,9 @@ from .campaign import (
     OUTSTANDING_SHARE,
     PLANNED_DAYS,
     RECORDED_SHARE,
+    PRESETS,
     DemoSummary,
+    preset_counts,
 )
 from .store import DEFAULT_CHUNK, DEMO_TABLES, delete_demo_data, existing_data
 
@@ -99,7 +101,9 @@ __all__ = [
     "DEFAULT_CHUNK",
     "DEMO_TABLES",
     "DemoDataExists",
+    "PRESETS",
     "DemoSummary",
+    "preset_counts",
     "build_demo",
     "delete_demo_data",
     "existing_data",
