@@ -25,7 +25,7 @@ from ..domain.messages import N_
 from ..domain.nik import check_nik_matches, parse_nik
 from ..formatting import fmt_day
 from ..i18n import gettext, label, lazy_gettext, translate, translated_choices
-from ..models import Resident
+from ..models import Desa, Resident
 from ..queries.residents import (
     resident_id_by_nik,
     resident_search_clause,
@@ -33,6 +33,7 @@ from ..queries.residents import (
     visit_result_count,
 )
 from .base import EktpModelView
+from .export_columns import code_label, day, derived, name_of, text
 from .filters import BooleanClauseFilter, ChoiceFilter
 from .forms import ReachableChoice
 from .pickers import DesaLoader
@@ -115,22 +116,25 @@ class ResidentView(EktpModelView):
         "seriously_ill": lambda v, c, m, n: _yes_no(m.seriously_ill),
         "away": lambda v, c, m, n: _yes_no(m.away),
     }
+    #: one line a column (:mod:`.export_columns`): read as tuples, formatted once per value
     export_columns = [
-        ("nik", "NIK"),
-        ("kk_number", "KK number"),
-        ("name", "Name"),
-        (lambda m: label(m.sex, Sex), "Sex"),
-        ("birth_place", "Birth place"),
-        (lambda m: m.birth_date, "Birth date"),  # a date: dd-mm-yyyy in CSV, a date cell in XLSX
-        (lambda m: age_on(m.birth_date, queries.reference_date()), "Age"),
-        (lambda m: m.kecamatan_code, "Kecamatan code"),
-        (lambda m: m.desa.name, "Desa/Kelurahan"),
-        ("address", "Address"),
-        ("rt", "RT"),
-        ("rw", "RW"),
-        ("phone", "Phone"),
-        (lambda m: label(m.ktp_status, KtpStatus), "KTP-el status"),
-        (lambda m: resident_needs(m), "Needs"),
+        text("NIK", Resident.nik),
+        text("KK number", Resident.kk_number),
+        text("Name", Resident.name),
+        code_label("Sex", Resident.sex, Sex),
+        text("Birth place", Resident.birth_place),
+        day("Birth date", Resident.birth_date),  # dd-mm-yyyy in CSV, a date cell in XLSX
+        derived("Age", lambda ctx: lambda born: age_on(born, ctx.on), Resident.birth_date),
+        text("Kecamatan code", Resident.kecamatan_code),
+        name_of("Desa/Kelurahan", Resident.desa_code, Desa),
+        text("Address", Resident.address),
+        text("RT", Resident.rt),
+        text("RW", Resident.rw),
+        text("Phone", Resident.phone),
+        code_label("KTP-el status", Resident.ktp_status, KtpStatus),
+        derived("Needs", lambda ctx: lambda born, disabled, ill, away: needs_text(
+            is_lansia(born, ctx.on), disabled, ill, away), Resident.birth_date, Resident.disabled,
+            Resident.seriously_ill, Resident.away),
     ]
 
     form_columns = [
@@ -303,14 +307,18 @@ def _visit_link(visit_id: int | None) -> Any:
 
 
 def resident_needs(m: Resident) -> str:
-    on = queries.reference_date()
+    return needs_text(is_lansia(m.birth_date, queries.reference_date()), m.disabled, m.seriously_ill, m.away)
+
+
+def needs_text(lansia: bool, disabled: bool, ill: bool, away: bool) -> str:
+    """What a resident needs to be recorded, in words: "lansia, disabled"."""
     parts = []
-    if is_lansia(m.birth_date, on):
+    if lansia:
         parts.append(gettext("lansia"))
-    if m.disabled:
+    if disabled:
         parts.append(gettext("disabled"))
-    if m.seriously_ill:
+    if ill:
         parts.append(gettext("ill"))
-    if m.away:
+    if away:
         parts.append(gettext("away"))
     return ", ".join(parts)
