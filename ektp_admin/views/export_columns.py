@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from ..formatting import fmt_day
 from .csv_export import neutralise_cell, quote_cell
 
 TEXT, NUMBER, DAY, LABEL, NAME, DERIVED = "text", "number", "day", "label", "name", "derived"
@@ -143,22 +144,6 @@ class _Memo(dict):
         return value
 
 
-class _MemoN(dict):
-    """The same for a function of several values (the key is their tuple)."""
-
-    LIMIT = 200_000
-
-    def __init__(self, fn: Callable[..., Any]) -> None:
-        super().__init__()
-        self.fn = fn
-
-    def __missing__(self, key: tuple[Any, ...]) -> Any:
-        if len(self) >= self.LIMIT:
-            self.clear()
-        value = self[key] = self.fn(*key)
-        return value
-
-
 def csv_cell(value: Any) -> str:
     """Any value as the per-object path wrote it: neutralised, quoted when needed."""
     return quote_cell(neutralise_cell(value))
@@ -172,16 +157,23 @@ def _text_cell(value: Any) -> str:
     return quote_cell(neutralise_cell(value))
 
 
-def _value_function(column: ExportColumn, context: ExportContext, *, for_csv: bool) -> Callable[..., Any]:
-    """The writer of one column: its sources' values in, the cell (CSV text or XLSX value) out."""
+def _day_cell(value: Any) -> str:
+    return fmt_day(value) if value.__class__ is dt.date else csv_cell(value)
+
+
+def _writer(column: ExportColumn, context: ExportContext, *, for_csv: bool) -> tuple[str, Any]:
+    """How one column is written: ``("text", None)`` (inlined), ``("value", None)`` (the
+    value as it is), ``("memo", m)`` (``m[value]``, computed once per distinct value) or
+    ``("call", f)`` (``f(*values)``)."""
     finish = csv_cell if for_csv else (lambda v: v)
-    if column.kind == TEXT:
-        return _text_cell if for_csv else (lambda v: v)
-    if column.kind == NUMBER:
-        return _Memo(csv_cell).__getitem__ if for_csv else (lambda v: v)
-    if column.kind == DAY:  # dd-mm-yyyy in a CSV (as the per-object path), a date cell in an XLSX
-        return _Memo(csv_cell).__getitem__ if for_csv else (lambda v: v)
-    if column.kind == LABEL:
+    kind = column.kind
+    if kind == TEXT or (not for_csv and kind in (NUMBER, DAY)):
+        return ("text" if for_csv else "value"), None
+    if kind == NUMBER:
+        return "memo", _Memo(csv_cell)
+    if kind == DAY:  # dd-mm-yyyy in a CSV (as the per-object path), a date cell in an XLSX
+        return "memo", _Memo(_day_cell)
+    if kind == LABEL:
         enum, gettext = column.enum, context.gettext
 
         def label(code: Any) -> Any:
@@ -193,18 +185,20 @@ def _value_function(column: ExportColumn, context: ExportContext, *, for_csv: bo
                 return finish(str(code))
             return finish(gettext(member.label))
 
-        return _Memo(label).__getitem__
-    if column.kind == NAME:
+        return "memo", _Memo(label)
+    if kind == NAME:
         table = context.names[column.names]
-        return _Memo(lambda code: finish(table.get(code, "") if code is not None else "")).__getitem__
-    if column.kind == DERIVED:
+        return "memo", _Memo(lambda code: finish(table.get(code, "") if code is not None else ""))
+    if kind == DERIVED:
         assert column.derive is not None
         fn = column.derive(context)
         if len(column.sources) == 1:
-            return _Memo(lambda v: finish(fn(v))).__getitem__
-        memo = _MemoN(lambda *values: finish(fn(*values)))
-        return lambda *values: memo[values]
-    raise ValueError(f"unknown export column kind {column.kind!r}")
+            return "memo", _Memo(lambda v: finish(fn(v)))
+        # Several inputs: the function is called per row (make it cheap, e.g. a table
+        # of its few outcomes); its result is finished once per distinct result.
+        done = _Memo(finish)
+        return "call", lambda *values: done[fn(*values)]
+    raise ValueError(f"unknown export column kind {kind!r}")
 
 
 def compile_row(columns: list[ExportColumn], positions: list[tuple[int, ...]], context: ExportContext, *,
@@ -212,11 +206,20 @@ def compile_row(columns: list[ExportColumn], positions: list[tuple[int, ...]], c
     """One function per download that turns a selected row into a CSV line (without
     its line break) or into the XLSX cells' values: the column writers called in a
     straight line, no loop over the columns per row."""
-    namespace: dict[str, Any] = {"D": delimiter}
-    calls = []
+    namespace: dict[str, Any] = {"D": delimiter, "S": str, "C": _CAREFUL, "T": _text_cell}
+    cells = []
     for index, (column, places) in enumerate(zip(columns, positions)):
-        namespace[f"w{index}"] = _value_function(column, context, for_csv=for_csv)
-        calls.append(f"w{index}({', '.join(f'row[{p}]' for p in places)})")
-    body = f"D.join(({', '.join(calls)},))" if for_csv else f"[{', '.join(calls)}]"
+        how, writer = _writer(column, context, for_csv=for_csv)
+        name, first = f"w{index}", f"row[{places[0]}]"
+        namespace[name] = writer
+        if how == "text":  # the common case inline: plain text passes, anything else is made safe
+            cells.append(f"(x if (x := {first}).__class__ is S and not C(x) else T(x))")
+        elif how == "value":
+            cells.append(first)
+        elif how == "memo":
+            cells.append(f"{name}[{first}]")
+        else:
+            cells.append(f"{name}({', '.join(f'row[{p}]' for p in places)})")
+    body = f"D.join(({', '.join(cells)},))" if for_csv else f"[{', '.join(cells)}]"
     exec(f"def write(row):\n    return {body}\n", namespace)  # noqa: S102 - built from our own column list
     return namespace["write"]  # type: ignore[no-any-return]

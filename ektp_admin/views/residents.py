@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from .. import queries
 from ..access import ALL, CREATE, EDIT, EXPORT, READ, options
-from ..domain.eligibility import age_on, check_birth_date, check_departure, is_lansia
+from ..domain.eligibility import LANSIA_AGE, age_on, birth_date_cutoff, check_birth_date, check_departure, is_lansia
 from ..domain.enums import (
     Citizenship,
     Departure,
@@ -132,9 +132,8 @@ class ResidentView(EktpModelView):
         text("RW", Resident.rw),
         text("Phone", Resident.phone),
         code_label("KTP-el status", Resident.ktp_status, KtpStatus),
-        derived("Needs", lambda ctx: lambda born, disabled, ill, away: needs_text(
-            is_lansia(born, ctx.on), disabled, ill, away), Resident.birth_date, Resident.disabled,
-            Resident.seriously_ill, Resident.away),
+        derived("Needs", lambda ctx: needs_writer(ctx.on), Resident.birth_date, Resident.disabled,
+                Resident.seriously_ill, Resident.away),
     ]
 
     form_columns = [
@@ -308,6 +307,22 @@ def _visit_link(visit_id: int | None) -> Any:
 
 def resident_needs(m: Resident) -> str:
     return needs_text(is_lansia(m.birth_date, queries.reference_date()), m.disabled, m.seriously_ill, m.away)
+
+
+def needs_writer(on: Any) -> Any:
+    """:func:`needs_text` for an export's rows: lansia is ``birth_date <= cutoff`` (as in
+    SQL), and the words are made once for each of the 16 combinations."""
+    cutoff = birth_date_cutoff(on, LANSIA_AGE)
+    words: dict[tuple[bool, ...], str] = {}
+
+    def needs(born: Any, disabled: Any, ill: Any, away: Any) -> str:
+        key = (born is not None and born <= cutoff, bool(disabled), bool(ill), bool(away))
+        text = words.get(key)
+        if text is None:
+            text = words[key] = needs_text(*key)
+        return text
+
+    return needs
 
 
 def needs_text(lansia: bool, disabled: bool, ill: bool, away: bool) -> str:
