@@ -55,6 +55,7 @@ class Fetch:
     complete: bool
     trailer: str = ""
     error: str = ""
+    cpu: float = float("nan")  # CPU seconds the server's worker spent on it
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Case:
     paths: dict[str, str]
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     stock_rounds: int | None = None  # None: every round
+    warm: bool = True  # a warm-up download first (not for the full export: minutes each)
 
 
 def free_port() -> int:
@@ -72,11 +74,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, reference_date: dt.date, log: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(url: str, reference_date: dt.date, log: Path, worker_class: str) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     env = {**os.environ, "EKTP_BENCH_DATABASE_URL": url, "EKTP_BENCH_REFERENCE_DATE": reference_date.isoformat()}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{port}", "--chdir", str(HERE),
+        [sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class", worker_class, "--bind", f"127.0.0.1:{port}", "--chdir", str(HERE),
          "export_wsgi:app"],
         env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
     )
@@ -94,11 +96,27 @@ def start_server(url: str, reference_date: dt.date, log: Path) -> tuple[subproce
     raise RuntimeError(f"gunicorn did not start (see {log})")
 
 
+def worker_pid(master: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{master}/task/{master}/children").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def worker_cpu(master: int) -> float:
+    """CPU seconds (user + system) the master's worker has used so far."""
+    pid = worker_pid(master)
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def worker_peak_rss(master: int) -> int | None:
     """VmHWM (bytes) of the master's worker: the high-water mark of its resident memory."""
     try:
-        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-        for line in Path(f"/proc/{children[0]}/status").read_text().splitlines():
+        for line in Path(f"/proc/{worker_pid(master)}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) * 1024
     except (OSError, IndexError):
@@ -152,7 +170,7 @@ def cases(bench: Bench) -> list[Case]:
              headers={"ektp": {"X-Bench-Clerk": p.export_kecamatan_code}}),
         Case("all", "CSV, every resident (supervisor)",
              {"ektp": every, "raw": "/raw/export.csv?case=all",
-              "stock": bench.url("stock_residents.export", export_type="csv")}, stock_rounds=1),
+              "stock": bench.url("stock_residents.export", export_type="csv")}, stock_rounds=1, warm=False),
     ]
 
 
@@ -168,6 +186,9 @@ def describe(fetches: list[Fetch]) -> str:
     text = f"{median * 1000:,.0f} ms" if median < 10 else f"{median:.1f} s"
     if len(times) > 1:
         text += f" ({times[0]:.2f}-{times[-1]:.2f} s)"
+    cpu = statistics.median(f.cpu for f in done)
+    if cpu == cpu:  # not NaN
+        text += f", CPU {cpu:.1f} s"
     if len(done) < len(fetches):
         text += f", {len(fetches) - len(done)} cut off"
     return text
@@ -182,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-stock", action="store_true")
     parser.add_argument("--client-timeout", type=float, default=600)
     parser.add_argument("--output", type=Path)
+    parser.add_argument("--worker-class", default="sync",
+                        help="gunicorn worker class (sync: the default, whose 30 s timeout kills a long answer; "
+                             "gthread keeps the worker's heartbeat while a request streams)")
     args = parser.parse_args(argv)
 
     engine = sa.create_engine(args.database_url)
@@ -192,12 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     log = HERE / "results" / "export_bench_gunicorn.log"
     log.parent.mkdir(exist_ok=True)
     load_before = os.getloadavg()
-    servers = {impl: start_server(args.database_url, args.reference_date, log) for impl in impls}
+    servers = {impl: start_server(args.database_url, args.reference_date, log, args.worker_class) for impl in impls}
     results: dict[tuple[str, str], list[Fetch]] = {}
     try:
         for impl in impls:  # warm: code, templates, connections, the page cache
             for case in chosen:
-                if impl != "stock" or case.stock_rounds is None:
+                if case.warm and (impl != "stock" or case.stock_rounds is None):
                     fetch(servers[impl][1], case.paths[impl], case.headers.get(impl, {}), args.client_timeout)
         for number in range(args.rounds):
             for case in chosen:
@@ -205,10 +229,13 @@ def main(argv: list[str] | None = None) -> int:
                 for impl in order:
                     if impl == "stock" and case.stock_rounds is not None and number >= case.stock_rounds:
                         continue
+                    master = servers[impl][0].pid
+                    cpu = worker_cpu(master)
                     got = fetch(servers[impl][1], case.paths[impl], case.headers.get(impl, {}), args.client_timeout)
+                    got.cpu = worker_cpu(master) - cpu
                     results.setdefault((case.key, impl), []).append(got)
                     print(f"round {number + 1} {case.key:12s} {impl:6s} {got.seconds:7.2f} s {got.size / 1e6:8.1f} MB "
-                          f"{got.lines:>9,} lines {'complete' if got.complete else 'CUT OFF ' + got.error} {got.trailer}",
+                          f"{got.lines:>9,} lines cpu {got.cpu:6.2f} s {'complete' if got.complete else 'CUT OFF ' + got.error} {got.trailer}",
                           flush=True)
         peaks = {impl: worker_peak_rss(proc.pid) for impl, (proc, _port) in servers.items()}
     finally:
@@ -219,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         engine.dispose()
     load_after = os.getloadavg()
 
-    out = [f"Exports over HTTP, gunicorn 1 sync worker (default 30 s timeout) per implementation, "
+    out = [f"Exports over HTTP, gunicorn 1 {args.worker_class} worker (default 30 s timeout) per implementation, "
            f"{params.residents:,} residents, {args.rounds} interleaved rounds, median (min-max); "
            f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after "
            f"(2 vCPU shared with other engineers' test suites).", "",

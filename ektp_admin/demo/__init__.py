@@ -82,8 +82,8 @@ from .campaign import (
     DONE_DAYS,
     OUTSTANDING_SHARE,
     PLANNED_DAYS,
-    RECORDED_SHARE,
     PRESETS,
+    RECORDED_SHARE,
     DemoSummary,
     preset_counts,
 )

@@ -147,7 +147,8 @@ class Builder:
         crews = setup_kits_and_teams(self.conn, self.ids, self.rng("kits"), self.kecamatan)
         self.summary.devices, self.summary.teams = crews.devices, crews.teams
 
-        self.backlog_quota = BacklogQuota(self.outstanding / self.total) if by_wajib else BacklogQuota()
+        self.backlog_quota = BacklogQuota(self.outstanding / self.total) if self.outstanding is not None \
+            else BacklogQuota()
         plans_by_code = {p.code: p for plans in self.plans.values() for p in plans}
         self.visits = VisitScheduler(crews, VisitLog(self.ids, self.writer, self.summary, campaign_id),
                                      plans_by_code)

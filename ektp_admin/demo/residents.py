@@ -17,6 +17,7 @@ from .plan import DesaPlan
 from .store import Ids
 from .vocabulary import OUTSIDE_BIRTH_PLACES
 
+
 def _wajib(member: tuple[str, Sex, int, MaritalStatus]) -> bool:
     _role, _sex, age, marital = member
     return Person(row={}, age=age, marital=marital, sex=Sex.MALE).wajib

@@ -359,13 +359,15 @@ class EktpModelView(EktpAccess, ModelView):
         return integrity_message(exc)
 
     # ------------------------------------------------------------------ export
-    #: (attribute or callable(row), header msgid) pairs; empty -> the list columns
-    export_columns: list[tuple[Any, str]] = []
+    #: the exported columns, declared (:mod:`.export_columns`: ``text("NIK", Resident.nik)``,
+    #: read as tuples at the database's speed), or (attribute or callable(row), header
+    #: msgid) pairs read through ORM objects; empty -> the list columns
+    export_columns: list[Any] = []
 
     def export_header(self) -> list[str]:
         return [gettext(c.header if isinstance(c, ExportColumn) else c[1]) for c in self.get_export_spec()]
 
-    def get_export_spec(self) -> list[tuple[Any, str]]:
+    def get_export_spec(self) -> list[Any]:
         if self.export_columns:
             return self.export_columns
         return [(name, str(label)) for name, label in self.get_list_columns()]

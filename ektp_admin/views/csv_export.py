@@ -311,6 +311,6 @@ def stream_tuples(session: Any, statement: Any, model: Any, lookups: list[Any], 
     except Exception:
         held.close()
         raise
-    stream = TupleStream(result.partitions(size), names, held.close)
+    stream = TupleStream(result.partitions(size), names, held.close)  # type: ignore[arg-type]
     weakref.finalize(stream, held.close)
     return stream

@@ -222,4 +222,5 @@ def compile_row(columns: list[ExportColumn], positions: list[tuple[int, ...]], c
             cells.append(f"{name}({', '.join(f'row[{p}]' for p in places)})")
     body = f"D.join(({', '.join(cells)},))" if for_csv else f"[{', '.join(cells)}]"
     exec(f"def write(row):\n    return {body}\n", namespace)  # noqa: S102 - built from our own column list
-    return namespace["write"]  # type: ignore[no-any-return]
+    write: Callable[[Any], Any] = namespace["write"]
+    return write

@@ -86,6 +86,21 @@ def test_quoted_fields_keep_delimiters_and_line_breaks_and_lines_are_the_files(t
     assert rows[1][1][2] == "SITI JUMA’ATI"
 
 
+@pytest.mark.parametrize("text, rows", [
+    ("NIK;Nama\n1;A\n2;B\n# selesai: 2 baris\n", 2),            # the export's closing line
+    ('NIK,Nama\r\n1,A\r\n"# complete: 1,234 rows"\r\n', 1),      # English, quoted (its comma)
+    ("NIK;Nama\n1;A\n# selesai: 1.288.630 baris;\n\n", 1),       # Excel re-saved it: an empty cell, a blank line
+    ("NIK;Nama\n# selesai: 2 baris\n1;A\n", 2),                  # not the last record: a row like any other
+    ("NIK;Nama\n1;A\n# selesai: 2 baris;X\n", 2),                # another cell filled: a row like any other
+    ("NIK;Nama\n1;A\n#12345\n", 2),                               # not the trailer's shape
+])
+def test_an_exports_closing_line_is_skipped_only_as_the_last_record(tmp_path: Path, text: str, rows: int) -> None:
+    path = tmp_path / "penduduk.csv"
+    path.write_text(text, encoding="utf-8")
+    _header, found = read(path)
+    assert len(found) == rows
+
+
 def test_a_bom_and_semicolons_inside_quotes(tmp_path: Path) -> None:
     header, rows = read(DATA / "residents_id_semicolon_bom.csv")
     assert header[0] == "Nama", "the BOM is not part of the first column's name"
