@@ -171,7 +171,8 @@ def test_every_column_of_the_residents_export_is_read_back_or_named_unused(local
     from ektp_admin.views.residents import ResidentView
 
     catalogue = _catalogue("id") if locale == "id" else {}
-    header = [catalogue.get(label) or label for _, label in ResidentView.export_columns]
+    labels = [c.header if hasattr(c, "header") else c[1] for c in ResidentView.export_columns]
+    header = [catalogue.get(label) or label for label in labels]
     columns = map_columns(header, vocabulary.column_names(vocabulary.RESIDENT_COLUMNS), REQUIRED_RESIDENT,
                           FIELD_LABELS)
     assert set(columns.unused) == {catalogue.get("Age", "Age"), catalogue.get("Needs", "Needs")}
