@@ -66,7 +66,7 @@ def serve() -> Flask:
                             dt.date.fromisoformat(os.environ["EKTP_BENCH_REFERENCE_DATE"]))
 
 
-def create_bench_app(database_url: str, reference_date: dt.date) -> Flask:
+def create_bench_app(database_url: str, reference_date: dt.date, current_user: Any = None) -> Flask:
     app = Flask("ektp_bench")
     app.config.update(
         SECRET_KEY="bench-only-not-secret",
@@ -76,7 +76,7 @@ def create_bench_app(database_url: str, reference_date: dt.date) -> Flask:
         # would be timed as if it were a result.
         PROPAGATE_EXCEPTIONS=True,
     )
-    EktpAdmin(app, current_user=bench_user)
+    EktpAdmin(app, current_user=current_user or bench_user)
     stock = Admin(app, name="Stock Flask-Admin", url="/stock", endpoint="stock_admin", theme=Bootstrap4Theme())
     stock.add_view(StockResidentView(models.Resident, models.db, name="Residents", endpoint=STOCK_RESIDENTS, url="residents"))
     return app

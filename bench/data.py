@@ -26,6 +26,21 @@ def resident_count(url: str) -> int | None:
         engine.dispose()
 
 
+def preset_built(url: str, preset: str) -> bool:
+    """Does the database hold the preset's demo (its baseline backlog, at least its wajib)?"""
+    from ektp_admin.demo import preset_counts
+
+    wajib, outstanding = preset_counts(preset)
+    if (resident_count(url) or 0) < wajib:
+        return False
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return outstanding in {b for (b,) in conn.execute(sa.text("SELECT baseline_outstanding FROM ektp_campaign"))}
+    finally:
+        engine.dispose()
+
+
 def wipe(url: str) -> None:
     """Start from nothing: delete the SQLite file, or drop the ektp_ tables of the database."""
     parsed = make_url(url)
@@ -41,15 +56,16 @@ def wipe(url: str) -> None:
         engine.dispose()
 
 
-def build(app: Any, residents: int, seed: int, echo: Callable[[str], Any]) -> float:
-    """Create the schema and run ``build_demo`` (what ``flask ektp demo`` runs); seconds taken."""
+def build(app: Any, residents: int, seed: int, echo: Callable[[str], Any], preset: str | None = None) -> float:
+    """Create the schema and run ``build_demo`` (what ``flask ektp demo`` runs; ``preset``:
+    ``flask ektp demo --preset banyuwangi``); seconds taken."""
     from ektp_admin.demo import build_demo
 
     with app.app_context():
         db = models.db
         db.metadata.create_all(db.engine)
         started = time.perf_counter()
-        build_demo(db, residents=residents, seed=seed, echo=echo)
+        build_demo(db, residents=residents, seed=seed, echo=echo, preset=preset)
         took = time.perf_counter() - started
         db.session.remove()
     return took

@@ -60,6 +60,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=os.environ.get("EKTP_BENCH_DATABASE_URL", DEFAULT_URL),
                         help="SQLAlchemy URL (default: SQLite file bench/results/bench.sqlite)")
     parser.add_argument("--residents", type=int, default=BANYUWANGI, help="residents to build (default 1,288,630)")
+    parser.add_argument("--preset", choices=["banyuwangi"],
+                        help="build `flask ektp demo --preset banyuwangi` (exactly 1,288,630 wajib KTP) instead of --residents")
     parser.add_argument("--seed", type=int, default=2016, help="demo generator seed")
     parser.add_argument("--reuse", action="store_true", help="never rebuild: measure whatever data is there")
     parser.add_argument("--rebuild", action="store_true", help="rebuild even when the size matches")
@@ -189,14 +191,17 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         if existing != args.residents:
             echo(f"--reuse: measuring the {existing:,} residents there (asked {args.residents:,}).")
-    elif existing == args.residents and not args.rebuild:
+    elif args.preset and not args.rebuild and data.preset_built(url, args.preset):
+        echo(f"The {args.preset} preset is already in {report.redact(url)} ({existing:,} residents): not rebuilding.")
+    elif existing == args.residents and not args.rebuild and not args.preset:
         echo(f"{existing:,} residents already in {report.redact(url)}: not rebuilding.")
     else:
-        echo(f"Building {args.residents:,} residents (seed {args.seed}) into {report.redact(url)}"
+        what = f"the {args.preset} preset" if args.preset else f"{args.residents:,} residents"
+        echo(f"Building {what} (seed {args.seed}) into {report.redact(url)}"
              f"{f' (replacing {existing:,})' if existing else ''} ...")
         data.wipe(url)
         build_app = create_bench_app(url, reference_date)
-        took = data.build(build_app, args.residents, args.seed, echo)
+        took = data.build(build_app, args.residents, args.seed, echo, preset=args.preset)
         build_note = f"built by build_demo in {took / 60:.1f} min"
         if not args.no_analyze:
             took = data.analyze(url)

@@ -6,16 +6,26 @@ and a writer waits up to ``EKTP_ADMIN_SQLITE_BUSY_TIMEOUT`` seconds for another
 writer instead of failing at once with "database is locked". PostgreSQL and
 MariaDB need nothing of the kind.
 
-:func:`snapshot` opens a connection reading one consistent snapshot, for exports.
+:func:`snapshot` opens a connection reading one consistent snapshot, for exports;
+:func:`refresh_statistics` gives the planner fresh statistics after a bulk write.
 """
 from __future__ import annotations
 
+import logging
+import re
 import weakref
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy import event
+
+log = logging.getLogger(__name__)
+
+#: Rows SQLite's ANALYZE samples per index (``PRAGMA analysis_limit``): enough for
+#: the planner, and the refresh stays short however large the table.
+SQLITE_ANALYSIS_LIMIT = 2000
+_PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 #: The connect listener installed on each SQLite engine (one per engine).
 _listeners: "weakref.WeakKeyDictionary[sa.Engine, Callable[..., None]]" = weakref.WeakKeyDictionary()
@@ -77,3 +87,39 @@ def snapshot(engine: sa.Engine) -> Iterator[sa.Connection]:
         yield conn
     finally:
         conn.close()
+
+
+def refresh_statistics(engine: sa.Engine, tables: Iterable[str]) -> bool:
+    """Fresh planner statistics for ``tables`` after a bulk write (the demo, an import,
+    a status sync): SQLite ``ANALYZE`` (sampled: ``PRAGMA analysis_limit``, so it takes
+    well under a second at 1.3 M rows), PostgreSQL ``ANALYZE``, MariaDB ``ANALYZE TABLE``.
+
+    Without them SQLite plans the outstanding filter as if every table were tiny (238 ms
+    instead of 34 ms at Banyuwangi's size). Runs on a connection of its own after the
+    write committed; statistics are an optimisation, so a failure (a lock held too
+    long) is logged, never raised. True when they were refreshed.
+    """
+    names = [t for t in dict.fromkeys(tables) if _PLAIN_NAME.match(t)]
+    if not names:
+        return False
+    dialect = engine.dialect.name
+    try:
+        with engine.connect() as conn:
+            if dialect == "sqlite":
+                conn.exec_driver_sql(f"PRAGMA analysis_limit = {SQLITE_ANALYSIS_LIMIT}")
+                for name in names:
+                    conn.exec_driver_sql(f'ANALYZE "{name}"')
+                conn.commit()
+            elif dialect == "postgresql":
+                for name in names:
+                    conn.exec_driver_sql(f'ANALYZE "{name}"')
+                conn.commit()
+            elif dialect in ("mysql", "mariadb"):
+                conn.exec_driver_sql("ANALYZE TABLE " + ", ".join(f"`{n}`" for n in names)).all()
+                conn.commit()
+            else:
+                return False
+    except sa.exc.SQLAlchemyError:
+        log.warning("could not refresh planner statistics for %s", ", ".join(names), exc_info=True)
+        return False
+    return True

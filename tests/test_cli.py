@@ -20,6 +20,7 @@ from ektp_admin.demo import (
     OUTSTANDING_SHARE,
     RECORDED_SHARE,
     build_demo,
+    preset_counts,
 )
 from ektp_admin.domain import (
     Booking,
@@ -384,6 +385,49 @@ def test_demo_is_deterministic_for_a_seed(app: Any) -> None:
     with app.app_context():
         build_demo(models.db, residents=1500, seed=12, reset=True)
     assert _fingerprint(app) != fingerprint
+
+
+def test_the_banyuwangi_preset_is_the_articles_regency_at_any_scale(app: Any, runner: Any) -> None:
+    # 1,288,630 wajib KTP, 56,014 never recorded at the campaign's start: at 1/200 of the size
+    # the same ratio, exactly (the full size is run once for bench/RESULTS.md).
+    assert preset_counts("banyuwangi") == (1288630, 56014)
+    wajib_target, outstanding_target = preset_counts("banyuwangi", 0.005)
+    assert (wajib_target, outstanding_target) == (6443, 280)
+    result = runner.invoke(args=["ektp", "demo", "--preset", "banyuwangi", "--scale", "0.005", "--seed", "3"])
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    campaign = _campaign(app)
+    wajib = count(app, Resident, queries.wajib_clause(DEMO_TODAY))
+    outstanding = count(app, Resident, queries.outstanding_clause(DEMO_TODAY))
+    recorded = count(app, VisitResult, VisitResult.counted_resident_id.is_not(None))
+    assert wajib == wajib_target
+    assert campaign.baseline_outstanding == outstanding + recorded == outstanding_target
+    assert f"{wajib:,} wajib KTP" in result.output
+    # Children come with their households: about 30 % of the rows are not wajib.
+    assert 0.62 < wajib / count(app, Resident) < 0.78
+
+
+def test_the_preset_refuses_a_scale_outside_its_range() -> None:
+    with pytest.raises(ValueError):
+        preset_counts("banyuwangi", 1.5)
+    with pytest.raises(ValueError):
+        preset_counts("banyuwangi", 0)
+
+
+def test_the_demo_leaves_fresh_planner_statistics(app: Any, demo: Any) -> None:
+    # Without them SQLite plans the outstanding filter as if the tables were empty.
+    with app.app_context():
+        engine = models.db.engine
+        with engine.connect() as conn:
+            if engine.dialect.name == "sqlite":
+                analysed = {t for (t,) in conn.exec_driver_sql("SELECT DISTINCT tbl FROM sqlite_stat1")}
+            elif engine.dialect.name == "postgresql":
+                analysed = {t for (t,) in conn.exec_driver_sql(
+                    "SELECT DISTINCT tablename FROM pg_stats WHERE tablename LIKE 'ektp_%%'")}
+            else:
+                analysed = {t for (t,) in conn.exec_driver_sql(
+                    "SELECT table_name FROM mysql.innodb_table_stats WHERE database_name = DATABASE() "
+                    "AND n_rows > 0")}
+    assert {"ektp_resident", "ektp_visit", "ektp_visit_result", "ektp_status_change"} <= analysed
 
 
 def test_demo_refuses_to_mix_with_existing_data(app: Any, runner: Any, make_resident: Any) -> None:

@@ -82,8 +82,10 @@ from .campaign import (
     DONE_DAYS,
     OUTSTANDING_SHARE,
     PLANNED_DAYS,
+    PRESETS,
     RECORDED_SHARE,
     DemoSummary,
+    preset_counts,
 )
 from .store import DEFAULT_CHUNK, DEMO_TABLES, delete_demo_data, existing_data
 
@@ -99,7 +101,9 @@ __all__ = [
     "DEFAULT_CHUNK",
     "DEMO_TABLES",
     "DemoDataExists",
+    "PRESETS",
     "DemoSummary",
+    "preset_counts",
     "build_demo",
     "delete_demo_data",
     "existing_data",

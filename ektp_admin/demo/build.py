@@ -10,8 +10,9 @@ import click
 import sqlalchemy as sa
 
 from .. import counters, search_index
+from ..engines import refresh_statistics
 from ..models import Campaign, Desa, Kecamatan, Resident
-from .campaign import DEMO_REGENCY, RECORDED_SHARE, DemoSummary, campaign_row
+from .campaign import DEMO_REGENCY, RECORDED_SHARE, DemoSummary, campaign_row, preset_counts
 from .draw import seeded
 from .outreach import OutreachLog
 from .pipeline import Backlog, sort_into_pipeline
@@ -44,6 +45,8 @@ def build_demo(
     echo: Callable[[str], Any] | None = None,
     reset: bool = False,
     chunk_size: int = DEFAULT_CHUNK,
+    preset: str | None = None,
+    scale: float = 1.0,
 ) -> DemoSummary:
     """Build the Banyuwangi demo campaign in ``db`` (a Flask-SQLAlchemy object).
 
@@ -52,7 +55,16 @@ def build_demo(
     or outreach records exist, unless ``reset`` is true: then those are deleted first
     (regions, users and the audit trail are kept). ``echo`` receives progress lines;
     when it is :func:`click.echo` a progress bar is shown. Needs an app context.
+
+    ``preset="banyuwangi"`` replaces ``residents``: exactly 1,288,630 wajib KTP residents
+    on :data:`DEMO_TODAY` (with their households' children, about 1.8 M rows) of whom
+    exactly 56,014 were never recorded when the campaign began; ``scale`` (0-1] shrinks
+    both alike, for tests.
     """
+    target = None
+    if preset is not None:
+        target = preset_counts(preset, scale)
+        residents = target[0]
     if residents < 1:
         raise ValueError("residents must be at least 1")
     started = _time.monotonic()
@@ -75,9 +87,12 @@ def build_demo(
                 if found:
                     say("Deleting existing campaign data ...")
                     delete_demo_data(conn)
-                Builder(conn, residents, seed, say, echo is click.echo, chunk_size, summary).run()
+                Builder(conn, residents, seed, say, echo is click.echo, chunk_size, summary,
+                        outstanding=target[1] if target else None).run()
         finally:
             restore()
+    say("Refreshing the planner's statistics ...")
+    refresh_statistics(engine, [t.name for t in DEMO_TABLES] + [Desa.__tablename__, Kecamatan.__tablename__])
     summary.seconds = _time.monotonic() - started
     for line in summary.lines():
         say(line)
@@ -89,9 +104,13 @@ class Builder:
     by kecamatan the residents, their statuses, the visits and the outreach."""
 
     def __init__(self, conn: sa.Connection, residents: int, seed: int, say: Callable[[str], Any],
-                 progress_bar: bool, chunk_size: int, summary: DemoSummary) -> None:
+                 progress_bar: bool, chunk_size: int, summary: DemoSummary, *,
+                 outstanding: int | None = None) -> None:
         self.conn = conn
+        #: residents to make; with ``outstanding`` (a preset) wajib KTP residents, of
+        #: whom exactly ``outstanding`` are never recorded at the campaign's start
         self.total = residents
+        self.outstanding = outstanding
         self.seed = seed
         self.say = say
         self.progress_bar = progress_bar
@@ -121,14 +140,16 @@ class Builder:
         ))
         self.ids = Ids(self.conn, list(DEMO_TABLES))
         self.writer = BulkWriter(self.conn)
-        self.plans = plan_desa(self.rng("plan"), desa_rows, self.total)
+        by_wajib = self.outstanding is not None
+        self.plans = plan_desa(self.rng("plan"), desa_rows, self.total, by_wajib=by_wajib)
         campaign_id = self.ids.take(Campaign.__table__)
         self.summary.campaign_id = campaign_id
         self.conn.execute(sa.insert(Campaign.__table__), [campaign_row(campaign_id)])
         crews = setup_kits_and_teams(self.conn, self.ids, self.rng("kits"), self.kecamatan)
         self.summary.devices, self.summary.teams = crews.devices, crews.teams
 
-        self.backlog_quota = BacklogQuota()
+        self.backlog_quota = BacklogQuota(self.outstanding / self.total) if self.outstanding is not None \
+            else BacklogQuota()
         plans_by_code = {p.code: p for plans in self.plans.values() for p in plans}
         self.visits = VisitScheduler(crews, VisitLog(self.ids, self.writer, self.summary, campaign_id),
                                      plans_by_code)
@@ -138,7 +159,9 @@ class Builder:
             for kec_code, kec_name in self.kecamatan:
                 self._kecamatan(kec_code, kec_name, advance)
                 if not self.progress_bar:
-                    self.say(f"Kecamatan {kec_name}: {self.summary.residents:,} of {self.total:,} residents.")
+                    done = self.summary.wajib if by_wajib else self.summary.residents
+                    self.say(f"Kecamatan {kec_name}: {done:,} of {self.total:,} "
+                             f"{'wajib KTP residents' if by_wajib else 'residents'}.")
             self.writer.flush()
         campaign = Campaign.__table__
         self.conn.execute(sa.update(campaign).where(campaign.c.id == campaign_id)
@@ -172,7 +195,7 @@ class Builder:
                 self.writer.add(Resident.__table__, person.row)
             if self.writer.pending(Resident.__table__) >= self.chunk_size:
                 self.writer.flush()
-            advance(len(people))
+            advance(len(wajib) if plan.wajib is not None else len(people))
         self.writer.flush()  # visits below refer to these residents
 
         # The campaign recorded RECORDED_SHARE of the backlog so far (error diffusion again).

@@ -15,6 +15,8 @@ __all__ = [
     "DONE_DAYS",
     "PLANNED_DAYS",
     "IMPORTED_AT",
+    "PRESETS",
+    "preset_counts",
     "DemoSummary",
     "campaign_row",
 ]
@@ -27,6 +29,20 @@ CAMPAIGN_START = dt.date(2016, 9, 7)
 CAMPAIGN_TARGET = dt.date(2016, 10, 7)
 #: Wajib-KTP residents never recorded before the campaign (56,014 of 1,288,630).
 OUTSTANDING_SHARE = 56014 / 1288630
+#: The article's regency exactly (``--preset banyuwangi``): wajib KTP residents on the
+#: demo's day and, of them, those never recorded when the campaign began.
+PRESETS: dict[str, tuple[int, int]] = {"banyuwangi": (1288630, 56014)}
+
+
+def preset_counts(name: str, scale: float = 1.0) -> tuple[int, int]:
+    """(wajib KTP, never recorded at the campaign's start) of a preset, scaled down
+    for tests: ``scale=0.01`` gives 12,886 wajib and 560 outstanding, the same ratio."""
+    wajib, outstanding = PRESETS[name]
+    if not 0 < scale <= 1:
+        raise ValueError("scale must be in (0, 1]")
+    return round(wajib * scale), round(outstanding * scale)
+
+
 #: Share of that backlog the first two weeks recorded (15,600 of 56,014).
 RECORDED_SHARE = 15600 / 56014
 

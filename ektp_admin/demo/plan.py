@@ -30,10 +30,19 @@ class DesaPlan:
     outstanding_factor: float
     recording_factor: float
     rw_rt: list[tuple[str, str, str]] = field(default_factory=list)  # (place, rw, rt)
+    #: a preset's exact number of wajib KTP residents here (``residents`` then only
+    #: sizes the neighbourhoods: households are drawn until the wajib count is met)
+    wajib: int | None = None
 
 
-def plan_desa(rng: random.Random, desa_rows: list[Any], total: int) -> dict[str, list[DesaPlan]]:
-    """How many residents live in each desa (exactly ``total`` in all), per kecamatan."""
+#: Wajib KTP residents per resident in the demo's households (about 30 % are children).
+WAJIB_PER_RESIDENT = 0.713
+
+
+def plan_desa(rng: random.Random, desa_rows: list[Any], total: int, *,
+              by_wajib: bool = False) -> dict[str, list[DesaPlan]]:
+    """How many residents live in each desa (exactly ``total`` in all), per kecamatan;
+    with ``by_wajib`` the counts are wajib KTP residents (a preset's exact figure)."""
     by_kec: dict[str, list[Any]] = {}
     for row in desa_rows:
         by_kec.setdefault(row.kecamatan_code, []).append(row)
@@ -58,8 +67,10 @@ def plan_desa(rng: random.Random, desa_rows: list[Any], total: int) -> dict[str,
         if row.is_kelurahan:
             factor *= 0.7
         raw_factor.append(factor)
-        plan = DesaPlan(row.code, row.name, row.is_kelurahan, n, factor, rng.uniform(0.6, 1.4))
-        plan.rw_rt = neighbourhoods(rng, row.is_kelurahan, n)
+        residents = round(n / WAJIB_PER_RESIDENT) if by_wajib else n
+        plan = DesaPlan(row.code, row.name, row.is_kelurahan, residents, factor, rng.uniform(0.6, 1.4),
+                        wajib=n if by_wajib else None)
+        plan.rw_rt = neighbourhoods(rng, row.is_kelurahan, residents)
         plans.setdefault(row.kecamatan_code, []).append(plan)
     # Normalise so that the factors average 1 over the population.
     scale = sum(counts) / (sum(f * n for f, n in zip(raw_factor, counts)) or 1)
@@ -102,15 +113,18 @@ def _propensity(person: Person) -> float:
 
 
 class BacklogQuota:
-    """Who is outstanding before the campaign: OUTSTANDING_SHARE of the wajib, desa by desa."""
+    """Who is outstanding before the campaign: ``share`` (OUTSTANDING_SHARE) of the wajib,
+    desa by desa. With a preset's plan (wajib counts per desa, factors averaging 1 over
+    them) the quotas add up to exactly ``share`` x the wajib total."""
 
-    def __init__(self) -> None:
+    def __init__(self, share: float = OUTSTANDING_SHARE) -> None:
+        self.share = share
         self.expected = 0.0
         self.so_far = 0
 
     def choose(self, rng: random.Random, plan: DesaPlan, wajib: list[Person]) -> set[int]:
         """Indexes in ``wajib`` of the desa's residents outstanding before the campaign."""
-        self.expected += len(wajib) * OUTSTANDING_SHARE * plan.outstanding_factor
+        self.expected += len(wajib) * self.share * plan.outstanding_factor
         quota = max(0, min(len(wajib), round(self.expected) - self.so_far))
         self.so_far += quota
         # Weighted sampling without replacement (Efraimidis-Spirakis): who is outstanding.

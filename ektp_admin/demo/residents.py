@@ -17,6 +17,12 @@ from .plan import DesaPlan
 from .store import Ids
 from .vocabulary import OUTSIDE_BIRTH_PLACES
 
+
+def _wajib(member: tuple[str, Sex, int, MaritalStatus]) -> bool:
+    _role, _sex, age, marital = member
+    return Person(row={}, age=age, marital=marital, sex=Sex.MALE).wajib
+
+
 #: Share of each household role whose NIK was first issued in another kecamatan.
 _MOVED_IN = {"head": 0.08, "wife": 0.25, "parent": 0.15}
 
@@ -33,7 +39,10 @@ class ResidentMaker:
         self.numbering = Numbering(kec_code, self.kec_codes)
 
     def desa(self, rng: random.Random, plan: DesaPlan) -> list[Person]:
-        """Exactly ``plan.residents`` people, household by household."""
+        """Exactly ``plan.residents`` people, household by household (a preset's plan:
+        exactly ``plan.wajib`` wajib KTP people, with the children of their households)."""
+        if plan.wajib is not None:
+            return self._desa_by_wajib(rng, plan, plan.wajib)
         people: list[Person] = []
         while len(people) < plan.residents:
             place, rw, rt = pick(rng, plan.rw_rt)
@@ -48,6 +57,33 @@ class ResidentMaker:
                 members = rng.sample(members, room)
             for role, sex, age, marital in members:
                 people.append(self._person(rng, plan, kk, address, rw, rt, role, sex, age, marital))
+        return people
+
+    def _desa_by_wajib(self, rng: random.Random, plan: DesaPlan, quota: int) -> list[Person]:
+        people: list[Person] = []
+        wajib = 0
+        while wajib < quota:
+            place, rw, rt = pick(rng, plan.rw_rt)
+            address = f"JL. {place} NO. {ri(rng, 1, 180)}" if plan.is_kelurahan else f"DUSUN {place}"
+            kk = self.numbering.kk_number(rng)
+            members = household(rng)
+            adults = [m for m in members if _wajib(m)]
+            room = quota - wajib
+            if len(adults) > room:  # the quota is met: part of this family's adults, with its children
+                kept = set(rng.sample(range(len(adults)), room))
+                adults_seen = -1
+                trimmed = []
+                for m in members:
+                    if _wajib(m):
+                        adults_seen += 1
+                        if adults_seen not in kept:
+                            continue
+                    trimmed.append(m)
+                members = trimmed
+            for role, sex, age, marital in members:
+                person = self._person(rng, plan, kk, address, rw, rt, role, sex, age, marital)
+                wajib += person.wajib
+                people.append(person)
         return people
 
     def _person(self, rng: random.Random, plan: DesaPlan, kk: str, address: str, rw: str, rt: str,

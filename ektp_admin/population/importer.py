@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from .. import counters, search_index
 from ..domain.enums import Citizenship, KtpStatus, MaritalStatus
 from ..domain.messages import N_, Message
+from ..engines import refresh_statistics
 from ..models import AuditEntry, Desa, Kecamatan, Resident, StatusChange, name_key
 from . import vocabulary
 from .bulk import BulkInsert, BulkStatement
@@ -495,6 +496,8 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
             if tuned:
                 conn.exec_driver_sql("PRAGMA cache_size=-2000")  # the pooled connection's default again
                 conn.commit()
+    if write and (outcome.added or outcome.updated):
+        refresh_statistics(engine, [Resident.__tablename__, StatusChange.__tablename__])
 
 
 def _drop_indexes_for_a_load(conn: sa.Connection, rows: int) -> list[str]:

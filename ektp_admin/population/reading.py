@@ -6,6 +6,8 @@
   optional Excel ``sep=;`` first line.
 - **XLSX** through openpyxl's read-only (streaming) reader: the workbook is
   never loaded whole. The first sheet is read.
+- The closing line of the plugin's own CSV downloads ("# selesai: 1.288.630
+  baris") is skipped when it is the file's last record, so an export imports back.
 
 :func:`inspect_file` reads the bytes once (SHA-256, encoding, line count for
 the progress bar); :func:`open_table` then yields ``(line, cells)`` one row at a
@@ -19,6 +21,7 @@ import codecs
 import csv
 import hashlib
 import os
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -206,6 +209,29 @@ def _blank(cells: list[Any]) -> bool:
     return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
 
 
+#: The last line of the plugin's CSV downloads, in either language ("# selesai:
+#: 1.288.630 baris", "# complete: 1,288,630 rows"): not a row of data.
+_TRAILER = re.compile(r"#\s*[^\d:]{1,40}:\s*\d[\d.,\u00a0 ]*\s*[^\d\s]{1,20}")
+
+
+def is_trailer(cells: list[Any]) -> bool:
+    """Is this record an export's closing line (a first cell like "# selesai: 12 baris",
+    every other cell empty, as Excel leaves it after a save)?"""
+    return bool(cells) and isinstance(cells[0], str) and bool(_TRAILER.fullmatch(cells[0].strip())) \
+        and _blank(cells[1:])
+
+
+def _without_trailer(records: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, list[Any]]]:
+    """``records`` less an export's trailer, when it is the last record (one row held back)."""
+    held = None
+    for record in records:
+        if held is not None:
+            yield held
+        held = record
+    if held is not None and not is_trailer(held[1]):
+        yield held
+
+
 @contextmanager
 def open_table(facts: FileFacts) -> Iterator[Table]:
     """The header and the rows of a file: ``(line number, cells)``, blank rows skipped.
@@ -237,7 +263,7 @@ def _csv_table(facts: FileFacts) -> Iterator[Table]:
                 raise FileProblem(Message("file_csv_broken", N_("Line %(line)s cannot be read as CSV: %(detail)s"),
                                           {"line": reader.line_num, "detail": str(exc)})) from None
 
-        rows = records()
+        rows = _without_trailer(records())
         header_line, header = _header(rows)
         if header_line == 1 and _excel_sep((facts.delimiter or ",").join(header)):
             header_line, header = _header(rows)  # Excel's "sep=;" line names the delimiter, not a column
@@ -266,7 +292,7 @@ def _xlsx_table(facts: FileFacts) -> Iterator[Table]:
                 if cells and not _blank(cells):
                     yield number, cells
 
-        rows = records()
+        rows = _without_trailer(records())
         header_line, header = _header(rows)
         while header and header[-1] is None:
             header.pop()

@@ -26,6 +26,7 @@ from .. import counters
 from ..domain.enums import KtpStatus
 from ..domain.messages import N_, Message
 from ..domain.status import check_move
+from ..engines import refresh_statistics
 from ..models import Resident, StatusChange
 from . import vocabulary
 from .bulk import BulkInsert, BulkStatement
@@ -143,6 +144,8 @@ def import_statuses(engine: sa.Engine, request: ImportRequest, folder: str,
         else:
             _write(engine, request, spool, report, outcome, progress, regions.kecamatan_names,
                    checker.column_of, write=not request.dry_run)
+            if outcome.state == DONE and outcome.moved:
+                refresh_statistics(engine, [Resident.__tablename__, StatusChange.__tablename__])
         report.finish()
         if outcome.state != DONE:
             audit_alone(engine, request, outcome, StatusChange.__tablename__)

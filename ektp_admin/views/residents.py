@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp, Validatio
 
 from .. import queries
 from ..access import ALL, CREATE, EDIT, EXPORT, READ, options
-from ..domain.eligibility import age_on, check_birth_date, check_departure, is_lansia
+from ..domain.eligibility import LANSIA_AGE, age_on, birth_date_cutoff, check_birth_date, check_departure, is_lansia
 from ..domain.enums import (
     Citizenship,
     Departure,
@@ -25,13 +25,14 @@ from ..domain.messages import N_
 from ..domain.nik import check_nik_matches, parse_nik
 from ..formatting import fmt_day
 from ..i18n import Np_, gettext, label, lazy_gettext, translate, translated_choices
-from ..models import Resident
+from ..models import Desa, Resident
 from ..queries.residents import (
     resident_search_clause,
     resident_visit_results,
     visit_result_count,
 )
 from .base import EktpModelView
+from .export_columns import code_label, day, derived, name_of, text
 from .filters import BooleanClauseFilter, ChoiceFilter
 from .forms import ReachableChoice
 from .paging import SeekPaging
@@ -117,22 +118,24 @@ class ResidentView(SeekPaging, EktpModelView):
         "seriously_ill": lambda v, c, m, n: _yes_no(m.seriously_ill),
         "away": lambda v, c, m, n: _yes_no(m.away),
     }
+    #: one line a column (:mod:`.export_columns`): read as tuples, formatted once per value
     export_columns = [
-        ("nik", "NIK"),
-        ("kk_number", "KK number"),
-        ("name", "Name"),
-        (lambda m: label(m.sex, Sex), "Sex"),
-        ("birth_place", "Birth place"),
-        (lambda m: m.birth_date, "Birth date"),  # a date: dd-mm-yyyy in CSV, a date cell in XLSX
-        (lambda m: age_on(m.birth_date, queries.reference_date()), "Age"),
-        (lambda m: m.kecamatan_code, "Kecamatan code"),
-        (lambda m: m.desa.name, "Desa/Kelurahan"),
-        ("address", "Address"),
-        ("rt", "RT"),
-        ("rw", "RW"),
-        ("phone", "Phone"),
-        (lambda m: label(m.ktp_status, KtpStatus), "KTP-el status"),
-        (lambda m: resident_needs(m), "Needs"),
+        text("NIK", Resident.nik),
+        text("KK number", Resident.kk_number),
+        text("Name", Resident.name),
+        code_label("Sex", Resident.sex, Sex),
+        text("Birth place", Resident.birth_place),
+        day("Birth date", Resident.birth_date),  # dd-mm-yyyy in CSV, a date cell in XLSX
+        derived("Age", lambda ctx: lambda born: age_on(born, ctx.on), Resident.birth_date),
+        text("Kecamatan code", Resident.kecamatan_code),
+        name_of("Desa/Kelurahan", Resident.desa_code, Desa),
+        text("Address", Resident.address),
+        text("RT", Resident.rt),
+        text("RW", Resident.rw),
+        text("Phone", Resident.phone),
+        code_label("KTP-el status", Resident.ktp_status, KtpStatus),
+        derived("Needs", lambda ctx: needs_writer(ctx.on), Resident.birth_date, Resident.disabled,
+                Resident.seriously_ill, Resident.away),
     ]
 
     form_columns = [
@@ -307,14 +310,34 @@ def _visit_link(view: Any, visit_id: int | None) -> Any:
 
 
 def resident_needs(m: Resident) -> str:
-    on = queries.reference_date()
+    return needs_text(is_lansia(m.birth_date, queries.reference_date()), m.disabled, m.seriously_ill, m.away)
+
+
+def needs_writer(on: Any) -> Any:
+    """:func:`needs_text` for an export's rows: lansia is ``birth_date <= cutoff`` (as in
+    SQL), and the words are made once for each of the 16 combinations."""
+    cutoff = birth_date_cutoff(on, LANSIA_AGE)
+    words: dict[tuple[bool, ...], str] = {}
+
+    def needs(born: Any, disabled: Any, ill: Any, away: Any) -> str:
+        key = (born is not None and born <= cutoff, bool(disabled), bool(ill), bool(away))
+        text = words.get(key)
+        if text is None:
+            text = words[key] = needs_text(*key)
+        return text
+
+    return needs
+
+
+def needs_text(lansia: bool, disabled: bool, ill: bool, away: bool) -> str:
+    """What a resident needs to be recorded, in words: "lansia, disabled"."""
     parts = []
-    if is_lansia(m.birth_date, on):
+    if lansia:
         parts.append(gettext("lansia"))
-    if m.disabled:
+    if disabled:
         parts.append(gettext("disabled"))
-    if m.seriously_ill:
+    if ill:
         parts.append(gettext("ill"))
-    if m.away:
+    if away:
         parts.append(gettext("away"))
     return ", ".join(parts)

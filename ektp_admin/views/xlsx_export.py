@@ -4,7 +4,7 @@ Rows go straight into a temporary file as they come (memory stays flat at
 1.29 M rows); the finished file is then sent in chunks. Dates are real dates
 (shown dd-mm-yyyy), numbers are numbers, and text is always text: a cell that
 starts with ``=`` is never a formula, control characters Excel refuses are
-dropped.
+dropped. A second sheet names how many rows the first holds.
 """
 from __future__ import annotations
 
@@ -20,8 +20,13 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from werkzeug.utils import secure_filename
 
+from ..domain.messages import N_
 from ..formatting import local_moment
+from ..i18n import gettext
+from .csv_export import trailer_text
 
+#: The second sheet's name; its one row repeats the CSV's trailer and the count.
+COMPLETE_SHEET = N_("Complete")
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 64 * 1024
 
@@ -62,8 +67,14 @@ def xlsx_chunks(header: list[str], rows: Iterable[Iterable[Any]], sheet_name: st
         cell.font = bold
         head.append(cell)
     sheet.append(head)
+    count = 0
     for row in rows:
         sheet.append([_cell(sheet, v) for v in row])
+        count += 1
+    # The closing sheet names how many rows the data sheet holds, as the CSV's last
+    # line does (a workbook cut off on the way does not open at all).
+    closing = book.create_sheet(title=gettext(COMPLETE_SHEET)[:31])
+    closing.append([_cell(closing, trailer_text(count)), _cell(closing, count)])
     with tempfile.TemporaryFile() as spool:
         book.save(spool)
         spool.seek(0)

@@ -131,7 +131,8 @@ def test_clerk_day(page: Page) -> None:
     assert download.suggested_filename.endswith(".csv")
     data = Path(download.path()).read_bytes()
     assert data.startswith(b"\xef\xbb\xbf"), "the CSV must start with a UTF-8 BOM (Excel)"
-    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    *table, trailer = csv.reader(io.StringIO(data.decode("utf-8-sig")))
+    assert trailer == [f"# selesai: {len(table) - 1} baris"], "the last line says the download is whole"
     assert table[0] == ID["csv_header"]
     niks = {row[0] for row in table[1:]}
     assert NIK_SITI in niks

@@ -104,4 +104,5 @@ def test_supervisor_uploads_watches_progress_and_reads_the_report(page: Page, po
         page.get_by_role("link", name=t("Download the report (CSV)")).click()
     report = Path(download.value.path()).read_text(encoding="utf-8-sig").splitlines()
     assert report[0].split(",")[:2] == [t("Line"), t("Column")]
-    assert len(report) == 4
+    assert len(report) == 5, "the header, three rows and the closing line"
+    assert report[-1] == t("# complete: %(rows)s rows") % {"rows": 3}

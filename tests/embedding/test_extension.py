@@ -72,7 +72,7 @@ def _residents(app: Any, db: Any) -> None:
 
 def _export_names(client: Any) -> list[str]:
     body = client.get("/admin/residents/export/csv/").get_data(as_text=True).lstrip("\ufeff")
-    return sorted(row[2] for row in list(csv.reader(io.StringIO(body)))[1:])
+    return sorted(row[2] for row in list(csv.reader(io.StringIO(body)))[1:-1])  # less header and trailer
 
 
 def test_one_object_on_two_apps_keeps_each_apps_hook(app: Any, database_url: str) -> None:

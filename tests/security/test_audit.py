@@ -177,8 +177,9 @@ def test_an_export_is_recorded_with_view_filters_and_row_count(app: Any, client:
     flt = filter_arg(app, "ektp_residents", "Kecamatan", "equals")
     response = client.get(f"/admin/residents/export/csv/?{flt}={KEC_A}&search=WARGA")
     rows = list(csv.reader(io.StringIO(text(response).lstrip("\ufeff"))))
-    assert len(rows) == 6  # header + 5, all batches streamed, in the list's order
-    assert [r[2] for r in rows[1:]] == [f"WARGA {i}" for i in range(5)]
+    assert len(rows) == 7  # header + 5, all batches streamed, in the list's order, + the trailer
+    assert [r[2] for r in rows[1:-1]] == [f"WARGA {i}" for i in range(5)]
+    assert rows[-1] == ["# complete: 5 rows"]
     exports = audit_entries(app, action="export")
     assert len(exports) == 1
     entry = exports[0]
@@ -257,7 +258,7 @@ def test_the_audit_log_lists_filters_and_exports_for_staff(app: Any, client: Any
     assert "KIT-LOG" in only_devices and "SITI AMINAH" not in only_devices
     body = text(client.get(f"/admin/audit/export/csv/?{flt}=ektp_device"))
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
-    assert len(rows) == 2 and "ektp_device" in rows[1]
+    assert len(rows) == 3 and "ektp_device" in rows[1] and rows[2] == ["# complete: 1 rows"]
     assert audit_entries(app, action="export")[-1]["table_name"] == "audit"
 
 

@@ -65,7 +65,7 @@ def test_a_device_filter_no_id_can_match_is_ignored_on_the_list_and_its_export(a
     response = client.get(f"/admin/visits/export/csv/?{flt}={device}")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(text(response).lstrip("\ufeff"))))
-    assert len(rows) == 3  # the header and both visits: a filter that cannot apply is dropped
+    assert len(rows) == 4  # the header, both visits, the trailer: a filter that cannot apply is dropped
     [entry] = audit_entries(app, action="export")
     assert entry["changes"]["rows"] == 2
 
@@ -140,16 +140,23 @@ def test_an_export_that_breaks_midway_says_so_in_the_audit(app: Any, client: Any
     monkeypatch.setattr(base_view.EktpModelView, "export_batch_size", 1)
     for name in ("WARGA A", "WARGA B", "WARGA C"):
         make_resident(name)
-    original = base_view.EktpModelView.export_row
-    sent: list[Any] = []
+    plain = base_view.stream_tuples
 
-    def breaks_on_the_second(self: Any, row: Any) -> list[Any]:
-        sent.append(row)
-        if len(sent) == 2:
-            raise sa.exc.OperationalError("SELECT", {}, Exception("connection lost"))
-        return original(self, row)
+    def breaks_on_the_second(*args: Any, **kwargs: Any) -> Any:
+        stream = plain(*args, **kwargs)
+        batches = stream._batches
 
-    monkeypatch.setattr(base_view.EktpModelView, "export_row", breaks_on_the_second)
+        def broken() -> Any:
+            try:
+                yield next(batches)
+                raise sa.exc.OperationalError("SELECT", {}, Exception("connection lost"))
+            finally:
+                batches.close()
+
+        stream._batches = broken()
+        return stream
+
+    monkeypatch.setattr(base_view, "stream_tuples", breaks_on_the_second)
     sign_in(client, "admin")
     with pytest.raises(sa.exc.OperationalError):
         client.get("/admin/residents/export/csv/").get_data()

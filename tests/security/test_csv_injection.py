@@ -126,7 +126,8 @@ def test_the_residents_export_neutralises_every_separator(app: Any, client: Any,
     sign_in(client, "admin")
     body = text(client.get("/admin/residents/export/csv/"))
     assert_no_formula(body)
-    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"), newline="")))
+    *rows, trailer = list(csv.reader(io.StringIO(body.lstrip("\ufeff"), newline="")))
+    assert trailer == [f"# complete: {len(rows) - 1} rows"]
     header = rows[0]
     addresses = sorted(r[header.index("Address")] for r in rows[1:])
     assert addresses[0] == f"JL. MERDEKA 0,'{PAYLOAD}"  # comma
@@ -139,7 +140,8 @@ def test_the_outstanding_export_neutralises_every_separator(app: Any, client: An
     body = text(client.get(f"/admin/outstanding/{DESA_A}/export.csv"))
     assert_no_formula(body)
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"), newline="")))
-    assert len(rows) == 1 + len(SEPARATORS)
+    assert len(rows) == 1 + len(SEPARATORS) + 1, "header, rows, trailer"
+    assert rows[-1] == [f"# complete: {len(SEPARATORS)} rows"]
 
 
 def test_the_visits_export_neutralises_notes_and_addresses(app: Any, client: Any) -> None:

@@ -53,21 +53,34 @@ def insert_residents(app: Any) -> list[int]:
 
 
 def hold_the_export(monkeypatch: Any, app: Any) -> tuple[threading.Event, threading.Event]:
-    """Make the residents export stop at row HOLD_AT until told to go on."""
+    """Make the residents export stop after its first batch until told to go on."""
+    import ektp_admin.views.base as base
+
     view = next(v for v in get_state(app).admin._views if v.endpoint == "ektp_residents")
     reached, resume = threading.Event(), threading.Event()
-    sent = [0]
-    plain = view.export_row
+    plain = base.stream_tuples
 
-    def export_row(row: Any) -> list[Any]:
-        sent[0] += 1
-        if sent[0] == HOLD_AT:
-            reached.set()
-            resume.wait(120)
-        return plain(row)
+    def stream_tuples(*args: Any, **kwargs: Any) -> Any:
+        stream = plain(*args, **kwargs)
+        batches = stream._batches
+
+        def held() -> Any:
+            sent = 0
+            try:
+                for batch in batches:
+                    if sent < HOLD_AT <= sent + len(batch):
+                        reached.set()
+                        resume.wait(120)
+                    sent += len(batch)
+                    yield batch
+            finally:
+                batches.close()
+
+        stream._batches = held()
+        return stream
 
     monkeypatch.setattr(view, "export_batch_size", BATCH)
-    monkeypatch.setattr(view, "export_row", export_row)
+    monkeypatch.setattr(base, "stream_tuples", stream_tuples)
     return reached, resume
 
 
@@ -119,7 +132,8 @@ def test_saves_succeed_while_an_export_streams(app: Any, monkeypatch: Any) -> No
 
     # The export is the snapshot it started from: every resident once, as they were.
     rows = list(csv.reader(io.StringIO(b"".join(body).decode("utf-8").lstrip("\ufeff"))))
-    header, data = rows[0], rows[1:]
+    header, data, trailer = rows[0], rows[1:-1], rows[-1]
+    assert trailer == [f"# complete: {ROWS} rows"], "the last line says the file is whole"
     names = [dict(zip(header, row))["Name"] for row in data]
     assert names == [f"WARGA {i:04d}" for i in range(1, ROWS + 1)]
 

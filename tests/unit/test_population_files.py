@@ -86,6 +86,21 @@ def test_quoted_fields_keep_delimiters_and_line_breaks_and_lines_are_the_files(t
     assert rows[1][1][2] == "SITI JUMA’ATI"
 
 
+@pytest.mark.parametrize("text, rows", [
+    ("NIK;Nama\n1;A\n2;B\n# selesai: 2 baris\n", 2),            # the export's closing line
+    ('NIK,Nama\r\n1,A\r\n"# complete: 1,234 rows"\r\n', 1),      # English, quoted (its comma)
+    ("NIK;Nama\n1;A\n# selesai: 1.288.630 baris;\n\n", 1),       # Excel re-saved it: an empty cell, a blank line
+    ("NIK;Nama\n# selesai: 2 baris\n1;A\n", 2),                  # not the last record: a row like any other
+    ("NIK;Nama\n1;A\n# selesai: 2 baris;X\n", 2),                # another cell filled: a row like any other
+    ("NIK;Nama\n1;A\n#12345\n", 2),                               # not the trailer's shape
+])
+def test_an_exports_closing_line_is_skipped_only_as_the_last_record(tmp_path: Path, text: str, rows: int) -> None:
+    path = tmp_path / "penduduk.csv"
+    path.write_text(text, encoding="utf-8")
+    _header, found = read(path)
+    assert len(found) == rows
+
+
 def test_a_bom_and_semicolons_inside_quotes(tmp_path: Path) -> None:
     header, rows = read(DATA / "residents_id_semicolon_bom.csv")
     assert header[0] == "Nama", "the BOM is not part of the first column's name"
@@ -156,7 +171,8 @@ def test_every_column_of_the_residents_export_is_read_back_or_named_unused(local
     from ektp_admin.views.residents import ResidentView
 
     catalogue = _catalogue("id") if locale == "id" else {}
-    header = [catalogue.get(label) or label for _, label in ResidentView.export_columns]
+    labels = [c.header if hasattr(c, "header") else c[1] for c in ResidentView.export_columns]
+    header = [catalogue.get(label) or label for label in labels]
     columns = map_columns(header, vocabulary.column_names(vocabulary.RESIDENT_COLUMNS), REQUIRED_RESIDENT,
                           FIELD_LABELS)
     assert set(columns.unused) == {catalogue.get("Age", "Age"), catalogue.get("Needs", "Needs")}

@@ -23,8 +23,12 @@ def _xlsx(response: Any) -> list[tuple[Any, ...]]:
 
 
 def _csv(response: Any, delimiter: str = ",") -> list[list[str]]:
+    """The header and the rows; the trailer line checked and left out."""
     assert response.status_code == 200, response.status_code
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=delimiter))
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=delimiter))
+    *rows, trailer = rows
+    assert trailer in ([f"# complete: {len(rows) - 1:,} rows"], [f"# selesai: {len(rows) - 1:,} baris".replace(",", ".")]), trailer
+    return rows
 
 
 @pytest.fixture

@@ -56,7 +56,10 @@ def count(app: Any, model: Any, *where: Any) -> int:
 
 
 def read_csv(response: Any) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    """The header and the rows (the trailer line, "# complete: N rows", checked and left out)."""
+    *rows, trailer = csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")))
+    assert trailer[0] in (f"# complete: {len(rows) - 1:,} rows", f"# selesai: {len(rows) - 1:,} baris".replace(",", "."))
+    return rows
 
 
 # ---------------------------------------------------------------------- the upload screen

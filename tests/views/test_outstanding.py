@@ -62,7 +62,10 @@ def totals_row(page: str) -> dict[str, str]:
 def read_csv(response: Any) -> list[list[str]]:
     body = text(response)
     assert body.startswith(BOM), "CSV must start with a BOM so Excel reads UTF-8"
-    return list(csv.reader(io.StringIO(body[len(BOM):])))
+    *rows, trailer = csv.reader(io.StringIO(body[len(BOM):]))
+    assert re.fullmatch(r"# (complete|selesai): [\d.,]+ (rows|baris)", trailer[0]), "the last line: the file is whole"
+    assert int(re.sub(r"\D", "", trailer[0])) == len(rows) - 1
+    return rows
 
 
 def export_entries(app: Any) -> list[dict[str, Any]]:

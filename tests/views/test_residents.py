@@ -191,7 +191,7 @@ def test_filters_combine_and_the_export_follows_them(app: Any, client: Any, popu
     url = f"?{outstanding}=1&{lansia}=1"
     assert names_listed(text(client.get(f"/admin/residents/{url}"))) == {"SAKIT"}
     body = text(client.get(f"/admin/residents/export/csv/{url}"))
-    assert body.count("\n") == 2 and "SAKIT" in body
+    assert body.count("\n") == 3 and "SAKIT" in body and body.endswith("\r\n# complete: 1 rows\r\n")
 
 
 def test_a_clerk_filters_within_their_kecamatan(app: Any, client: Any, population: Any) -> None:

@@ -534,13 +534,14 @@ def test_export_csv_honours_a_filter(app, sign_in, make_resident, make_visit):
     response = client.get(f"{URL}export/csv/?flt0_{FILTER_STATE}=done")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    header, body = rows[0], rows[1:]
+    header, body = rows[0], rows[1:-1]
+    assert rows[-1] == ["# complete: 1 rows"]
     assert header[:3] == ["Visit number", "Day", "Start"] and "Residents recorded" in header
     assert len(body) == 1
     row = dict(zip(header, body[0]))
     assert row["State"] == "Done" and row["Residents recorded"] == "1" and row["Day"] == "20-09-2016"
     everything = client.get(f"{URL}export/csv/").get_data(as_text=True)
-    assert len(list(csv.reader(io.StringIO(everything.lstrip("\ufeff"))))) == 3
+    assert len(list(csv.reader(io.StringIO(everything.lstrip("\ufeff"))))) == 4  # header, 2 rows, trailer
 
 
 def test_optional_pickers_offer_a_readable_empty_choice(login_as):
