@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
-from ..domain.eligibility import EARLIEST_BIRTH_DATE, check_birth_date
-from ..domain.enums import KtpStatus, Sex
+from ..domain.eligibility import EARLIEST_BIRTH_DATE, check_birth_date, check_departure
+from ..domain.enums import Departure, KtpStatus, Sex
 from ..domain.messages import N_, Message
 from ..domain.nik import check_nik_matches, parse_nik
 from ..domain.text import clean_text
@@ -51,6 +51,9 @@ FIELD_LABELS: dict[str, str] = {
     "away_until": N_("Away until"),
     "ktp_status": N_("KTP-el status"),
     "notes": N_("Notes"),
+    "departure": N_("Left for good"),
+    "departed_on": N_("Left on"),
+    "departure_note": N_("Where to, or how it is known"),
     "status": N_("KTP-el status"),
     "date": N_("Date"),
 }
@@ -59,9 +62,12 @@ FIELD_LABELS: dict[str, str] = {
 RESIDENT_FIELDS: tuple[str, ...] = (
     "nik", "kk_number", "name", "sex", "birth_place", "birth_date", "marital_status", "citizenship", "desa_code",
     "address", "rt", "rw", "phone", "disabled", "disability_note", "seriously_ill", "away", "away_location",
-    "away_until", "ktp_status", "notes",
+    "away_until", "ktp_status", "notes", "departure", "departed_on", "departure_note",
 )
-DATE_FIELDS = frozenset({"birth_date", "away_until"})
+DATE_FIELDS = frozenset({"birth_date", "away_until", "departed_on"})
+#: Deceased or moved out: written together (see importer._departure_change), never one by one.
+DEPARTURE_FIELDS = ("departure", "departed_on", "departure_note")
+RETURNED = words.RETURNED
 #: Empty in the file means "not given": a new resident gets the default, an existing one keeps its value.
 KEEP_WHEN_EMPTY = frozenset({"marital_status", "citizenship", "disabled", "seriously_ill", "away", "ktp_status"})
 #: Never changed on an existing resident by the resident import (the status sync moves statuses).
@@ -69,7 +75,7 @@ INSERT_ONLY = frozenset({"ktp_status"})
 REQUIRED_RESIDENT: list[tuple[str, ...]] = [("nik",), ("name",), ("sex",), ("birth_date",), ("desa_code", "desa_name")]
 REQUIRED_STATUS: list[tuple[str, ...]] = [("nik",), ("status",), ("date",)]
 MAX_LENGTH = {"name": 120, "birth_place": 80, "address": 200, "disability_note": 120, "away_location": 120,
-              "notes": 2000}
+              "notes": 2000, "departure_note": 200}
 
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
@@ -265,6 +271,7 @@ class ResidentRows:
         self._marital = _lookup(words.marital_values())
         self._citizenship = _lookup(words.citizenship_values())
         self._status = _lookup(words.status_values())
+        self._departure = _lookup(words.departure_values())
 
     def column_of(self, field: str | None) -> str:
         """The file's own name of the column holding ``field`` ('' for the whole row)."""
@@ -406,6 +413,43 @@ class ResidentRows:
             if until is None:
                 problems.append(_bad_date("away_until", cell_text(until_cell)))
         values["away_until"] = until
+        self._departure_values(text, raw, values, problems)
+
+    def _departure_values(self, text: dict[str, str], raw: dict[str, Any], values: dict[str, Any],
+                          problems: list[Problem]) -> None:
+        """Deceased or moved out, since when, where to: checked as the resident form checks them,
+        except that a death needs no source here (the import is the source)."""
+        given = text.get("departure", "")
+        note = values.get("departure_note")
+        on_cell = raw.get("departed_on")
+        on = None
+        bad_date = False
+        if on_cell not in (None, "") and cell_text(on_cell):
+            on = parse_date(on_cell)
+            if on is None:
+                problems.append(_bad_date("departed_on", cell_text(on_cell)))
+                bad_date = True
+        code = self._departure(given) if given else None
+        if given and code is None:
+            problems.append(Problem("departure", Message(
+                "import_departure", N_("%(value)s is not a departure: write Meninggal (deceased), Pindah (moved out) "
+                                       "or Kembali (returned), or leave it empty."), {"value": given})))
+        elif code is None or code == RETURNED:
+            if on is not None:
+                problems.extend(Problem("departed_on", m) for m in check_departure(None, on, note, None,
+                                                                                   self.reference))
+            elif note and not bad_date:
+                problems.append(Problem("departure_note", Message(
+                    "import_departure_note_alone",
+                    N_("A destination or source is given, but neither \"deceased\" nor \"moved out\" is chosen."))))
+        elif not bad_date:
+            departure = Departure(code)
+            source = note if departure == Departure.MOVED_OUT else (note or "import")
+            for message in check_departure(departure, on, source, values.get("birth_date"), self.reference):
+                field = "departure_note" if message.code == "departure_needs_destination" else "departed_on"
+                problems.append(Problem(field, message))
+        values["departure"] = code
+        values["departed_on"] = on
 
 
 # ---------------------------------------------------------------------- statuses

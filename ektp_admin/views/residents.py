@@ -131,6 +131,10 @@ class ResidentView(EktpModelView):
         ("phone", "Phone"),
         (lambda m: label(m.ktp_status, KtpStatus), "KTP-el status"),
         (lambda m: resident_needs(m), "Needs"),
+        # Read back by the import (population/vocabulary.py): a departure round-trips.
+        (lambda m: label(m.departure, Departure) if m.departure else "", "Left for good"),
+        (lambda m: m.departed_on, "Left on"),
+        ("departure_note", "Where to, or how it is known"),
     ]
 
     form_columns = [
