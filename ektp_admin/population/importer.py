@@ -24,6 +24,7 @@ import json
 import os
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 import sqlalchemy as sa
@@ -352,8 +353,11 @@ def _check_residents(engine: sa.Engine, request: ImportRequest, table: Table, fa
         if result.problems:
             note(report, outcome, line, result.nik, result.problems, checker.column_of)
         values = result.values
-        if values is not None and dates:
-            values = tuple(v.toordinal() if i in dates and v is not None else v for i, v in enumerate(values))
+        if values is not None:
+            values = list(values)  # dates as day numbers: marshal stores no date
+            for i in dates:
+                if values[i] is not None:
+                    values[i] = values[i].toordinal()
         spool.add(line, result.nik, values)
         if outcome.rows % 1000 == 0:
             progress("checking", line, total)
@@ -391,12 +395,17 @@ _RESIDENT_TABLE = Resident.__table__
 _COLUMNS = {f: _RESIDENT_TABLE.c[f] for f in RESIDENT_FIELDS}
 
 
-def _decode(values: tuple[Any, ...]) -> dict[str, Any]:
+def _decode(values: list[Any]) -> dict[str, Any]:
     row = dict(zip(RESIDENT_FIELDS, values))
     for f in DATE_FIELDS:
         if row[f] is not None:
-            row[f] = dt.date.fromordinal(row[f])
+            row[f] = _from_day_number(row[f])
     return row
+
+
+@lru_cache(maxsize=65536)
+def _from_day_number(day: int) -> dt.date:
+    return dt.date.fromordinal(day)
 
 
 def _update_statement(present: list[str], *, departure: bool = False) -> Any:

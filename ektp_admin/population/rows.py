@@ -86,6 +86,7 @@ _DESA_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
 _DESA_DIGITS = re.compile(r"^\d{10}$")
 _KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 _FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+_SEX = {s.value: s for s in Sex}
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,15 @@ def parse_date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
+    if type(value) is str:
+        return _parse_date_text(value)
+    return _parse_date_text(cell_text(value))
+
+
+@lru_cache(maxsize=65536)
+def _parse_date_text(value: str) -> dt.date | None:
+    """:func:`parse_date` of a text cell. A file repeats the same birthdays (a
+    century has ~36,500 days): each spelling is parsed once."""
     text = cell_text(value)
     if " " in text or "T" in text:  # "1980-05-17 00:00:00" from a spreadsheet
         text = re.split(r"[ T]", text, maxsplit=1)[0]
@@ -272,6 +282,17 @@ class ResidentRows:
         self._citizenship = _lookup(words.citizenship_values())
         self._status = _lookup(words.status_values())
         self._departure = _lookup(words.departure_values())
+        # The optional columns this file has, decided once for all its rows.
+        self._has = {f for f in RESIDENT_FIELDS if columns.has(f)}
+        self._rt_rw = [f for f in ("rt", "rw") if f in self._has]
+        self._lengths = [(f, limit) for f, limit in MAX_LENGTH.items() if f == "name" or f in self._has]
+        self._choices = [(f, choices, allowed) for f, choices, allowed in (
+            ("marital_status", self._marital, "Belum kawin, Kawin, Cerai hidup, Cerai mati"),
+            ("citizenship", self._citizenship, "WNI, WNA KITAP, WNA KITAS"),
+            ("ktp_status", self._status, "Belum rekam, Sudah rekam, SFE, PRR, ..."),
+        ) if f in self._has]
+        self._flags = [f for f in ("disabled", "seriously_ill", "away") if f in self._has]
+        self._departures = any(f in self._has for f in DEPARTURE_FIELDS)
 
     def column_of(self, field: str | None) -> str:
         """The file's own name of the column holding ``field`` ('' for the whole row)."""
@@ -336,7 +357,7 @@ class ResidentRows:
         values["birth_date"] = birth
 
         if parts is not None and birth is not None and sex is not None:
-            mismatches = check_nik_matches(parts, birth, Sex(sex))
+            mismatches = check_nik_matches(parts, birth, _SEX[sex])
             if mismatches:
                 problems.extend(Problem("nik", m) for m in mismatches)
 
@@ -356,26 +377,32 @@ class ResidentRows:
         self._optional(text, raw, values, problems)
         if problems and any(p.severity == ERROR for p in problems):
             return RowResult(nik, None, problems)
-        return RowResult(nik, tuple([values.get(f) for f in RESIDENT_FIELDS]), problems)
+        return RowResult(nik, tuple(map(values.get, RESIDENT_FIELDS)), problems)
 
     def _optional(self, text: dict[str, str], raw: dict[str, Any], values: dict[str, Any],
                   problems: list[Problem]) -> None:
-        kk = text.get("kk_number", "")
-        if kk and not _KK.match(kk):
-            problems.append(Problem("kk_number", Message("import_kk", N_("KK number must be exactly 16 digits."))))
-        values["kk_number"] = kk or None
-        for field in ("rt", "rw"):
+        """The optional columns the file has (a column it lacks stays None: a million
+        rows need not look for it)."""
+        has = self._has
+        if "kk_number" in has:
+            kk = text.get("kk_number", "")
+            if kk and not _KK.match(kk):
+                problems.append(Problem("kk_number", Message("import_kk",
+                                                             N_("KK number must be exactly 16 digits."))))
+            values["kk_number"] = kk or None
+        for field in self._rt_rw:
             value = text.get(field, "")
             if value and not _RT.match(value):
                 message = (N_("RT is a number of at most 3 digits.") if field == "rt"
                            else N_("RW is a number of at most 3 digits."))
                 problems.append(Problem(field, Message("import_" + field, message)))
             values[field] = value or None
-        phone = text.get("phone", "")
-        if phone and not _PHONE.match(phone):
-            problems.append(Problem("phone", Message("import_phone", N_("Phone number: digits only, 8 to 20."))))
-        values["phone"] = phone or None
-        for field, limit in MAX_LENGTH.items():
+        if "phone" in has:
+            phone = text.get("phone", "")
+            if phone and not _PHONE.match(phone):
+                problems.append(Problem("phone", Message("import_phone", N_("Phone number: digits only, 8 to 20."))))
+            values["phone"] = phone or None
+        for field, limit in self._lengths:
             if field == "name":
                 limited = values["name"]
             else:
@@ -385,17 +412,13 @@ class ResidentRows:
                 problems.append(Problem(field, Message("import_too_long", N_("%(field)s is longer than %(max)s "
                                                                               "characters."),
                                                        {"field": _label(field), "max": limit})))
-        for field, choices, allowed in (
-            ("marital_status", self._marital, "Belum kawin, Kawin, Cerai hidup, Cerai mati"),
-            ("citizenship", self._citizenship, "WNI, WNA KITAP, WNA KITAS"),
-            ("ktp_status", self._status, "Belum rekam, Sudah rekam, SFE, PRR, ..."),
-        ):
+        for field, choices, allowed in self._choices:
             value = text.get(field, "")
             code = choices(value) if value else None
             if value and code is None:
                 problems.append(_unknown(field, value, allowed))
             values[field] = code
-        for field in ("disabled", "seriously_ill", "away"):
+        for field in self._flags:
             value = text.get(field, "")
             folded = words.fold(value) if value else ""
             if not value:
@@ -406,14 +429,16 @@ class ResidentRows:
                 values[field] = False
             else:
                 problems.append(_unknown(field, value, "Ya, Tidak"))
-        until_cell = raw.get("away_until")
-        until = None
-        if until_cell not in (None, "") and cell_text(until_cell):
-            until = parse_date(until_cell)
-            if until is None:
-                problems.append(_bad_date("away_until", cell_text(until_cell)))
-        values["away_until"] = until
-        self._departure_values(text, raw, values, problems)
+        if "away_until" in has:
+            until_cell = raw.get("away_until")
+            until = None
+            if until_cell not in (None, "") and cell_text(until_cell):
+                until = parse_date(until_cell)
+                if until is None:
+                    problems.append(_bad_date("away_until", cell_text(until_cell)))
+            values["away_until"] = until
+        if self._departures:
+            self._departure_values(text, raw, values, problems)
 
     def _departure_values(self, text: dict[str, str], raw: dict[str, Any], values: dict[str, Any],
                           problems: list[Problem]) -> None:
