@@ -11,7 +11,6 @@ same stored values, without the per-row overhead.
 from __future__ import annotations
 
 import datetime as dt
-from operator import itemgetter
 from typing import Any, Callable, Sequence
 
 import sqlalchemy as sa
@@ -53,21 +52,14 @@ class BulkStatement:
         self.conn = conn
 
     def rows(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
-        if not rows:
-            return []
+        columns: list[list[Any]] = []
         given = dict(self.processors)
-        # Column by column: operator.itemgetter and zip take the values out of the
-        # dicts at C speed; only the columns with a bind processor are touched in Python.
-        taken = iter(zip(*map(itemgetter(*given), rows)) if len(given) > 1 else
-                     ([row[name] for row in rows] for name in given))
-        by_name = {name: list(values) for name, values in zip(given, taken)}
-        columns: list[Sequence[Any]] = []
         for name in self.names:
             if name not in given:
                 columns.append([self.constants[name]] * len(rows))
                 continue
-            values = by_name[name]
             processor = given[name]
+            values = [row[name] for row in rows]
             if processor is not None:
                 memo: dict[Any, Any] = {}  # the same timestamp on every row: process it once
                 values = [None if v is None else (memo[v] if v in memo else memo.setdefault(v, processor(v)))
