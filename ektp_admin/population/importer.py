@@ -352,9 +352,9 @@ def _check_residents(engine: sa.Engine, request: ImportRequest, table: Table, fa
         result = checker.check(cells)
         if result.problems:
             note(report, outcome, line, result.nik, result.problems, checker.column_of)
-        values = result.values
-        if values is not None:
-            values = list(values)  # dates as day numbers: marshal stores no date
+        values: list[Any] | None = None
+        if result.values is not None:
+            values = list(result.values)  # dates as day numbers: marshal stores no date
             for i in dates:
                 if values[i] is not None:
                     values[i] = values[i].toordinal()

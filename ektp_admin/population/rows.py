@@ -284,14 +284,14 @@ class ResidentRows:
         self._departure = _lookup(words.departure_values())
         # The optional columns this file has, decided once for all its rows.
         self._has = {f for f in RESIDENT_FIELDS if columns.has(f)}
-        self._rt_rw = [f for f in ("rt", "rw") if f in self._has]
+        self._rt_rw: list[str] = [f for f in ("rt", "rw") if f in self._has]
         self._lengths = [(f, limit) for f, limit in MAX_LENGTH.items() if f == "name" or f in self._has]
         self._choices = [(f, choices, allowed) for f, choices, allowed in (
             ("marital_status", self._marital, "Belum kawin, Kawin, Cerai hidup, Cerai mati"),
             ("citizenship", self._citizenship, "WNI, WNA KITAP, WNA KITAS"),
             ("ktp_status", self._status, "Belum rekam, Sudah rekam, SFE, PRR, ..."),
         ) if f in self._has]
-        self._flags = [f for f in ("disabled", "seriously_ill", "away") if f in self._has]
+        self._flags: list[str] = [f for f in ("disabled", "seriously_ill", "away") if f in self._has]
         self._departures = any(f in self._has for f in DEPARTURE_FIELDS)
 
     def column_of(self, field: str | None) -> str:
