@@ -31,6 +31,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -81,7 +82,9 @@ class Server:
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("EKTP_ADMIN_", "FLASK_"))}
         env.update(EKTP_BENCH_DATABASE_URL=url, PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT)]))
-        self.log = tempfile.TemporaryFile()
+        RESULTS.mkdir(exist_ok=True)
+        self.log_path = RESULTS / f"export-server-{self.port}.log"  # kept: a broken-off export says why there
+        self.log = self.log_path.open("w+b")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class", "sync", "--timeout", "0",
              "--bind", f"127.0.0.1:{self.port}", "--chdir", str(HERE), SERVED],
@@ -230,13 +233,18 @@ def main() -> None:
     if not args.no_regency:
         sizes.append(("whole regency", {}, residents))
     load = os.getloadavg()
-    results = []
+    results: list[tuple[str, str, int, dict[str, Any]]] = []
     for label, query, expected in sizes:
         for fmt in args.formats.split(","):
             print(f"  {fmt.upper():4s} {label}: {expected:,} rows ...", file=sys.stderr, flush=True)
-            result = measure(url, fmt, query, {"search": one_nik}, count_xlsx=args.count_xlsx)
+            try:
+                result = measure(url, fmt, query, {"search": one_nik}, count_xlsx=args.count_xlsx)
+            except Exception as exc:  # one broken export must not lose the others
+                print(f"    -> failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+                results.append((label, fmt, expected, {"error": f"{type(exc).__name__}: {exc}"[:120]}))
+                continue
             print(f"    -> {result}", file=sys.stderr, flush=True)
-            results.append((label, fmt, expected, result))
+            results.append((label, fmt, expected, dict(result)))
     backend = make_url(url).get_backend_name()
     lines = [
         f"## Residents export over HTTP (gunicorn, 1 sync worker), {backend}, {residents:,} residents",
@@ -249,6 +257,10 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|",
     ]
     for label, fmt, expected, res in results:
+        if "error" in res:
+            lines.append(f"| {fmt.upper()}, {label} | {expected:,} | failed: {res['error']} (server log in "
+                         f"bench/results/export-server-PORT.log) | | | | | |")
+            continue
         rows = res["rows"]
         shown = f"{expected:,}" + ("" if rows in (-1, expected) else f" (sent {rows:,}!)")
         lines.append(f"| {fmt.upper()}, {label} | {shown} | {res['first']:.1f} s | {res['total']:.1f} s | "
