@@ -204,6 +204,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("EKTP_BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--formats", default="csv,xlsx")
     parser.add_argument("--no-regency", action="store_true", help="only the one-kecamatan exports")
+    parser.add_argument("--no-kecamatan", action="store_true", help="only the whole-regency exports")
     parser.add_argument("--count-xlsx", action="store_true",
                         help="download each XLSX once more and count its rows with openpyxl (slow)")
     args = parser.parse_args()
@@ -229,7 +230,7 @@ def main() -> None:
     flt = filter_arg(find_view(app, EKTP_RESIDENTS), column="kecamatan_code")
     with app.app_context():
         models.db.engine.dispose()
-    sizes = [(f"one kecamatan ({kecamatan})", {f"flt0_{flt}": kecamatan}, kecamatan_rows)]
+    sizes = [] if args.no_kecamatan else [(f"one kecamatan ({kecamatan})", {f"flt0_{flt}": kecamatan}, kecamatan_rows)]
     if not args.no_regency:
         sizes.append(("whole regency", {}, residents))
     load = os.getloadavg()
