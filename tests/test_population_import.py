@@ -215,6 +215,115 @@ def test_every_import_is_one_audit_entry_with_the_files_hash(app: Any, runner: A
     assert count(app, AuditEntry, AuditEntry.table_name == "ektp_resident", AuditEntry.action != "import") == 0
 
 
+# ---------------------------------------------------------------------- departures
+
+
+def backlog(app: Any) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(wajib, outstanding) of the regency as the screens count them, and counted directly."""
+    cutoff = dt.date(REFERENCE_DATE.year - 17, REFERENCE_DATE.month, REFERENCE_DATE.day)
+    with app.app_context():
+        session = models.db.session
+        shown = queries.outstanding_totals(session, None, REFERENCE_DATE)
+        wajib = sa.and_(Resident.departure.is_(None), Resident.birth_date <= cutoff)
+        direct_wajib = session.execute(sa.select(sa.func.count()).where(wajib)).scalar_one()
+        direct_outstanding = session.execute(sa.select(sa.func.count()).where(
+            wajib, Resident.ktp_status.in_(["not_recorded", "enrol_failed"]))).scalar_one()
+        return (shown.wajib, shown.outstanding), (direct_wajib, direct_outstanding)
+
+
+def test_an_import_marks_residents_deceased_or_moved_out_and_they_leave_the_backlog(
+        app: Any, client: Any, runner: Any) -> None:
+    assert run(runner, "import-residents", str(DATA / "residents_siak_en.csv")).exit_code == 0
+    assert backlog(app) == ((4, 4), (4, 4))
+    result = run(runner, "import-residents", str(DATA / "residents_departures.csv"), "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "Imported: 0 residents added, 3 updated, 1 unchanged." in result.output, result.output
+    assert "Departures: 3 residents marked deceased or moved out, 0 back on the list." in result.output
+    found = residents(app)
+    ahmad, siti, suminah = found["3510010203750101"], found["3510016311780102"], found["3510024407500104"]
+    assert (ahmad.departure, ahmad.departed_on, ahmad.departure_note) == (
+        "deceased", dt.date(2016, 9, 3), "Akta kematian 3510-KM-09092016-0031")
+    assert (siti.departure, siti.departed_on, siti.departure_note) == (
+        "moved_out", dt.date(2016, 8, 15), "Kota Surabaya, Jawa Timur")
+    assert (suminah.departure, suminah.departed_on) == ("deceased", dt.date(2016, 9, 10))
+    assert suminah.departure_note == "import: residents_departures.csv", "the import is the source"
+    assert found["3510011501990103"].departure is None
+    assert backlog(app) == ((1, 1), (1, 1)), "departed residents are neither wajib nor outstanding"
+    login(client, "admin")
+    sheet = client.get("/admin/outstanding/35.10.01.2001/print/").get_data(as_text=True)
+    assert "AHMAD SUBAGYO" not in sheet and "JUMA" not in sheet, "the mosque sheet no longer names them"
+    (entry,) = [a for a in audits(app) if a["file_name"] == "residents_departures.csv"]
+    assert (entry["departures_set"], entry["departures_cleared"]) == (3, 0)
+    again = run(runner, "import-residents", str(DATA / "residents_departures.csv"), "--lang", "en")
+    assert "Imported: 0 residents added, 0 updated, 4 unchanged." in again.output, again.output
+    assert "Departures:" not in again.output
+
+
+def test_a_later_import_brings_a_resident_back(app: Any, runner: Any) -> None:
+    for name in ("residents_siak_en.csv", "residents_departures.csv"):
+        assert run(runner, "import-residents", str(DATA / name)).exit_code == 0
+    result = run(runner, "import-residents", str(DATA / "residents_departures_returned.csv"), "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "Imported: 0 residents added, 1 updated, 1 unchanged." in result.output, result.output
+    assert "Departures: 0 residents marked deceased or moved out, 1 back on the list." in result.output
+    siti = residents(app)["3510016311780102"]
+    assert (siti.departure, siti.departed_on, siti.departure_note) == (None, None, None)
+    assert residents(app)["3510010203750101"].departure_note == "Akta kematian 3510-KM-09092016-0031", \
+        "a departure the file repeats without a note keeps the stored one"
+    assert backlog(app) == ((2, 2), (2, 2))
+    assert audits(app)[-1]["departures_cleared"] == 1
+
+
+def test_a_departure_set_by_a_visit_is_kept_when_the_file_agrees(app: Any, runner: Any, make_resident: Any,
+                                                                 tmp_path: Path) -> None:
+    gone = make_resident("ALMARHUM", birth_date=dt.date(1950, 1, 2), sex="L", departure="deceased",
+                         departed_on=dt.date(2016, 9, 3), departure_visit_id=7)
+    nik = residents(app).popitem()[0]
+    path = tmp_path / "mutasi.csv"
+    path.write_text(f"NIK,Nama,JK,Tgl Lahir,Kode Desa,Mutasi,Tanggal Mutasi\n{nik},ALMARHUM,L,02-01-1950,"
+                    f"35.10.01.2001,Meninggal,03-09-2016\n", encoding="utf-8")
+    result = run(runner, "import-residents", str(path), "--lang", "en")
+    assert "0 updated, 1 unchanged" in result.output, result.output
+    assert fetch_departure(app, gone) == ("deceased", dt.date(2016, 9, 3), None, 7)
+    path.write_text(path.read_text(encoding="utf-8").replace("03-09-2016", "02-09-2016"), encoding="utf-8")
+    result = run(runner, "import-residents", str(path), "--lang", "en")
+    assert "1 updated" in result.output, result.output
+    assert fetch_departure(app, gone) == ("deceased", dt.date(2016, 9, 2), "import: mutasi.csv", None), \
+        "the file's word replaces the visit's: removing that visit result no longer brings him back"
+
+
+def fetch_departure(app: Any, resident_id: int) -> tuple[Any, ...]:
+    with app.app_context():
+        r = models.db.session.get(Resident, resident_id)
+        return r.departure, r.departed_on, r.departure_note, r.departure_visit_id
+
+
+def test_bad_departures_are_reported_rows(app: Any, runner: Any, tmp_path: Path) -> None:
+    report_path = tmp_path / "report.csv"
+    result = run(runner, "import-residents", str(DATA / "residents_departures_bad.csv"), "--lang", "en",
+                 "--report", str(report_path))
+    assert result.exit_code == 1
+    assert "Nothing was written: 8 of 9 rows are not valid." in result.output, result.output
+    assert count(app, Resident) == 0
+    rows = {(r[0], r[1], r[4]) for r in report(report_path)}
+    assert rows == {
+        ("3", "Destination", "Say where the resident moved to."),
+        ("4", "Departure date", "Give the date of death or of moving out."),
+        ("5", "Departure date", "The departure date (01-12-2016) is in the future."),
+        ("6", "Departure", "hilang is not a departure: write Meninggal (deceased), Pindah (moved out) or Kembali "
+                            "(returned), or leave it empty."),
+        ("7", "Departure date", "31-02-2016 is not a date: write DD-MM-YYYY or YYYY-MM-DD."),
+        ("8", "Departure date", "A departure date is given, but neither \"deceased\" nor \"moved out\" is chosen."),
+        ("9", "Departure date", "The departure date (01-01-1970) is before the birth date."),
+        ("10", "Destination", "A destination or source is given, but neither \"deceased\" nor \"moved out\" "
+                              "is chosen."),
+    }, rows
+    result = run(runner, "import-residents", str(DATA / "residents_departures_bad.csv"), "--partial")
+    assert result.exit_code == 0
+    assert [(r.name, r.departure, r.departure_note) for r in residents(app).values()] == [
+        ("GOOD MOVE", "moved_out", "Denpasar")]
+
+
 # ---------------------------------------------------------------------- the export, read back
 
 
@@ -233,12 +342,16 @@ def test_the_residents_export_imports_back_also_after_excel_resaved_it(app: Any,
     make_resident("BUDI", birth_date=dt.date(1990, 1, 2), sex="L", desa="35.10.01.2002",
                   status=KtpStatus.PRINTED, kk_number="3510010101090009")
     make_resident("KARTIKA", birth_date=dt.date(2001, 4, 5), desa="35.10.02.2001", status=KtpStatus.DUPLICATE)
+    make_resident("PINDAH", birth_date=dt.date(1970, 6, 7), sex="L", departure="moved_out",
+                  departed_on=dt.date(2016, 8, 1), departure_note="Denpasar, Bali")
+    make_resident("ALMARHUMAH", birth_date=dt.date(1940, 6, 7), departure="deceased",
+                  departed_on=dt.date(2016, 9, 2), departure_visit_id=3)
     login(client, "admin")
     exported = _export(client, lang)
     direct = tmp_path / "penduduk.csv"
     direct.write_text(exported, encoding="utf-8")
     result = run(runner, "import-residents", str(direct), "--lang", "en")
-    assert "Imported: 0 residents added, 0 updated, 3 unchanged." in result.output, result.output
+    assert "Imported: 0 residents added, 0 updated, 5 unchanged." in result.output, result.output
     assert "Columns not used by the import (ignored):" in result.output
     # Excel on an Indonesian Windows: opened, saved as CSV -> semicolons, Windows-1252.
     rows = list(csv.reader(io.StringIO(exported.lstrip("\ufeff"))))
@@ -246,7 +359,7 @@ def test_the_residents_export_imports_back_also_after_excel_resaved_it(app: Any,
     with resaved.open("w", encoding="cp1252", newline="") as fh:
         csv.writer(fh, delimiter=";").writerows(rows)
     result = run(runner, "import-residents", str(resaved), "--lang", "en")
-    assert "Imported: 0 residents added, 0 updated, 3 unchanged." in result.output, result.output
+    assert "Imported: 0 residents added, 0 updated, 5 unchanged." in result.output, result.output
     # And into an empty database: the same residents again.
     with app.app_context():
         models.db.session.execute(sa.delete(StatusChange))
@@ -254,10 +367,30 @@ def test_the_residents_export_imports_back_also_after_excel_resaved_it(app: Any,
         models.db.session.execute(sa.delete(Resident))
         models.db.session.commit()
     result = run(runner, "import-residents", str(resaved), "--lang", "en")
-    assert "Imported: 3 residents added" in result.output, result.output
+    assert "Imported: 5 residents added" in result.output, result.output
+    assert "Departures: 2 residents marked deceased or moved out, 0 back on the list." in result.output
     found = {r.name: r for r in residents(app).values()}
     assert found["SITI AMINAH"].phone == "+6281234567890" and found["SITI AMINAH"].rt == "001"
     assert found["BUDI"].ktp_status == "printed" and found["KARTIKA"].ktp_status == "duplicate"
+    assert (found["PINDAH"].departure, found["PINDAH"].departed_on, found["PINDAH"].departure_note) == (
+        "moved_out", dt.date(2016, 8, 1), "Denpasar, Bali")
+    assert (found["ALMARHUMAH"].departure, found["ALMARHUMAH"].departed_on) == ("deceased", dt.date(2016, 9, 2))
+    assert found["SITI AMINAH"].departure is None
+
+
+def test_the_residents_xlsx_export_imports_back(app: Any, client: Any, runner: Any, make_resident: Any,
+                                                 tmp_path: Path) -> None:
+    make_resident("SITI AMINAH", phone="+6281234567890", rt="001")
+    make_resident("PINDAH", birth_date=dt.date(1970, 6, 7), sex="L", departure="moved_out",
+                  departed_on=dt.date(2016, 8, 1), departure_note="Denpasar")
+    login(client, "admin")
+    client.get("/admin/?lang=id")
+    response = client.get("/admin/residents/export/xlsx/")
+    assert response.status_code == 200
+    path = tmp_path / "penduduk.xlsx"
+    path.write_bytes(response.get_data())
+    result = run(runner, "import-residents", str(path), "--lang", "en")
+    assert "Imported: 0 residents added, 0 updated, 2 unchanged." in result.output, result.output
 
 
 # ---------------------------------------------------------------------- status sync

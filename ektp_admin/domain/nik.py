@@ -172,10 +172,30 @@ def _quick_parts(text: str, reference: _dt.date) -> NikParts | None:
     full path on every NIK it answers (tests/unit/test_nik.py compares them)."""
     if len(text) != NIK_LENGTH or not text.isdigit() or not text.isascii():
         return None
-    pp, kk, cc = text[0:2], text[2:4], text[4:6]
-    if pp not in _PROVINCES or kk == "00" or cc == "00" or text[12:] == "0000":
+    region = _quick_region(text[0:6])
+    if region is None or text[12:] == "0000":
         return None
-    day, month, yy = int(text[6:8]), int(text[8:10]), int(text[10:12])
+    born = _quick_birth(text[6:12], reference)
+    if born is None:
+        return None
+    return NikParts(region[0], region[1], region[2], born[0], born[1], text[12:])
+
+
+@lru_cache(maxsize=4096)
+def _quick_region(ppkkcc: str) -> tuple[str, str, str] | None:
+    """("35", "35.10", "35.10.01") of a NIK's first six digits, or None (a region part
+    the full path must explain). A regency has a few dozen codes: remembered."""
+    pp, kk, cc = ppkkcc[0:2], ppkkcc[2:4], ppkkcc[4:6]
+    if pp not in _PROVINCES or kk == "00" or cc == "00":
+        return None
+    return pp, f"{pp}.{kk}", f"{pp}.{kk}.{cc}"
+
+
+@lru_cache(maxsize=65536)
+def _quick_birth(ddmmyy: str, reference: _dt.date) -> tuple[_dt.date, Sex] | None:
+    """Birth date and sex of a NIK's digits 7-12 (DDMMYY, +40 for women), or None.
+    About 55,000 values exist for a century of birthdays: remembered."""
+    day, month, yy = int(ddmmyy[0:2]), int(ddmmyy[2:4]), int(ddmmyy[4:6])
     sex = Sex.FEMALE if day > _FEMALE_DAY_OFFSET else Sex.MALE
     if sex == Sex.FEMALE:
         day -= _FEMALE_DAY_OFFSET
@@ -183,10 +203,9 @@ def _quick_parts(text: str, reference: _dt.date) -> NikParts | None:
         return None
     try:
         _dt.date(2000 + yy if yy <= reference.year % 100 else 1900 + yy, month, day)  # lokal's reading
-        birth = _dt.date(_birth_year(yy, month, day, reference), month, day)
+        return _dt.date(_birth_year(yy, month, day, reference), month, day), sex
     except ValueError:
         return None
-    return NikParts(f"{pp}", f"{pp}.{kk}", f"{pp}.{kk}.{cc}", birth, sex, text[12:])
 
 
 def parse_nik(value: str, reference_date: _dt.date | None = None, *, lenient_region: bool = False) -> NikCheck:

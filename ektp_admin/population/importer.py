@@ -24,6 +24,7 @@ import json
 import os
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any, Callable, Iterator
 
 import sqlalchemy as sa
@@ -39,12 +40,14 @@ from .bulk import BulkInsert, BulkStatement
 from .reading import FileFacts, FileProblem, Label, Table, inspect_file, map_columns, open_table
 from .rows import (
     DATE_FIELDS,
+    DEPARTURE_FIELDS,
     ERROR,
     FIELD_LABELS,
     INSERT_ONLY,
     KEEP_WHEN_EMPTY,
     REQUIRED_RESIDENT,
     RESIDENT_FIELDS,
+    RETURNED,
     WARNING,
     Problem,
     Regions,
@@ -98,6 +101,9 @@ class ImportOutcome:
     unchanged: int = 0
     moved: int = 0
     absent: int = 0
+    #: residents the import marked deceased or moved out, and those it brought back
+    departures_set: int = 0
+    departures_cleared: int = 0
     unused_columns: list[str] = field(default_factory=list)
     file_problems: list[Message] = field(default_factory=list)
     dry_run: bool = False
@@ -131,7 +137,8 @@ class ImportOutcome:
     def audit_changes(self) -> dict[str, Any]:
         """What the audit entry keeps: the file (name, hash) and the counts."""
         keys = ("kind", "state", "file_name", "sha256", "size", "rows", "bad_rows", "warning_rows", "added",
-                "updated", "unchanged", "moved", "absent", "dry_run", "partial", "kecamatan_code")
+                "updated", "unchanged", "moved", "absent", "departures_set", "departures_cleared", "dry_run", "partial",
+                "kecamatan_code")
         return {k: getattr(self, k) for k in keys}
 
 
@@ -284,7 +291,7 @@ def failed(engine: sa.Engine, request: ImportRequest, outcome: ImportOutcome, ex
 
     logging.getLogger(__name__).exception("import of %s failed", request.file_name)
     outcome.state = FAILED
-    outcome.added = outcome.updated = outcome.moved = 0
+    outcome.added = outcome.updated = outcome.moved = outcome.departures_set = outcome.departures_cleared = 0
     outcome.file_problems = [Message("import_failed", N_("The import stopped with an error and wrote nothing: "
                                                          "%(detail)s"), {"detail": f"{type(exc).__name__}: {exc}"[:300]})]
     try:
@@ -347,9 +354,12 @@ def _check_residents(engine: sa.Engine, request: ImportRequest, table: Table, fa
         result = checker.check(cells)
         if result.problems:
             note(report, outcome, line, result.nik, result.problems, checker.column_of)
-        values = result.values
-        if values is not None and dates:
-            values = tuple(v.toordinal() if i in dates and v is not None else v for i, v in enumerate(values))
+        values: list[Any] | None = None
+        if result.values is not None:
+            values = list(result.values)  # dates as day numbers: marshal stores no date
+            for i in dates:
+                if values[i] is not None:
+                    values[i] = values[i].toordinal()
         spool.add(line, result.nik, values)
         if outcome.rows % 1000 == 0:
             progress("checking", line, total)
@@ -387,24 +397,35 @@ _RESIDENT_TABLE = Resident.__table__
 _COLUMNS = {f: _RESIDENT_TABLE.c[f] for f in RESIDENT_FIELDS}
 
 
-def _decode(values: tuple[Any, ...]) -> dict[str, Any]:
+def _decode(values: list[Any]) -> dict[str, Any]:
     row = dict(zip(RESIDENT_FIELDS, values))
     for f in DATE_FIELDS:
         if row[f] is not None:
-            row[f] = dt.date.fromordinal(row[f])
+            row[f] = _from_day_number(row[f])
     return row
 
 
-def _update_statement(present: list[str]) -> Any:
+@lru_cache(maxsize=65536)
+def _from_day_number(day: int) -> dt.date:
+    return dt.date.fromordinal(day)
+
+
+def _update_statement(present: list[str], *, departure: bool = False) -> Any:
     """One UPDATE for every changed resident of a batch (executemany): the fields the
-    file has; an empty "keep" field (marital status...) keeps the stored value."""
+    file has; an empty "keep" field (marital status...) keeps the stored value.
+    ``departure``: the statement for residents whose departure changes as well (the
+    three fields together, and no longer the word of a visit)."""
     table = _RESIDENT_TABLE
     values: dict[str, Any] = {}
     for f in present:
-        if f in INSERT_ONLY or f == "nik":
+        if f in INSERT_ONLY or f == "nik" or f in DEPARTURE_FIELDS:
             continue
         param = sa.bindparam("p_" + f, type_=table.c[f].type)
         values[f] = sa.func.coalesce(param, table.c[f]) if f in KEEP_WHEN_EMPTY else param
+    if departure:
+        for f in DEPARTURE_FIELDS:
+            values[f] = sa.bindparam("p_" + f, type_=table.c[f].type)
+        values["departure_visit_id"] = sa.null()
     values["name_key"] = sa.bindparam("p_name_key", type_=table.c.name_key.type)
     values["kecamatan_code"] = sa.bindparam("p_kecamatan_code", type_=table.c.kecamatan_code.type)
     values["version"] = table.c.version + 1
@@ -412,17 +433,40 @@ def _update_statement(present: list[str]) -> Any:
     return sa.update(table).where(table.c.id == sa.bindparam("p_id")).values(values)
 
 
+def _departure_change(row: dict[str, Any], old: Any, source: str) -> tuple[Any, Any, Any] | None:
+    """(departure, since, note) to store for an existing resident, or None to keep what is stored.
+
+    An empty cell keeps; "returned" clears; a departure the database already has (same
+    kind, same day) is kept with its note (or its visit) unless the file gives another
+    note. ``source`` is the note of a death the file gives no source for.
+    """
+    wanted = row["departure"]
+    if wanted is None:
+        return None
+    if wanted == RETURNED:
+        return (None, None, None) if old.departure is not None else None
+    note = row["departure_note"]
+    if old.departure == wanted and old.departed_on == row["departed_on"] and note in (None, old.departure_note):
+        return None
+    return wanted, row["departed_on"], note or source
+
+
 def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked, outcome: ImportOutcome,
                      progress: Progress, *, write: bool) -> None:
     """Upsert the valid rows by NIK in one transaction (``write=False``: only count
     what would change, for a dry run)."""
     present = checked.present
-    compared = [f for f in present if f not in INSERT_ONLY and f != "nik"]
+    compared = [f for f in present if f not in INSERT_ONLY and f != "nik" and f not in DEPARTURE_FIELDS]
+    departures = "departure" in present
     lookup_columns = [_RESIDENT_TABLE.c.id, _RESIDENT_TABLE.c.nik, *(_COLUMNS[f] for f in compared)]
+    if departures:
+        lookup_columns += [_RESIDENT_TABLE.c[f] for f in (*DEPARTURE_FIELDS, "departure_visit_id")]
     update = _update_statement(present)
+    departure_update = _update_statement(present, departure=True)
     lookup = sa.select(*lookup_columns).where(nik_in(engine))
     insert: BulkInsert | None = None
     bulk_update: BulkStatement | None = None
+    bulk_departure: BulkStatement | None = None
     total = checked.spool.count(ok=True)
     done = 0
     now = utcnow()
@@ -448,23 +492,34 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
                     rows = [_decode(values) for _, values in batch]
                     existing = {} if empty else {
                         r.nik: r for r in conn.execute(lookup, {"niks": [r["nik"] for r in rows]})}
-                    inserts, updates, dated = [], [], []
+                    inserts, updates, departed, dated = [], [], [], []
                     for row in rows:
                         old = existing.get(row["nik"])
                         if old is None:
-                            inserts.append(_new_resident(row, now, request.today))
+                            inserts.append(_new_resident(row, now, request.today, note))
                             if inserts[-1]["ktp_status"] != _NOT_RECORDED:
                                 dated.append(row["nik"])
+                            if inserts[-1]["departure"] is not None:
+                                outcome.departures_set += 1
                             continue
-                        if any(_differs(f, row[f], getattr(old, f)) for f in compared):
+                        change = _departure_change(row, old, note) if departures else None
+                        if change is not None or any(_differs(f, row[f], getattr(old, f)) for f in compared):
                             params = {"p_" + f: row[f] for f in compared}
                             params.update(p_id=old.id, p_now=now, p_name_key=name_key(row["name"]),
                                           p_kecamatan_code=row["desa_code"][:8])
-                            updates.append(params)
+                            if change is None:
+                                updates.append(params)
+                                continue
+                            params.update(zip(("p_" + f for f in DEPARTURE_FIELDS), change))
+                            departed.append(params)
+                            if change[0] is None:
+                                outcome.departures_cleared += 1
+                            else:
+                                outcome.departures_set += 1
                         else:
                             outcome.unchanged += 1
                     outcome.added += len(inserts)
-                    outcome.updated += len(updates)
+                    outcome.updated += len(updates) + len(departed)
                     if write:
                         if inserts:
                             if insert is None:
@@ -474,6 +529,10 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
                             if bulk_update is None:
                                 bulk_update = BulkStatement(conn, update, list(updates[0]))
                             bulk_update.execute(updates)
+                        if departed:
+                            if bulk_departure is None:
+                                bulk_departure = BulkStatement(conn, departure_update, list(departed[0]))
+                            bulk_departure.execute(departed)
                         if dated:
                             _date_first_status(conn, dated, request, now, note)
                     done += len(batch)
@@ -557,10 +616,14 @@ def _differs(field_name: str, new: Any, old: Any) -> bool:
 _NOT_RECORDED, _SINGLE, _WNI = KtpStatus.NOT_RECORDED.value, MaritalStatus.SINGLE.value, Citizenship.WNI.value
 
 
-def _new_resident(row: dict[str, Any], now: dt.datetime, today: dt.date) -> dict[str, Any]:
+def _new_resident(row: dict[str, Any], now: dt.datetime, today: dt.date, source: str) -> dict[str, Any]:
     status = row["ktp_status"] or _NOT_RECORDED
+    departure = row["departure"] if row["departure"] != RETURNED else None
     return {
         **row,
+        "departure": departure,
+        "departed_on": row["departed_on"] if departure else None,
+        "departure_note": (row["departure_note"] or source) if departure else None,
         "marital_status": row["marital_status"] or _SINGLE,
         "citizenship": row["citizenship"] or _WNI,
         "disabled": bool(row["disabled"]),

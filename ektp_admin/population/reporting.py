@@ -86,6 +86,9 @@ def details(outcome: ImportOutcome, translate: Translate, gettext: Gettext,
     if outcome.state == DONE and outcome.bad_rows and outcome.partial:
         lines.append(gettext("Partial import: the %(bad)s rows that are not valid were left out.",
                              bad=n(outcome.bad_rows)))
+    if outcome.departures_set or outcome.departures_cleared:
+        lines.append(gettext("Departures: %(set)s residents marked deceased or moved out, %(cleared)s back on the "
+                             "list.", set=n(outcome.departures_set), cleared=n(outcome.departures_cleared)))
     if outcome.unused_columns:
         lines.append(gettext("Columns not used by the import (ignored): %(columns)s.",
                              columns=", ".join(outcome.unused_columns)))

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
-from ..domain.eligibility import EARLIEST_BIRTH_DATE, check_birth_date
-from ..domain.enums import KtpStatus, Sex
+from ..domain.eligibility import EARLIEST_BIRTH_DATE, check_birth_date, check_departure
+from ..domain.enums import Departure, KtpStatus, Sex
 from ..domain.messages import N_, Message
 from ..domain.nik import check_nik_matches, parse_nik
 from ..domain.text import clean_text
@@ -51,6 +51,9 @@ FIELD_LABELS: dict[str, str] = {
     "away_until": N_("Away until"),
     "ktp_status": N_("KTP-el status"),
     "notes": N_("Notes"),
+    "departure": N_("Left for good"),
+    "departed_on": N_("Left on"),
+    "departure_note": N_("Where to, or how it is known"),
     "status": N_("KTP-el status"),
     "date": N_("Date"),
 }
@@ -59,9 +62,12 @@ FIELD_LABELS: dict[str, str] = {
 RESIDENT_FIELDS: tuple[str, ...] = (
     "nik", "kk_number", "name", "sex", "birth_place", "birth_date", "marital_status", "citizenship", "desa_code",
     "address", "rt", "rw", "phone", "disabled", "disability_note", "seriously_ill", "away", "away_location",
-    "away_until", "ktp_status", "notes",
+    "away_until", "ktp_status", "notes", "departure", "departed_on", "departure_note",
 )
-DATE_FIELDS = frozenset({"birth_date", "away_until"})
+DATE_FIELDS = frozenset({"birth_date", "away_until", "departed_on"})
+#: Deceased or moved out: written together (see importer._departure_change), never one by one.
+DEPARTURE_FIELDS = ("departure", "departed_on", "departure_note")
+RETURNED = words.RETURNED
 #: Empty in the file means "not given": a new resident gets the default, an existing one keeps its value.
 KEEP_WHEN_EMPTY = frozenset({"marital_status", "citizenship", "disabled", "seriously_ill", "away", "ktp_status"})
 #: Never changed on an existing resident by the resident import (the status sync moves statuses).
@@ -69,7 +75,7 @@ INSERT_ONLY = frozenset({"ktp_status"})
 REQUIRED_RESIDENT: list[tuple[str, ...]] = [("nik",), ("name",), ("sex",), ("birth_date",), ("desa_code", "desa_name")]
 REQUIRED_STATUS: list[tuple[str, ...]] = [("nik",), ("status",), ("date",)]
 MAX_LENGTH = {"name": 120, "birth_place": 80, "address": 200, "disability_note": 120, "away_location": 120,
-              "notes": 2000}
+              "notes": 2000, "departure_note": 200}
 
 _DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$")
 _YMD = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
@@ -80,6 +86,7 @@ _DESA_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
 _DESA_DIGITS = re.compile(r"^\d{10}$")
 _KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 _FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+_SEX = {s.value: s for s in Sex}
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,15 @@ def parse_date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
+    if type(value) is str:
+        return _parse_date_text(value)
+    return _parse_date_text(cell_text(value))
+
+
+@lru_cache(maxsize=65536)
+def _parse_date_text(value: str) -> dt.date | None:
+    """:func:`parse_date` of a text cell. A file repeats the same birthdays (a
+    century has ~36,500 days): each spelling is parsed once."""
     text = cell_text(value)
     if " " in text or "T" in text:  # "1980-05-17 00:00:00" from a spreadsheet
         text = re.split(r"[ T]", text, maxsplit=1)[0]
@@ -265,6 +281,18 @@ class ResidentRows:
         self._marital = _lookup(words.marital_values())
         self._citizenship = _lookup(words.citizenship_values())
         self._status = _lookup(words.status_values())
+        self._departure = _lookup(words.departure_values())
+        # The optional columns this file has, decided once for all its rows.
+        self._has = {f for f in RESIDENT_FIELDS if columns.has(f)}
+        self._rt_rw: list[str] = [f for f in ("rt", "rw") if f in self._has]
+        self._lengths = [(f, limit) for f, limit in MAX_LENGTH.items() if f == "name" or f in self._has]
+        self._choices = [(f, choices, allowed) for f, choices, allowed in (
+            ("marital_status", self._marital, "Belum kawin, Kawin, Cerai hidup, Cerai mati"),
+            ("citizenship", self._citizenship, "WNI, WNA KITAP, WNA KITAS"),
+            ("ktp_status", self._status, "Belum rekam, Sudah rekam, SFE, PRR, ..."),
+        ) if f in self._has]
+        self._flags: list[str] = [f for f in ("disabled", "seriously_ill", "away") if f in self._has]
+        self._departures = any(f in self._has for f in DEPARTURE_FIELDS)
 
     def column_of(self, field: str | None) -> str:
         """The file's own name of the column holding ``field`` ('' for the whole row)."""
@@ -329,7 +357,7 @@ class ResidentRows:
         values["birth_date"] = birth
 
         if parts is not None and birth is not None and sex is not None:
-            mismatches = check_nik_matches(parts, birth, Sex(sex))
+            mismatches = check_nik_matches(parts, birth, _SEX[sex])
             if mismatches:
                 problems.extend(Problem("nik", m) for m in mismatches)
 
@@ -349,26 +377,32 @@ class ResidentRows:
         self._optional(text, raw, values, problems)
         if problems and any(p.severity == ERROR for p in problems):
             return RowResult(nik, None, problems)
-        return RowResult(nik, tuple([values.get(f) for f in RESIDENT_FIELDS]), problems)
+        return RowResult(nik, tuple(map(values.get, RESIDENT_FIELDS)), problems)
 
     def _optional(self, text: dict[str, str], raw: dict[str, Any], values: dict[str, Any],
                   problems: list[Problem]) -> None:
-        kk = text.get("kk_number", "")
-        if kk and not _KK.match(kk):
-            problems.append(Problem("kk_number", Message("import_kk", N_("KK number must be exactly 16 digits."))))
-        values["kk_number"] = kk or None
-        for field in ("rt", "rw"):
+        """The optional columns the file has (a column it lacks stays None: a million
+        rows need not look for it)."""
+        has = self._has
+        if "kk_number" in has:
+            kk = text.get("kk_number", "")
+            if kk and not _KK.match(kk):
+                problems.append(Problem("kk_number", Message("import_kk",
+                                                             N_("KK number must be exactly 16 digits."))))
+            values["kk_number"] = kk or None
+        for field in self._rt_rw:
             value = text.get(field, "")
             if value and not _RT.match(value):
                 message = (N_("RT is a number of at most 3 digits.") if field == "rt"
                            else N_("RW is a number of at most 3 digits."))
                 problems.append(Problem(field, Message("import_" + field, message)))
             values[field] = value or None
-        phone = text.get("phone", "")
-        if phone and not _PHONE.match(phone):
-            problems.append(Problem("phone", Message("import_phone", N_("Phone number: digits only, 8 to 20."))))
-        values["phone"] = phone or None
-        for field, limit in MAX_LENGTH.items():
+        if "phone" in has:
+            phone = text.get("phone", "")
+            if phone and not _PHONE.match(phone):
+                problems.append(Problem("phone", Message("import_phone", N_("Phone number: digits only, 8 to 20."))))
+            values["phone"] = phone or None
+        for field, limit in self._lengths:
             if field == "name":
                 limited = values["name"]
             else:
@@ -378,17 +412,13 @@ class ResidentRows:
                 problems.append(Problem(field, Message("import_too_long", N_("%(field)s is longer than %(max)s "
                                                                               "characters."),
                                                        {"field": _label(field), "max": limit})))
-        for field, choices, allowed in (
-            ("marital_status", self._marital, "Belum kawin, Kawin, Cerai hidup, Cerai mati"),
-            ("citizenship", self._citizenship, "WNI, WNA KITAP, WNA KITAS"),
-            ("ktp_status", self._status, "Belum rekam, Sudah rekam, SFE, PRR, ..."),
-        ):
+        for field, choices, allowed in self._choices:
             value = text.get(field, "")
             code = choices(value) if value else None
             if value and code is None:
                 problems.append(_unknown(field, value, allowed))
             values[field] = code
-        for field in ("disabled", "seriously_ill", "away"):
+        for field in self._flags:
             value = text.get(field, "")
             folded = words.fold(value) if value else ""
             if not value:
@@ -399,13 +429,52 @@ class ResidentRows:
                 values[field] = False
             else:
                 problems.append(_unknown(field, value, "Ya, Tidak"))
-        until_cell = raw.get("away_until")
-        until = None
-        if until_cell not in (None, "") and cell_text(until_cell):
-            until = parse_date(until_cell)
-            if until is None:
-                problems.append(_bad_date("away_until", cell_text(until_cell)))
-        values["away_until"] = until
+        if "away_until" in has:
+            until_cell = raw.get("away_until")
+            until = None
+            if until_cell not in (None, "") and cell_text(until_cell):
+                until = parse_date(until_cell)
+                if until is None:
+                    problems.append(_bad_date("away_until", cell_text(until_cell)))
+            values["away_until"] = until
+        if self._departures:
+            self._departure_values(text, raw, values, problems)
+
+    def _departure_values(self, text: dict[str, str], raw: dict[str, Any], values: dict[str, Any],
+                          problems: list[Problem]) -> None:
+        """Deceased or moved out, since when, where to: checked as the resident form checks them,
+        except that a death needs no source here (the import is the source)."""
+        given = text.get("departure", "")
+        note = values.get("departure_note")
+        on_cell = raw.get("departed_on")
+        on = None
+        bad_date = False
+        if on_cell not in (None, "") and cell_text(on_cell):
+            on = parse_date(on_cell)
+            if on is None:
+                problems.append(_bad_date("departed_on", cell_text(on_cell)))
+                bad_date = True
+        code = self._departure(given) if given else None
+        if given and code is None:
+            problems.append(Problem("departure", Message(
+                "import_departure", N_("%(value)s is not a departure: write Meninggal (deceased), Pindah (moved out) "
+                                       "or Kembali (returned), or leave it empty."), {"value": given})))
+        elif code is None or code == RETURNED:
+            if on is not None:
+                problems.extend(Problem("departed_on", m) for m in check_departure(None, on, note, None,
+                                                                                   self.reference))
+            elif note and not bad_date:
+                problems.append(Problem("departure_note", Message(
+                    "import_departure_note_alone",
+                    N_("A destination or source is given, but neither \"deceased\" nor \"moved out\" is chosen."))))
+        elif not bad_date:
+            departure = Departure(code)
+            source = note if departure == Departure.MOVED_OUT else (note or "import")
+            for message in check_departure(departure, on, source, values.get("birth_date"), self.reference):
+                field = "departure_note" if message.code == "departure_needs_destination" else "departed_on"
+                problems.append(Problem(field, message))
+        values["departure"] = code
+        values["departed_on"] = on
 
 
 # ---------------------------------------------------------------------- statuses

@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from typing import Iterable
 
-from ..domain.enums import Citizenship, KtpStatus, MaritalStatus, Sex
+from ..domain.enums import Citizenship, Departure, KtpStatus, MaritalStatus, Sex
 
 _NOT_WORD = re.compile(r"[^0-9a-z]+")
 TRANSLATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "translations")
@@ -83,6 +83,16 @@ RESIDENT_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "away_until": (("Away until",), ("Rantau Sampai",)),
     "ktp_status": (("KTP-el status",), ("Status KTP", "Status e-KTP", "Status KTP el", "Status Perekaman")),
     "notes": (("Notes",), ("Keterangan", "Ket")),
+    # Residents who left for good (a SIAK mutation extract, or our own export).
+    "departure": (("Left for good",), ("Meninggal/Pindah", "Meninggal atau Pindah", "Mutasi", "Status Mutasi",
+                                       "Jenis Mutasi", "Keluar", "Departure", "Deceased/Moved out",
+                                       "Died or moved out")),
+    "departed_on": (("Left on",), ("Tanggal Meninggal/Pindah", "Tgl Meninggal/Pindah", "Tanggal Mutasi",
+                                   "Tgl Mutasi", "Tanggal Keluar", "Tanggal Meninggal", "Tanggal Pindah",
+                                   "Departure date", "Date of death or move", "Date left")),
+    "departure_note": (("Where to, or how it is known",), ("Tujuan Pindah", "Pindah ke", "Alamat Tujuan",
+                                                           "Keterangan Mutasi", "Keterangan Keluar", "Destination",
+                                                           "Moved to", "Departure note")),
 }
 
 #: The status sync's columns.
@@ -159,6 +169,25 @@ def status_values() -> dict[str, str]:
         "DUP": s.DUPLICATE.value, "Duplicate": s.DUPLICATE.value, "Ganda": s.DUPLICATE.value,
         "Duplikat": s.DUPLICATE.value, "Data Ganda": s.DUPLICATE.value,
     })
+
+
+#: The departure value that clears a stored departure (the resident came back, or it was a mistake).
+RETURNED = "returned"
+
+
+@lru_cache(maxsize=1)
+def departure_values() -> dict[str, str]:
+    deceased, moved = Departure.DECEASED.value, Departure.MOVED_OUT.value
+    values = _enum_values(Departure, {
+        "Meninggal": deceased, "Meninggal Dunia": deceased, "Wafat": deceased, "Mati": deceased,
+        "Almarhum": deceased, "Almarhumah": deceased, "Died": deceased, "Dead": deceased,
+        "Pindah": moved, "Pindah Keluar": moved, "Pindah Domisili": moved, "Moved": moved, "Moved out": moved,
+        "Kembali": RETURNED, "Datang Kembali": RETURNED, "Batal Pindah": RETURNED, "Tinggal di sini": RETURNED,
+        "Returned": RETURNED, "Lives here": RETURNED,
+    })
+    for name in spellings("(lives here)"):
+        values.setdefault(name, RETURNED)
+    return values
 
 
 YES = frozenset(fold(v) for v in ("ya", "yes", "y", "1", "true", "benar", "v", "x"))

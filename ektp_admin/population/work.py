@@ -47,7 +47,7 @@ class Spool:
         self.conn.execute("CREATE TABLE rows (line INTEGER PRIMARY KEY, nik TEXT, ok INTEGER NOT NULL, data BLOB)")
         self._buffer: list[tuple[int, str, int, bytes | None]] = []
 
-    def add(self, line: int, nik: str, values: tuple[Any, ...] | None) -> None:
+    def add(self, line: int, nik: str, values: tuple[Any, ...] | list[Any] | None) -> None:
         self._buffer.append((line, nik, 0 if values is None else 1,
                              None if values is None else marshal.dumps(values)))
         if len(self._buffer) >= _BUFFER:
@@ -82,7 +82,7 @@ class Spool:
             return int(self.conn.execute("SELECT count(*) FROM rows").fetchone()[0])
         return int(self.conn.execute("SELECT count(*) FROM rows WHERE ok = ?", (1 if ok else 0,)).fetchone()[0])
 
-    def batches(self, size: int) -> Iterator[list[tuple[int, tuple[Any, ...]]]]:
+    def batches(self, size: int) -> Iterator[list[tuple[int, Any]]]:
         """The valid rows, ``size`` at a time, in line order: (line, values)."""
         last = 0
         while True:

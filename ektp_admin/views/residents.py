@@ -136,6 +136,10 @@ class ResidentView(SeekPaging, EktpModelView):
         code_label("KTP-el status", Resident.ktp_status, KtpStatus),
         derived("Needs", lambda ctx: needs_writer(ctx.on), Resident.birth_date, Resident.disabled,
                 Resident.seriously_ill, Resident.away),
+        # Read back by the import (population/vocabulary.py): a departure round-trips.
+        code_label("Left for good", Resident.departure, Departure),
+        day("Left on", Resident.departed_on),
+        text("Where to, or how it is known", Resident.departure_note),
     ]
 
     form_columns = [

@@ -123,6 +123,52 @@ def xlsx() -> None:
     workbook.save(HERE / "residents.xlsx")
 
 
+def departures() -> None:
+    """Residents who died or moved away, as a SIAK mutation extract names them (for the
+    residents of residents_siak_en.csv), the same with every kind of bad departure, and a
+    later file that brings one of them back (English column names, as our export writes them)."""
+    ahmad, siti, rizki, suminah = SIAK_EN[1:]
+    head = ["NIK", "Nama", "Jenis kelamin", "Tanggal lahir", "Kode desa", "Meninggal/Pindah",
+            "Tanggal meninggal/pindah", "Keterangan mutasi"]
+    rows = [
+        head,
+        [ahmad[0], ahmad[2], "L", "02-03-1975", ahmad[8], "Meninggal dunia", "03-09-2016",
+         "Akta kematian 3510-KM-09092016-0031"],                                          # 2 deceased
+        [siti[0], siti[2], "P", "23-11-1978", siti[8], "Pindah", "2016-08-15", "Kota Surabaya, Jawa Timur"],  # 3
+        [rizki[0], rizki[2], "L", "15-01-1999", rizki[8], "", "", ""],                    # 4 lives here
+        [suminah[0], suminah[2], "P", "04-07-1950", suminah[8], "Wafat", "10-09-2016", ""],  # 5 deceased, no note
+    ]
+    write("residents_departures.csv", rows, delimiter=";")
+    born = B(1980, 5, 17)
+    bad = [
+        ["NIK", "Name", "Sex", "Birth date", "Desa code", "Departure", "Departure date", "Destination"],
+        [nik("35.10.01", born, "L", 601), "GOOD MOVE", "L", "17-05-1980", "35.10.01.2001", "Moved out", "01-09-2016",
+         "Denpasar"],                                                                     # 2 good
+        [nik("35.10.01", born, "L", 602), "NO DESTINATION", "L", "17-05-1980", "35.10.01.2001", "Moved out",
+         "01-09-2016", ""],                                                               # 3 where to?
+        [nik("35.10.01", born, "L", 603), "NO DATE", "L", "17-05-1980", "35.10.01.2001", "Deceased", "",
+         "Kepala desa"],                                                                  # 4 when?
+        [nik("35.10.01", born, "L", 604), "FUTURE", "L", "17-05-1980", "35.10.01.2001", "Deceased", "01-12-2016",
+         "Kepala desa"],                                                                  # 5 after today
+        [nik("35.10.01", born, "L", 605), "UNKNOWN", "L", "17-05-1980", "35.10.01.2001", "hilang", "", ""],  # 6
+        [nik("35.10.01", born, "L", 606), "NO SUCH DAY", "L", "17-05-1980", "35.10.01.2001", "Deceased",
+         "31-02-2016", "Kepala desa"],                                                    # 7 not a date
+        [nik("35.10.01", born, "L", 607), "DATE ALONE", "L", "17-05-1980", "35.10.01.2001", "", "01-09-2016",
+         ""],                                                                             # 8 date, no departure
+        [nik("35.10.01", born, "L", 608), "BEFORE BIRTH", "L", "17-05-1980", "35.10.01.2001", "Deceased",
+         "01-01-1970", "Kepala desa"],                                                    # 9 before birth
+        [nik("35.10.01", born, "L", 609), "WHERE ALONE", "L", "17-05-1980", "35.10.01.2001", "", "",
+         "Surabaya"],                                                                     # 10 destination, no departure
+    ]
+    write("residents_departures_bad.csv", bad)
+    back = [
+        ["NIK", "Name", "Sex", "Birth date", "Desa code", "Left for good", "Left on"],
+        [ahmad[0], ahmad[2], "Male", "1975-03-02", ahmad[8], "Deceased", "03-09-2016"],   # 2 as stored
+        [siti[0], siti[2], "Female", "1978-11-23", siti[8], "Returned", ""],              # 3 she came back
+    ]
+    write("residents_departures_returned.csv", back)
+
+
 def statuses() -> None:
     """Status rows for the residents of residents_siak_en.csv (the tests give them statuses first)."""
     first, second, third, fourth = (row[0] for row in SIAK_EN[1:])
@@ -161,5 +207,6 @@ if __name__ == "__main__":
     write("residents_bad_rows.csv", BAD)
     export_layout()
     xlsx()
+    departures()
     statuses()
     print("written to", HERE)
