@@ -208,7 +208,7 @@ class HomeVisitPlannerView(EktpReportView):
         return redirect(self._back(), 303)
 
     def _back(self) -> str:
-        region = {k: (request.form.get(k) or "").strip() for k in ("kecamatan", "desa")}
+        region: dict[str, Any] = {k: (request.form.get(k) or "").strip() for k in ("kecamatan", "desa")}
         return url_for(".index", **{k: v for k, v in region.items() if v})
 
     def _refuse(self, message: str) -> Any:
