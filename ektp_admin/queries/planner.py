@@ -8,10 +8,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..domain.enums import DeviceCondition, DeviceOwnerKind, DeviceRole, VisitState
+from ..domain.enums import DeviceCondition, DeviceOwnerKind, DeviceRole, ResultKind, VisitState
 from ..domain.planner import Kit
 from ..domain.visits import Booking
-from ..models import Desa, Device, Resident, Visit
+from ..models import Desa, Device, Resident, Visit, VisitResult
 from .clauses import region_clause
 
 
@@ -87,3 +87,24 @@ def overdue_planned_visits(
         .limit(limit)
     )
     return [OverdueVisit(*row) for row in session.execute(query)]
+
+
+def invited_ahead_clause(on: dt.date) -> Any:
+    """Residents already invited to a planned visit on ``on`` or later: the planner
+    proposes them no second visit (an overdue invitation does not hold them)."""
+    return (
+        sa.select(VisitResult.id)
+        .join(Visit, Visit.id == VisitResult.visit_id)
+        .where(VisitResult.resident_id == Resident.id, VisitResult.result == ResultKind.INVITED.value,
+               Visit.state == VisitState.PLANNED.value, Visit.day >= on)
+        .correlate(Resident)
+        .exists()
+    )
+
+
+def invited_ahead_count(session: Any, statement: Any, on: dt.date) -> int:
+    """How many of the residents ``statement`` (a select of residents) lists are already
+    invited to a planned visit ahead."""
+    query = sa.select(sa.func.count()).select_from(
+        statement.with_only_columns(Resident.id).order_by(None).where(invited_ahead_clause(on)).subquery())
+    return int(session.execute(query).scalar_one())

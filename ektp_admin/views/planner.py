@@ -36,6 +36,8 @@ from ..population.rows import parse_date
 from ..queries.home_visits import residents_in_reach, still_to_visit
 from ..queries.planner import (
     bookings_between,
+    invited_ahead_clause,
+    invited_ahead_count,
     kecamatan_kits_for_planning,
     overdue_planned_count,
     overdue_planned_visits,
@@ -72,12 +74,14 @@ class HomeVisitPlannerView(EktpReportView):
         session = self.session
         region = desa.code if desa is not None else kecamatan.code if kecamatan is not None else None
         proposals: list[dict[str, Any]] = []
-        total = 0
+        total = invited = 0
         first_day = on + dt.timedelta(days=1)
         if kecamatan is not None:
             total = queries.home_visit_count(session, region, on)
+            statement = queries.home_visit_residents(session, region, on)
+            invited = invited_ahead_count(session, statement, on)
             residents = list(session.execute(
-                queries.home_visit_residents(session, region, on).limit(PLAN_LIMIT)).scalars())
+                statement.where(~invited_ahead_clause(on)).limit(PLAN_LIMIT)).scalars())
             by_id = {r.id: r for r in residents}
             clusters: list[list[Candidate]] = []
             keys: list[tuple[str, str, str]] = []
@@ -109,6 +113,7 @@ class HomeVisitPlannerView(EktpReportView):
             desa_options=self.reach.desa_options(session, kecamatan.code) if kecamatan is not None else [],
             proposals=proposals,
             total=total,
+            invited=invited,
             shown=sum(len(p["members"]) for p in proposals),
             first_day=first_day,
             plan_days=PLAN_DAYS,

@@ -136,8 +136,14 @@ def test_plan_creates_one_planned_visit_with_its_invitees_and_refuses_the_same_s
     again = text(clerk.post(PLANNER + "plan", data=form, follow_redirects=True))
     assert "already booked for visit" in again
     assert sql(app, "SELECT count(*) FROM ektp_visit") == before + 1
-    # the planner now proposes around the booking
-    forms = plan_forms(text(clerk.get(PLANNER + f"?kecamatan={KEC_A}")))
+    # the planner now proposes the others, around the booking
+    page = text(clerk.get(PLANNER + f"?kecamatan={KEC_A}"))
+    total = re.search(r'class="ektp-planner-total">(.*?)</p>', page, re.S).group(1)
+    total = " ".join(re.sub(r"<[^>]+>", " ", total).split())
+    assert total.startswith("13 residents to record at home. 2 of them are already invited to a planned visit.")
+    forms = plan_forms(page)
+    assert [len(f["resident"]) for f in forms] == [10, 1]
+    assert not set(form["resident"]) & {i for f in forms for i in f["resident"]}
     assert all(not (f["day"][0] == "22-09-2016" and "09:30" <= f["start"][0] < "10:30") for f in forms)
 
 
