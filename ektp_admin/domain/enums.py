@@ -100,6 +100,8 @@ class ResultKind(LabelledEnum):
     CAPTURE_FAILED = "capture_failed", N_("Capture failed")
     ALREADY_RECORDED = "already_recorded", N_("Already recorded")
     DECEASED = "deceased", N_("Deceased")
+    #: Asked to a planned visit (the home-visit planner), not seen yet: filled in on the day.
+    INVITED = "invited", N_("Invited, not seen yet")
 
 
 class Departure(LabelledEnum):

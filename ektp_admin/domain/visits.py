@@ -257,17 +257,26 @@ def check_visit_date(day: _dt.date, window: DateWindow) -> list[Message]:
 
 
 def check_visit_progress(facts: VisitFacts, today: _dt.date) -> list[Message]:
-    """A visit still ahead can be neither done nor have results; a cancelled one cannot
-    keep "recorded" results."""
+    """A visit still ahead can be neither done nor have results (residents "invited" by the
+    planner wait for the day); a done visit has no "invited" row left; a cancelled one
+    cannot keep "recorded" results."""
     problems: list[Message] = []
     params = {"date": _fmt_date(facts.day)}
+    seen = [r for r in facts.results if r != ResultKind.INVITED]  # an invitation is not a result yet
+    if facts.state == VisitState.DONE and len(seen) < len(facts.results):
+        problems.append(Message(
+            "visit_done_with_invited",
+            N_("The visit on %(date)s is marked done but some residents are still \"invited\": enter what "
+               "happened to each of them (or remove their rows)."),
+            params,
+        ))
     if facts.day > today and facts.state == VisitState.DONE:
         problems.append(Message(
             "visit_done_in_future",
             N_("The visit on %(date)s has not taken place yet, so it cannot be marked done."),
             params,
         ))
-    if facts.day > today and facts.results:
+    if facts.day > today and seen:
         problems.append(Message(
             "visit_results_in_future",
             N_("The visit on %(date)s has not taken place yet: enter its results once it has."),

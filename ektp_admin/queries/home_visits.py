@@ -93,3 +93,12 @@ def home_visit_group_rows(session: Any, desa_code: str, on: dt.date | None = Non
     """A desa's residents to record at home, in list order (RW/RT, name), at most ``limit``:
     the desa page proposes its record actions from them."""
     return list(session.execute(home_visit_residents(session, desa_code, on).limit(limit)).scalars())
+
+
+def still_to_visit(session: Any, ids: Sequence[int], on: dt.date | None = None) -> set[int]:
+    """Those of ``ids`` who still need a home visit (outstanding, lansia/ill/disabled, not away)."""
+    if not ids:
+        return set()
+    on = on or reference_date()
+    query = sa.select(Resident.id).where(Resident.id.in_(list(ids)), home_visit_clause(on))
+    return {resident_id for (resident_id,) in session.execute(query)}

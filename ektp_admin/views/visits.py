@@ -120,7 +120,7 @@ def recording_hours() -> RecordingHours:
     )
 
 
-def _host_address(resident: Resident) -> str | None:
+def host_address_of(resident: Resident) -> str | None:
     """The host's address for the visit, with the RT/RW when the address lacks them."""
     address = (resident.address or "").strip()
     if (resident.rt or resident.rw) and "RT" not in address.upper():
@@ -462,7 +462,7 @@ class VisitView(EktpModelView):
             "state": VisitState.DONE.value,
             "desa": host.desa,
             "host_resident": host,
-            "host_address": _host_address(host),
+            "host_address": host_address_of(host),
             "results": [{"id": None, "resident": r, "result": "", "note": ""} for r in residents],
         }
 
@@ -555,6 +555,13 @@ class VisitView(EktpModelView):
         if problems:
             raise RuleViolation(*problems)
         apply_visit_results(session, model, user.username if user else None, today)
+
+    def rule_problems(self, model: Visit, today: dt.date) -> list[Message]:
+        """The rules a save of this form checks (place, hours, day, kit, team, standby kit),
+        for a visit built elsewhere: the home-visit planner's plan. The caller holds
+        the kit first (:func:`ektp_admin.locks.hold_rows`), as :meth:`create_model` does."""
+        with self.db.session.no_autoflush:
+            return self._place_problems(model) + self._schedule_problems(model, today)
 
     def _place_problems(self, model: Visit) -> list[Message]:
         """Where the visit is (:func:`~ektp_admin.domain.visits.check_visit_place`); the
