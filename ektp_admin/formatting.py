@@ -7,13 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
 from flask_babel import format_date, format_decimal
 
-#: The office's zone where no app says otherwise (``EKTP_ADMIN_TIMEZONE``'s default).
-DEFAULT_ZONE = "Asia/Jakarta"
+from .office_time import DEFAULT_ZONE, office_zone  # noqa: F401  (formatting's public names)
+
 
 #: How a typed date may be written: dd-mm-yyyy (also d-m-yyyy), dd/mm/yyyy,
 #: dd.mm.yyyy, and yyyy-mm-dd as pasted from a spreadsheet or a database.
@@ -59,14 +57,6 @@ def fmt_pct(value: Any) -> str:
     if value is None:
         return "-"
     return format_decimal(value, format="#,##0.0") + " %"
-
-
-def office_zone() -> dt.tzinfo:
-    """``EKTP_ADMIN_TIMEZONE`` of the current app (checked into a zone at init_app)."""
-    zone = current_app.config.get("EKTP_ADMIN_TIMEZONE") if has_app_context() else None
-    if isinstance(zone, dt.tzinfo):
-        return zone
-    return ZoneInfo(zone or DEFAULT_ZONE)
 
 
 def local_moment(value: dt.datetime) -> dt.datetime:

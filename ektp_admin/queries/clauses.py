@@ -20,15 +20,17 @@ from ..domain.eligibility import (
 )
 from ..domain.enums import Citizenship, KtpStatus, MaritalStatus
 from ..models import Campaign, Desa, Resident
+from ..office_time import office_zone
 
 
 def reference_date() -> dt.date:
-    """The day ages are counted on: ``EKTP_ADMIN_REFERENCE_DATE`` or today."""
+    """The day ages are counted on: ``EKTP_ADMIN_REFERENCE_DATE``, or today in the office's
+    zone (``EKTP_ADMIN_TIMEZONE``: at 06:00 WIB the server's UTC clock still says yesterday)."""
     if has_app_context():
         configured = current_app.config.get("EKTP_ADMIN_REFERENCE_DATE")
         if configured:
             return configured if isinstance(configured, dt.date) else dt.date.fromisoformat(str(configured))
-    return dt.date.today()
+    return dt.datetime.now(office_zone()).date()
 
 
 # ------------------------------------------------------------------ derived facts as SQL

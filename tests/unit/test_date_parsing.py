@@ -93,3 +93,23 @@ def test_the_office_zone_is_the_apps_setting(zone: str, shown: str) -> None:
 def test_an_office_day_in_utc() -> None:
     # 21-09-2016 in WIB runs from 20-09 17:00 UTC to 21-09 17:00 UTC
     assert local_day_bounds(SEPT_21) == (dt.datetime(2016, 9, 20, 17, 0), dt.datetime(2016, 9, 21, 17, 0))
+
+
+def test_today_is_the_office_s_day_not_the_server_s(monkeypatch: Any) -> None:
+    """At 23:30 UTC it is already 06:30 the next morning in WIB: the clerk's today."""
+    import flask
+
+    from ektp_admin.queries import clauses
+
+    class Clock(dt.datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> "Clock":
+            moment = dt.datetime(2016, 9, 20, 23, 30, tzinfo=dt.timezone.utc)
+            return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)  # type: ignore[return-value]
+
+    monkeypatch.setattr(clauses.dt, "datetime", Clock)
+    app = flask.Flask("zone-test")
+    for zone, day in (("Asia/Jakarta", dt.date(2016, 9, 21)), ("UTC", dt.date(2016, 9, 20))):
+        app.config["EKTP_ADMIN_TIMEZONE"] = zone
+        with app.app_context():
+            assert clauses.reference_date() == day
