@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import format_date, format_decimal
 
-from .office_time import DEFAULT_ZONE, office_zone  # noqa: F401  (formatting's public names)
+from .office_time import office_zone
 
 
 #: How a typed date may be written: dd-mm-yyyy (also d-m-yyyy), dd/mm/yyyy,
