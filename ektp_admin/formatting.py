@@ -12,7 +12,6 @@ from flask_babel import format_date, format_decimal
 
 from .office_time import office_zone
 
-
 #: How a typed date may be written: dd-mm-yyyy (also d-m-yyyy), dd/mm/yyyy,
 #: dd.mm.yyyy, and yyyy-mm-dd as pasted from a spreadsheet or a database.
 DAY_FORMATS = ("%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y-%m-%d")
