@@ -23,6 +23,7 @@ SCREENS: tuple[tuple[str, str], ...] = (
     ("residents", N_("Residents")),
     ("outstanding", N_("Residents")),
     ("home-visits", N_("Residents")),
+    ("migrants", N_("Residents")),
     ("worklists", N_("Residents")),
     ("import-residents", N_("Residents")),
     ("import-statuses", N_("Residents")),
@@ -48,6 +49,7 @@ def _screen(key: str, db: Any) -> Any:
     from .home_visits import HomeVisitView
     from .imports import ImportView, StatusImportView
     from .kits import KitMapView
+    from .migrants import MigrantView
     from .outstanding import OutstandingView
     from .progress import ProgressView
     from .regions import DesaView, KecamatanView
@@ -60,6 +62,7 @@ def _screen(key: str, db: Any) -> Any:
         "residents": lambda **kw: ResidentView(models.Resident, db, name=lazy_gettext("Residents"), **kw),
         "outstanding": lambda **kw: OutstandingView(name=lazy_gettext("Outstanding by village"), **kw),
         "home-visits": lambda **kw: HomeVisitView(name=lazy_gettext("Home visits"), **kw),
+        "migrants": lambda **kw: MigrantView(name=lazy_gettext("Migrants (away)"), **kw),
         "worklists": lambda **kw: WorklistView(name=lazy_gettext("EFAC and DUP worklists"), **kw),
         "import-residents": lambda **kw: ImportView(name=lazy_gettext("Import residents"), **kw),
         "import-statuses": lambda **kw: StatusImportView(name=lazy_gettext("Status sync"), **kw),

@@ -121,6 +121,7 @@ class OutstandingView(EktpReportView):
             desa=desa,
             home_groups=self._home_groups(desa.code, on) if page.number == 1 else [],
             home_visits_url=self.admin_url("ektp_home_visits.index", kecamatan=desa.kecamatan_code, desa=desa.code),
+            migrants_url=self.admin_url("ektp_migrants.index", kecamatan=desa.kecamatan_code, desa=desa.code),
             counts=counts,
             residents=residents,
             page=page,

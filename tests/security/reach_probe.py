@@ -54,7 +54,7 @@ def seed(app: Any) -> None:
     foreign_resident = models.Resident(
         nik=make_nik(birth, "L", KEC_B), name=f"{MARKER} WARGA", sex="L", birth_date=birth, desa_code=DESA_B,
         kecamatan_code=KEC_B, marital_status="married", citizenship="wni", ktp_status="not_recorded",
-        address=f"JL {MARKER}")
+        address=f"JL {MARKER}", away=True, away_location=f"Rantau {MARKER}", away_until=dt.date(2017, 6, 20))
     own_team = models.Team(name="Tim Sendiri", kind="kecamatan", kecamatan_code=KEC_A)
     foreign_team = models.Team(name=f"Tim {MARKER}", kind="kecamatan", kecamatan_code=KEC_B)
     dinas_team = models.Team(name="Tim Dinas", kind="dinas", kecamatan_code=None)
