@@ -38,6 +38,11 @@ def fmt_long_date(value: dt.date | None) -> str:
     return format_date(value, format="long") if value else ""
 
 
+def fmt_month(value: dt.date | None) -> str:
+    """September 2016, in the user's language; ``month`` in URLs is ``2016-09``."""
+    return format_date(value, format="MMMM yyyy") if value else ""
+
+
 def fmt_num(value: Any) -> str:
     """A count in the user's locale (1.288.630 in Indonesian)."""
     if value is None:

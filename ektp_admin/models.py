@@ -487,6 +487,7 @@ class Outreach(VersionedMixin, Base):
     __table_args__ = (
         sa.Index("ix_ektp_outreach_desa_code", "desa_code"),
         sa.Index("ix_ektp_outreach_kecamatan_code", "kecamatan_code"),
+        sa.Index("ix_ektp_outreach_visit_id", "visit_id"),
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
@@ -498,8 +499,13 @@ class Outreach(VersionedMixin, Base):
     held_on: Mapped[dt.date] = mapped_column(sa.Date, nullable=False)
     by_whom: Mapped[str] = mapped_column(sa.String(120), nullable=False)
     notes: Mapped[str | None] = mapped_column(sa.Text)
+    #: the planned visit it announces (the desa's next one when none is picked)
+    visit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("ektp_visit.id", ondelete="SET NULL")
+    )
 
     desa: Mapped[Desa] = relationship()
+    visit: Mapped[Visit | None] = relationship()
 
 
 @event.listens_for(Outreach, "before_insert")

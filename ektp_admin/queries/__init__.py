@@ -77,8 +77,11 @@ from .residents import (
 from .visits import (
     device_bookings,
     kecamatan_names,
+    planned_visit_clause,
+    planned_visit_search_clause,
     recorded_count_clause,
     recorded_counts,
+    visit_order,
     visit_results_with_residents,
 )
 
@@ -89,10 +92,10 @@ __all__ = [
     "count_rows", "desa_count", "device_bookings", "device_count", "device_whereabouts", "home_visit_clause",
     "home_visit_cluster_sizes", "home_visit_count", "home_visit_residents", "kecamatan_names", "lansia_clause",
     "latest_campaign", "newly_17_since", "newly_wajib_clause", "next_visits",
-    "numeric_text_order", "outstanding_by_desa", "outstanding_by_kecamatan", "outstanding_clause",
+    "numeric_text_order", "planned_visit_clause", "planned_visit_search_clause", "outstanding_by_desa", "outstanding_by_kecamatan", "outstanding_clause",
     "outstanding_counts_select", "outstanding_residents", "outstanding_status_clause", "outstanding_totals",
     "recorded_count_clause", "recorded_counts", "recorded_in_campaign", "recorded_per_day", "recording_days",
     "reference_date", "region_clause", "running_campaign", "region_covers", "region_prefixes", "resident_id_by_nik",
     "resident_search_clause", "resident_visit_results", "rt_rw_order", "since_for_region", "sum_counts",
-    "visit_result_count", "visit_results_with_residents", "wajib_clause",
+    "visit_order", "visit_result_count", "visit_results_with_residents", "wajib_clause",
 ]

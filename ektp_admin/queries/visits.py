@@ -89,3 +89,19 @@ def saved_result_residents(session: Any, visit_id: int | None) -> set[int]:
     with session.no_autoflush:
         rows = session.execute(sa.select(VisitResult.resident_id).where(VisitResult.visit_id == visit_id))
         return {resident_id for (resident_id,) in rows}
+
+
+def planned_visit_clause(on: dt.date) -> Any:
+    """Visits still planned on ``on`` or later: those an outreach may announce."""
+    return sa.and_(Visit.state == VisitState.PLANNED.value, Visit.day >= on)
+
+
+def planned_visit_search_clause(term: str) -> Any:
+    """A planned visit by its desa's name or its place (host address), ``term`` anywhere in it."""
+    pattern = f"%{term}%"
+    return sa.or_(Visit.desa.has(Desa.name.ilike(pattern)), Visit.host_address.ilike(pattern))
+
+
+def visit_order() -> tuple[Any, ...]:
+    """Soonest first."""
+    return Visit.day, Visit.start_time, Visit.id

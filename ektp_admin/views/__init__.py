@@ -24,6 +24,7 @@ SCREENS: tuple[tuple[str, str], ...] = (
     ("outstanding", N_("Residents")),
     ("home-visits", N_("Residents")),
     ("home-visit-planner", N_("Residents")),
+    ("migrants", N_("Residents")),
     ("worklists", N_("Residents")),
     ("import-residents", N_("Residents")),
     ("import-statuses", N_("Residents")),
@@ -49,6 +50,7 @@ def _screen(key: str, db: Any) -> Any:
     from .home_visits import HomeVisitView
     from .imports import ImportView, StatusImportView
     from .kits import KitMapView
+    from .migrants import MigrantView
     from .outstanding import OutstandingView
     from .planner import HomeVisitPlannerView
     from .progress import ProgressView
@@ -63,6 +65,7 @@ def _screen(key: str, db: Any) -> Any:
         "outstanding": lambda **kw: OutstandingView(name=lazy_gettext("Outstanding by village"), **kw),
         "home-visits": lambda **kw: HomeVisitView(name=lazy_gettext("Home visits"), **kw),
         "home-visit-planner": lambda **kw: HomeVisitPlannerView(name=lazy_gettext("Home-visit planner"), **kw),
+        "migrants": lambda **kw: MigrantView(name=lazy_gettext("Migrants (away)"), **kw),
         "worklists": lambda **kw: WorklistView(name=lazy_gettext("EFAC and DUP worklists"), **kw),
         "import-residents": lambda **kw: ImportView(name=lazy_gettext("Import residents"), **kw),
         "import-statuses": lambda **kw: StatusImportView(name=lazy_gettext("Status sync"), **kw),

@@ -13,14 +13,16 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from .. import queries
 from ..access import ADMIN_ONLY, ALL, CREATE, DELETE, EDIT, EXPORT, READ, STAFF
-from ..domain.enums import OutreachChannel, Role
+from ..domain.enums import OutreachChannel, Role, VisitState
 from ..domain.messages import N_
+from ..formatting import fmt_day, fmt_time
 from ..i18n import gettext, label, lazy_gettext
 from ..queries.records import is_known_region, regency_codes
 from .base import EktpModelView
 from .forms import ReachableChoice
-from .pickers import DesaLoader
+from .pickers import DesaLoader, PlannedVisitLoader
 
 
 class CampaignView(EktpModelView):
@@ -81,29 +83,71 @@ class OutreachView(EktpModelView):
     out_of_reach_message = N_("You may only record outreach in your own kecamatan.")
     export_basename = "sosialisasi"
     column_default_sort = [("held_on", True)]
-    column_list = ["held_on", "desa", "channel", "by_whom", "notes"]
+    column_list = ["held_on", "desa", "channel", "by_whom", "visit", "notes"]
     column_labels = {
         "held_on": lazy_gettext("Date"),
         "desa": lazy_gettext("Desa/Kelurahan"),
+        "visit": lazy_gettext("Visit announced"),
         "channel": lazy_gettext("Channel"),
         "by_whom": lazy_gettext("By whom"),
         "notes": lazy_gettext("Notes"),
     }
-    column_formatters = {"channel": lambda v, c, m, n: label(m.channel, OutreachChannel)}
-    form_columns = ["desa", "channel", "held_on", "by_whom", "notes"]
+    column_formatters = {"channel": lambda v, c, m, n: label(m.channel, OutreachChannel),
+                         "visit": lambda v, c, m, n: _visit_text(m.visit)}
+    form_columns = ["desa", "channel", "held_on", "by_whom", "visit", "notes"]
     form_overrides = {"channel": SelectField}
     form_choices = {"channel": OutreachChannel}
     form_args = {"by_whom": {"label": lazy_gettext("By whom"), "validators": [DataRequired(), Length(max=120)]},
                  "desa": {"label": lazy_gettext("Desa/Kelurahan"), "validators": [ReachableChoice(lazy_gettext(
-                     "This desa/kelurahan is unknown or outside your kecamatan: pick one from the list."))]}}
+                     "This desa/kelurahan is unknown or outside your kecamatan: pick one from the list."))]},
+                 "visit": {"label": lazy_gettext("Visit announced"), "description": lazy_gettext(
+                     "A planned visit of this desa/kelurahan; left empty, its next planned visit.")}}
 
     def __init__(self, model: Any, db: Any, **kwargs: Any) -> None:
         self.form_ajax_refs = {
-            "desa": DesaLoader("desa", db)
+            "desa": DesaLoader("desa", db),
+            "visit": PlannedVisitLoader("visit", db),
         }
         super().__init__(model, db, **kwargs)
 
+    def validate_form(self, form: Any) -> bool:
+        ok = super().validate_form(form)
+        field, desa = getattr(form, "visit", None), getattr(form, "desa", None)
+        if field is None or desa is None or field.errors:
+            return ok
+        sent = [v for v in (field.raw_data or []) if v not in (None, "", "__None")]
+        visit = field.data
+        if sent and visit is None:
+            # Unknown, or a visit of a kecamatan out of reach: never silently replaced.
+            field.errors = [*field.errors, gettext(
+                "This visit is unknown or outside your kecamatan: pick one from the list.")]
+            return False
+        if visit is None or visit is field.object_data:
+            return ok  # left empty (the next planned visit is taken), or kept as it was
+        if desa.data is not None and visit.desa_code != desa.data.code:
+            field.errors = [*field.errors, gettext(
+                "This visit is for another desa/kelurahan: pick a visit of %(desa)s.", desa=desa.data.name)]
+            return False
+        if visit.state != VisitState.PLANNED.value or visit.day < queries.reference_date():
+            field.errors = [*field.errors, gettext(
+                "This visit is no longer planned: pick a visit still to come.")]
+            return False
+        return ok
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         if model.desa is not None:
             model.kecamatan_code = model.desa.kecamatan_code
+            if model.visit is None:
+                # Left empty: the desa's next planned visit (from the outreach day, or today).
+                on = max(model.held_on, queries.reference_date()) if model.held_on else queries.reference_date()
+                with self.db.session.no_autoflush:
+                    upcoming = queries.next_visits(self.db.session, model.desa.code, on, limit=1)
+                model.visit = upcoming[0] if upcoming else None
+
+
+def _visit_text(visit: Any) -> str:
+    """``24-09-2016 08:00-14:00, Balai Desa Sarongan`` (empty without a visit)."""
+    if visit is None:
+        return ""
+    text = f"{fmt_day(visit.day)} {fmt_time(visit.start_time)}-{fmt_time(visit.end_time)}"
+    return f"{text}, {visit.host_address}" if visit.host_address else text

@@ -28,7 +28,7 @@ from ..access import EXPORT, requires
 from ..domain.eligibility import age_on
 from ..domain.enums import KtpStatus, Sex, VisitKind
 from ..domain.messages import N_
-from ..formatting import fmt_long_date, fmt_num, fmt_time
+from ..formatting import fmt_day, fmt_long_date, fmt_num, fmt_time
 from ..i18n import label, ngettext
 from ..models import Desa, Kecamatan, Resident, Visit
 from ..queries.home_visits import home_visit_group_rows
@@ -121,6 +121,7 @@ class OutstandingView(EktpReportView):
             desa=desa,
             home_groups=self._home_groups(desa.code, on) if page.number == 1 else [],
             home_visits_url=self.admin_url("ektp_home_visits.index", kecamatan=desa.kecamatan_code, desa=desa.code),
+            migrants_url=self.admin_url("ektp_migrants.index", kecamatan=desa.kecamatan_code, desa=desa.code),
             counts=counts,
             residents=residents,
             page=page,
@@ -161,12 +162,16 @@ class OutstandingView(EktpReportView):
         desa = self.get_desa(desa_code)
         on = queries.reference_date()
         session = self.session
+        visits = queries.next_visits(session, desa.code, on)
         context = dict(
             desa=desa,
             kecamatan=desa.kecamatan,
             counts=queries.outstanding_totals(session, desa.code, on),
-            visits=queries.next_visits(session, desa.code, on),
+            visits=visits,
+            # the one to read out at the mosque or the meeting (what outreach announces)
+            next_visit=visits[0] if visits else None,
             on=on,
+            fmt_day=fmt_day,
             fmt_long_date=fmt_long_date,
             fmt_time=fmt_time,
             fmt_num=fmt_num,

@@ -7,8 +7,11 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from sqlalchemy.orm import joinedload
 
 from ..access import current_reach, rule_for
-from ..i18n import gettext, lazy_gettext
-from ..models import Desa, Resident
+from ..domain.enums import VisitKind
+from ..formatting import fmt_day, fmt_time
+from ..i18n import gettext, label, lazy_gettext
+from ..models import Desa, Resident, Visit
+from ..queries import planned_visit_clause, planned_visit_search_clause, reference_date, visit_order
 from ..queries.residents import resident_search_clause
 from .request_values import clean_text, coerce_pk
 
@@ -86,4 +89,34 @@ class DesaLoader(ReachAjaxLoader):
         super().__init__(
             name, db.session, Desa, fields=["name", "code"], page_size=20,
             placeholder=lazy_gettext("Type the desa name"), order_by="name", **options,
+        )
+
+
+class PlannedVisitLoader(ReachAjaxLoader):
+    """Planned visits from today on, within reach, soonest first; found by desa name or place.
+
+    The form that uses it checks the visit belongs to the chosen desa."""
+
+    def __init__(self, name: str, db: Any, **options: Any) -> None:
+        options.setdefault("placeholder", lazy_gettext("Type the desa name or the place"))
+        super().__init__(name, db.session, Visit, fields=["host_address"], **options)
+
+    def format(self, model: Any) -> Any:
+        """``24-09-2016 08:00-14:00 Village post, Balai Desa (Sarongan)``."""
+        if model is None:
+            return None
+        where = label(model.kind, VisitKind)
+        if model.host_address:
+            where += f", {model.host_address}"
+        desa = model.desa.name if model.desa is not None else model.desa_code or model.kecamatan_code
+        return model.id, f"{fmt_day(model.day)} {fmt_time(model.start_time)}-{fmt_time(model.end_time)} {where} ({desa})"
+
+    def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[Visit]:
+        term = " ".join(clean_text(term or "").split())
+        query = self.get_query().filter(planned_visit_clause(reference_date()))
+        if term:
+            query = query.filter(planned_visit_search_clause(term))
+        return (
+            query.options(joinedload(Visit.desa)).order_by(*visit_order())
+            .offset(max(offset or 0, 0)).limit(max(1, min(limit or 10, 50))).all()
         )

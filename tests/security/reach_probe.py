@@ -54,7 +54,7 @@ def seed(app: Any) -> None:
     foreign_resident = models.Resident(
         nik=make_nik(birth, "L", KEC_B), name=f"{MARKER} WARGA", sex="L", birth_date=birth, desa_code=DESA_B,
         kecamatan_code=KEC_B, marital_status="married", citizenship="wni", ktp_status="not_recorded",
-        address=f"JL {MARKER}")
+        address=f"JL {MARKER}", away=True, away_location=f"Rantau {MARKER}", away_until=dt.date(2017, 6, 20))
     own_team = models.Team(name="Tim Sendiri", kind="kecamatan", kecamatan_code=KEC_A)
     foreign_team = models.Team(name=f"Tim {MARKER}", kind="kecamatan", kecamatan_code=KEC_B)
     dinas_team = models.Team(name="Tim Dinas", kind="dinas", kecamatan_code=None)
@@ -74,6 +74,13 @@ def seed(app: Any) -> None:
                                  host_address=f"Rumah {MARKER}", team_id=foreign_team_id,
                                  device_id=foreign_device_id, **hours)
     own_visit_id, foreign_visit_id = add(app, own_visit, foreign_visit)
+    # planned ones, which the outreach form's visit picker offers (B's never to the clerk of A)
+    planned = {**hours, "state": "planned", "day": dt.date(2016, 9, 24)}
+    own_planned_id, foreign_planned_id = add(
+        app, models.Visit(kind="village_post", kecamatan_code=KEC_A, desa_code=DESA_A, host_address="Balai Sendiri",
+                          **planned),
+        models.Visit(kind="village_post", kecamatan_code=KEC_B, desa_code=DESA_B, host_address=f"Balai {MARKER}",
+                     **planned))
     add(app,
         models.DeviceRelease(device_id=own_device_id, day=dt.date(2016, 9, 21), reason="tim keliling sendiri",
                              released_by="supervisor"),
@@ -88,9 +95,9 @@ def seed(app: Any) -> None:
         models.StatusChange(resident_id=foreign_resident_id, old_status="not_recorded", new_status="not_recorded",
                             changed_on=dt.date(2016, 9, 1), changed_by="admin", note=MARKER),
         models.Outreach(desa_code=DESA_A, kecamatan_code=KEC_A, channel="mosque", held_on=dt.date(2016, 9, 10),
-                        by_whom="Takmir Sendiri"),
+                        by_whom="Takmir Sendiri", visit_id=own_planned_id),
         models.Outreach(desa_code=DESA_B, kecamatan_code=KEC_B, channel="mosque", held_on=dt.date(2016, 9, 10),
-                        by_whom=f"Takmir {MARKER}"),
+                        by_whom=f"Takmir {MARKER}", visit_id=foreign_planned_id),
         models.Campaign(name="Kampanye Kabupaten", start_date=dt.date(2016, 9, 1), target_date=dt.date(2016, 9, 30),
                         scope_code="35.10"),
         models.Campaign(name=f"Kampanye {MARKER}", start_date=dt.date(2016, 9, 1), target_date=dt.date(2016, 9, 30),

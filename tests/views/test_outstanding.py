@@ -299,6 +299,35 @@ def test_printable_page(as_user: Any, village: Any, app: Any, client: Any) -> No
         assert stylesheet.status_code == 200 and b"@media print" in stylesheet.data
 
 
+def test_the_sheet_reads_out_the_desas_next_visit(as_user: Any, village: Any, app: Any) -> None:
+    """Date (dd-mm-yyyy), time and place of the desa's next planned visit: not another
+    desa's (sooner), not a past or cancelled one (sooner), and still no private detail."""
+    _planned_visit(app, dt.date(2016, 9, 22), desa=DESA_B, host_address="Balai Desa Sukorejo")
+    _planned_visit(app, dt.date(2016, 9, 22), desa=DESA_A2, host_address="Balai Desa Sumberagung")
+    _planned_visit(app, dt.date(2016, 9, 20), host_address="Musala lama")
+    _planned_visit(app, dt.date(2016, 9, 23), state=VisitState.CANCELLED.value, host_address="Rumah Pak RT")
+    _planned_visit(app, dt.date(2016, 9, 30), host_address="Sekolah")
+    _planned_visit(app, dt.date(2016, 9, 24), host_address="Balai Desa Sarongan", start=dt.time(9, 0),
+                   end=dt.time(15, 0))
+    page = text(as_user("clerk").get(f"{URL}{DESA_A}/print/"))
+    start = page.index("data-next-visit=")
+    announced = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page[start: page.index("</p>", start)])))
+    assert "24-09-2016" in announced and "09:00" in announced and "15:00" in announced
+    assert "Balai Desa Sarongan" in announced
+    for elsewhere in ("Sukorejo", "Sumberagung", "Musala lama", "Rumah Pak RT", "22-09-2016", "20-09-2016"):
+        assert elsewhere not in page, elsewhere
+    for private in ("disabled", "seriously ill", "Malaysia"):
+        assert private not in page, private
+
+
+def test_the_sheet_names_the_place_by_kind_without_an_address(as_user: Any, village: Any, app: Any) -> None:
+    _planned_visit(app, dt.date(2016, 9, 24))
+    page = text(as_user("clerk").get(f"{URL}{DESA_A}/print/"))
+    start = page.index("data-next-visit=")
+    announced = html.unescape(re.sub(r"<[^>]+>", "", page[start: page.index("</p>", start)]))
+    assert "24-09-2016" in announced and "Village post, Sarongan" in announced
+
+
 def test_printable_page_without_planned_visit(as_user: Any, village: Any) -> None:
     page = text(as_user("clerk").get(f"{URL}{DESA_A2}/print/"))
     assert "No recording visit is planned in this village yet" in page

@@ -1,6 +1,6 @@
 """per-desa counters
 
-Revision ID: ektp_0010
+Revision ID: ektp_0007
 Revises: ektp_0006
 
 The per-desa counters the summaries read instead of every resident
@@ -21,7 +21,7 @@ from alembic import op
 
 from ektp_admin.migrations import user_table_wanted  # noqa: F401  (ektp_user changes only when it exists)
 
-revision = 'ektp_0010'
+revision = 'ektp_0007'
 down_revision = 'ektp_0006'
 branch_labels = None
 depends_on = None
@@ -75,7 +75,7 @@ def _cutoff(on: dt.date, years: int) -> dt.date:
 
 
 def _backfill(conn: sa.Connection) -> None:
-    """Count the residents into the counters (the cells of ektp_admin.domain.counting at ektp_0010)."""
+    """Count the residents into the counters (the cells of ektp_admin.domain.counting at ektp_0007)."""
     on = _reference_day()
     first, last = on - dt.timedelta(days=400), on + dt.timedelta(days=5 * 366)
     one = dt.timedelta(days=1)
