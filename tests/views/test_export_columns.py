@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from ektp_admin import get_state, models, queries
 from ektp_admin.demo import build_demo
 from ektp_admin.domain.eligibility import age_on
-from ektp_admin.domain.enums import KtpStatus, Sex
+from ektp_admin.domain.enums import Departure, KtpStatus, Sex
 from ektp_admin.i18n import label
 from ektp_admin.views.export_columns import declared
 from ektp_admin.views.residents import resident_needs
@@ -38,6 +38,9 @@ LEGACY = [
     ("phone", "Phone"),
     (lambda m: label(m.ktp_status, KtpStatus), "KTP-el status"),
     (lambda m: resident_needs(m), "Needs"),
+    (lambda m: label(m.departure, Departure) if m.departure else "", "Left for good"),
+    (lambda m: m.departed_on, "Left on"),
+    ("departure_note", "Where to, or how it is known"),
 ]
 
 HOSTILE = ['=HYPERLINK("http://x","klik")', "+6281234567890", "-5", "@SUM(A1)", "Jl. A; =1+1",
