@@ -486,7 +486,9 @@ class EktpModelView(EktpAccess, ModelView):
         if view_args.filters and self._filters:
             query, _, joins, _ = self._apply_filters(query, None, joins, {}, view_args.filters)
         query, joins = self._apply_sorting(query, joins, sort[0] if sort else None, view_args.sort_desc)
-        return query
+        # Rows equal on the sort keys come in the key's order, the same on every run and
+        # database (MariaDB orders ties by whichever index its plan reads).
+        return query.order_by(*self.model.__mapper__.primary_key)
 
     #: rows fetched per round trip while an export streams
     export_batch_size = 1000
