@@ -79,7 +79,8 @@ def direct_home_visit_count(app: Any, kecamatan: str) -> int:
             " AND ktp_status IN ('not_recorded', 'enrol_failed') AND departed_on IS NULL"
             " AND (birth_date <= :born OR disabled = :yes OR seriously_ill = :yes)"
             " AND NOT (away = :yes AND (away_until IS NULL OR away_until >= :on))"
-        ), {"k": kecamatan, "born": lansia_born_by, "yes": True, "on": REFERENCE_DATE}).scalar_one()
+        ).bindparams(sa.bindparam("born", type_=sa.Date), sa.bindparam("on", type_=sa.Date)),  # dates as the column keeps them
+            {"k": kecamatan, "born": lansia_born_by, "yes": True, "on": REFERENCE_DATE}).scalar_one()
 
 
 def test_the_group_opens_the_visit_form_preselected_host_first(clerk: Any, group: dict[str, int]) -> None:

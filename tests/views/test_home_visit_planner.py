@@ -47,7 +47,9 @@ def _add(app: Any, *objs: Any) -> list[int]:
 
 def sql(app: Any, statement: str, **params: Any) -> Any:
     with app.app_context():
-        return models.db.session.execute(sa.text(statement), params).scalar_one()
+        # Dates bound as dates (the sqlite3 driver's own date adapter is deprecated since Python 3.12).
+        typed = [sa.bindparam(k, type_=sa.Date) for k, v in params.items() if isinstance(v, dt.date)]
+        return models.db.session.execute(sa.text(statement).bindparams(*typed), params).scalar_one()
 
 
 @pytest.fixture

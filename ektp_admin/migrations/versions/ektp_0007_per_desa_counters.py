@@ -87,8 +87,10 @@ def _backfill(conn: sa.Connection) -> None:
     v = sa.table("ektp_visit", sa.column("id"), sa.column("day"))
     vr = sa.table("ektp_visit_result", sa.column("visit_id"), sa.column("resident_id"), sa.column("result"))
     counter = sa.table("ektp_counter", *(sa.column(c) for c in ("desa_code", "kecamatan_code", "kind", "day", "n")))
-    window = sa.table("ektp_counter_window", sa.column("id"), sa.column("first_day"), sa.column("last_day"),
-                      sa.column("built_at"))
+    # Typed columns: dates go to the driver as the column keeps them (the sqlite3
+    # driver's own date adapter is deprecated since Python 3.12).
+    window = sa.table("ektp_counter_window", sa.column("id"), sa.column("first_day", sa.Date),
+                      sa.column("last_day", sa.Date), sa.column("built_at", sa.DateTime))
 
     def lit(day: dt.date) -> sa.ColumnElement:
         return sa.literal(day, sa.Date)
