@@ -51,9 +51,9 @@ if PLAYWRIGHT_MISSING is not None:
         """A test module of this folder, left unimported: it needs Playwright."""
 
         def collect(self) -> list[pytest.Item]:
-            if os.environ.get("CI"):
-                pytest.fail(f"CI runs the browser tests, but {PLAYWRIGHT_MISSING}", pytrace=False)
-            pytest.skip(f"browser tests: {PLAYWRIGHT_MISSING}")
+            # Playwright is a test dependency (`.[test]`): without it the browser tests
+            # fail, never pass silently as skipped.
+            pytest.fail(f"The browser tests need it: {PLAYWRIGHT_MISSING}", pytrace=False)
 
     def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Module:
         return _NeedsPlaywright.from_parent(parent, path=module_path)
