@@ -210,6 +210,19 @@ def login_as(client: Any) -> Any:
 _serial = itertools.count(1)
 
 
+@pytest.fixture
+def as_user(login_as: Any, client: Any) -> Any:
+    """Sign in through the real form and read pages in English (the report screens' tests)."""
+
+    def _as(username: str) -> Any:
+        login_as(username)
+        with client.session_transaction() as session:
+            session["ektp_admin_lang"] = "en"
+        return client
+
+    return _as
+
+
 def make_nik(birth_date: dt.date, sex: str = "L", kecamatan: str = KEC_A, serial: int | None = None) -> str:
     """A valid NIK for a birth date and sex (day + 40 for women)."""
     day = birth_date.day + (40 if sex == "P" else 0)

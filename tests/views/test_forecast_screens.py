@@ -6,46 +6,20 @@ the recordings of the 21st (today, not over) are shown but left out of it.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from conftest import DESA_A, DESA_B, KEC_A, KEC_B, REFERENCE_DATE
+from views.report_pages import clean, figure, text
 
 from ektp_admin import models
 from ektp_admin.domain.enums import KtpStatus, MaritalStatus, ResultKind, VisitKind, VisitState
-from conftest import DESA_A, DESA_B, KEC_A, KEC_B, REFERENCE_DATE
 
 URL = "/admin/progress/"
 START, TARGET = dt.date(2016, 9, 7), dt.date(2016, 10, 6)
 WINDOW = (dt.date(2016, 9, 14), dt.date(2016, 9, 20))
-
-
-@pytest.fixture
-def as_user(login_as: Any, client: Any) -> Any:
-    def _as(username: str) -> Any:
-        login_as(username)
-        with client.session_transaction() as session:
-            session["ektp_admin_lang"] = "en"
-        return client
-
-    return _as
-
-
-def text(response: Any) -> str:
-    assert response.status_code == 200, response.get_data(as_text=True)[:1000]
-    return response.get_data(as_text=True)
-
-
-def _clean(value: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", value)).strip()
-
-
-def figure(page: str, name: str) -> str:
-    match = re.search(rf'data-figure="{name}"[^>]*>(.*?)</td>', page, re.S)
-    assert match, f"no figure {name}"
-    return _clean(match.group(1))
 
 
 def forecast_rows(page: str) -> list[str]:
@@ -55,7 +29,7 @@ def forecast_rows(page: str) -> list[str]:
 def forecast_cells(page: str, kecamatan: str) -> dict[str, str]:
     start = page.index(f'data-forecast-kecamatan="{kecamatan}"')
     row = page[start: page.index("</tr>", start)]
-    return {k: _clean(v) for k, v in re.findall(r'data-col="([a-z_0-9]+)"[^>]*>(.*?)</td>', row, re.S)}
+    return {k: clean(v) for k, v in re.findall(r'data-col="([a-z_0-9]+)"[^>]*>(.*?)</td>', row, re.S)}
 
 
 def _add(obj: Any) -> int:

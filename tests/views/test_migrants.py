@@ -12,39 +12,20 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, KEC_B, REFERENCE_DATE
+from views.report_pages import clean, text
 
 from ektp_admin import models
 from ektp_admin.domain.enums import KtpStatus
-from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, KEC_B, REFERENCE_DATE
 
 URL = "/admin/migrants/"
 BOM = "\ufeff"
 
 
-@pytest.fixture
-def as_user(login_as: Any, client: Any) -> Any:
-    def _as(username: str) -> Any:
-        login_as(username)
-        with client.session_transaction() as session:
-            session["ektp_admin_lang"] = "en"
-        return client
-
-    return _as
-
-
-def text(response: Any) -> str:
-    assert response.status_code == 200, response.get_data(as_text=True)[:1000]
-    return response.get_data(as_text=True)
-
-
-def _clean(value: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", value)).strip()
-
-
 def cells(page: str, marker: str) -> dict[str, str]:
     start = page.index(marker)
     row = page[start: page.index("</tr>", start)]
-    return {k: _clean(v) for k, v in re.findall(r'data-col="([a-z_0-9]+)"[^>]*>(.*?)</td>', row, re.S)}
+    return {k: clean(v) for k, v in re.findall(r'data-col="([a-z_0-9]+)"[^>]*>(.*?)</td>', row, re.S)}
 
 
 def listed(page: str) -> list[str]:
@@ -104,7 +85,7 @@ def test_clerk_sees_their_kecamatans_migrants_per_desa(as_user: Any, migrants: A
     assert cells(page, f'data-desa="{DESA_A2}"')["away"] == "1"
     assert f'data-desa="{DESA_B}"' not in page and "INDAH" not in page and "Arab Saudi" not in page
     assert set(listed(page)) == niks(app, [migrants[k] for k in ("malaysia", "hongkong", "undated", "passed", "a2")])
-    assert _clean(re.search(r'data-figure="listed">(.*?)<', page).group(1)) == str(
+    assert clean(re.search(r'data-figure="listed">(.*?)<', page).group(1)) == str(
         direct_count(app, models.Resident.kecamatan_code == KEC_A)) == "5"
     adi = cells(page, f'data-nik="{niks(app, [migrants["malaysia"]]).pop()}"')
     assert adi == {"where": "Malaysia", "until": "20-06-2017"}

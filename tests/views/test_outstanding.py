@@ -16,29 +16,16 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, KEC_B
 
 from ektp_admin import models
 from ektp_admin.domain.enums import Citizenship, KtpStatus, MaritalStatus, VisitKind, VisitState
-from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, KEC_B
 
 URL = "/admin/outstanding/"
 BOM = "\ufeff"
 
 
 # ------------------------------------------------------------------ helpers
-
-
-@pytest.fixture
-def as_user(login_as: Any, client: Any) -> Any:
-    """Sign in through the real form and read pages in English."""
-
-    def _as(username: str) -> Any:
-        login_as(username)
-        with client.session_transaction() as session:
-            session["ektp_admin_lang"] = "en"
-        return client
-
-    return _as
 
 
 def text(response: Any) -> str:

@@ -7,52 +7,26 @@ Pages are read in English (session language ``en``).
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, KEC_B, REFERENCE_DATE
+from views.report_pages import clean, figure, text
 
 from ektp_admin import models, queries
 from ektp_admin.domain.enums import DeviceOwnerKind, DeviceRole, KtpStatus, ResultKind, VisitKind, VisitState
-from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, KEC_B, REFERENCE_DATE
 
 REFERENCE = REFERENCE_DATE
 
 URL = "/admin/progress/"
 
 
-@pytest.fixture
-def as_user(login_as: Any, client: Any) -> Any:
-    def _as(username: str) -> Any:
-        login_as(username)
-        with client.session_transaction() as session:
-            session["ektp_admin_lang"] = "en"
-        return client
-
-    return _as
-
-
-def text(response: Any) -> str:
-    assert response.status_code == 200, response.get_data(as_text=True)[:1000]
-    return response.get_data(as_text=True)
-
-
-def _clean(value: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", value)).strip()
-
-
-def figure(page: str, name: str) -> str:
-    match = re.search(rf'data-figure="{name}"[^>]*>(.*?)</td>', page, re.S)
-    assert match, f"no figure {name}"
-    return _clean(match.group(1))
-
-
 def row_cells(page: str, marker: str) -> dict[str, str]:
     start = page.index(marker)
     row = page[start: page.index("</tr>", start)]
-    return {k: _clean(v) for k, v in re.findall(r'data-col="([a-z_0-9]+)"[^>]*>(.*?)</td>', row, re.S)}
+    return {k: clean(v) for k, v in re.findall(r'data-col="([a-z_0-9]+)"[^>]*>(.*?)</td>', row, re.S)}
 
 
 def outstanding_total(client: Any, kecamatan: str = "") -> str:
@@ -146,7 +120,7 @@ def test_entered_baseline_is_shown_beside_the_counted_one(as_user: Any, campaign
     client = as_user("supervisor")
     page = text(client.get(URL))
     assert figure(page, "baseline") == "10"  # recorded + remaining: what the rows add up to
-    assert "entered for the campaign: 56,014" in _clean(page)
+    assert "entered for the campaign: 56,014" in clean(page)
     mine = text(client.get(f"{URL}?kecamatan={KEC_A}"))
     assert figure(mine, "baseline") == "7"  # a kecamatan's share is always computed
     assert "entered for the campaign" not in mine
@@ -178,7 +152,7 @@ def test_baseline_agrees_with_its_rows_after_residents_are_added(
     assert _num(figure(page, "baseline")) == sum(_num(r["baseline"]) for r in rows) == 12
     assert _num(figure(page, "recorded")) == sum(_num(r["recorded"]) for r in rows) == 4
     assert _num(figure(page, "remaining")) == sum(_num(r["remaining"]) for r in rows) == 8
-    assert "2 more since the start" in _clean(page)
+    assert "2 more since the start" in clean(page)
     # ... and against a direct count of the same data
     with app.app_context():
         outstanding = models.db.session.execute(
@@ -317,7 +291,7 @@ def test_kits_paginate(as_user: Any, kits: None, app: Any) -> None:
 
 def _device_row(page: str, serial: str) -> str:
     start = page.index(serial)
-    return _clean(page[start: page.index("</tr>", start)])
+    return clean(page[start: page.index("</tr>", start)])
 
 
 def test_device_list_and_kit_map_show_the_same_last_visit(as_user: Any, kits: None, app: Any) -> None:
@@ -326,8 +300,8 @@ def test_device_list_and_kit_map_show_the_same_last_visit(as_user: Any, kits: No
     client = as_user("supervisor")
     listing = _device_row(text(client.get("/admin/devices/")), "KIT-PSG-MOBILE")
     kit_row = _kit_row(text(client.get("/admin/kits/")), "KIT-PSG-MOBILE")
-    latest = _clean(kit_row[kit_row.index('class="ektp-latest"'): kit_row.index('class="ektp-next"')])
-    upcoming = _clean(kit_row[kit_row.index('class="ektp-next"'):])
+    latest = clean(kit_row[kit_row.index('class="ektp-latest"'): kit_row.index('class="ektp-next"')])
+    upcoming = clean(kit_row[kit_row.index('class="ektp-next"'):])
     assert "20-09-2016" in latest and "20-09-2016" in listing
     assert "23-09-2016" in upcoming and "23-09-2016" in listing  # the next, in its own column
     assert "30-09-2016" not in listing and "22-09-2016" not in listing
@@ -342,5 +316,5 @@ def test_device_list_and_kit_map_show_the_same_last_visit(as_user: Any, kits: No
                 models.Visit.day < REFERENCE)
         ).scalar_one()
     assert direct == dt.date(2016, 9, 20)
-    details = _clean(text(client.get(f"/admin/devices/details/?id={kit.id}")))
+    details = clean(text(client.get(f"/admin/devices/details/?id={kit.id}")))
     assert "20-09-2016" in details and "23-09-2016" in details
