@@ -17,6 +17,9 @@ from werkzeug.security import generate_password_hash
 
 from ektp_admin import counters, models
 from ektp_admin.domain.enums import KtpStatus, Role
+from shared_compilation import share_compiled_code
+
+share_compiled_code()
 
 TEST_DB_URL = os.environ.get("EKTP_ADMIN_TEST_DATABASE_URL")
 PASSWORD = "rahasia-uji-123"
