@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from typing import Any
 
 from flask import flash, redirect, request, url_for
@@ -38,9 +39,11 @@ from ..queries.planner import (
     bookings_between,
     invited_ahead_clause,
     invited_ahead_count,
+    invitations_ahead,
     kecamatan_kits_for_planning,
     overdue_planned_count,
     overdue_planned_visits,
+    released_days,
 )
 from .forms import require_csrf
 from .reports import REPORT_GRANTS, EktpReportView
@@ -93,6 +96,8 @@ class HomeVisitPlannerView(EktpReportView):
                 clusters[-1].append(Candidate(r.id, r.birth_date, bool(r.seriously_ill), bool(r.disabled)))
             kits = kecamatan_kits_for_planning(session, kecamatan.code)
             last_day = first_day + dt.timedelta(days=PLAN_DAYS - 1)
+            released = released_days(session, list(kits), first_day, last_day)
+            kits = {key: replace(kit, released_days=released.get(key, frozenset())) for key, kit in kits.items()}
             bookings = bookings_between(session, list(kits), first_day, last_day)
             from .visits import recording_hours
 
@@ -189,6 +194,7 @@ class HomeVisitPlannerView(EktpReportView):
         except Exception:  # the database gave up waiting for the kit's lock
             session.rollback()
             return self._refuse(gettext("The kit is being booked by someone else: try again."))
+        invited = invitations_ahead(session, wanted, on)  # read before the new visit's rows exist
         visit = Visit(
             day=day, start_time=start, end_time=end,
             kind=(VisitKind.CLUSTER if len(residents) > 1 else VisitKind.HOME).value,
@@ -198,11 +204,16 @@ class HomeVisitPlannerView(EktpReportView):
         session.add(visit)
         for resident in residents:
             visit.results.append(VisitResult(resident=resident, result=ResultKind.INVITED.value))
-        problems = visits_view.rule_problems(visit, on)
-        if problems:
+        refusals = [translate(message) for message in visits_view.rule_problems(visit, on)]
+        if invited:
+            refusals.append(gettext(
+                "Already invited to another planned visit: %(names)s (on %(dates)s). Nothing was planned.",
+                names=", ".join(r.name for r in residents if r.id in invited),
+                dates=", ".join(fmt_day(d) for d in sorted(set(invited.values())))))
+        if refusals:
             session.rollback()
-            for message in problems:
-                flash(translate(message), "error")
+            for refusal in refusals:
+                flash(refusal, "error")
             return redirect(self._back(), 303)
         user = self.user
         apply_visit_results(session, visit, user.username if user else None, on)
