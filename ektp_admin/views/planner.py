@@ -37,9 +37,9 @@ from ..population.rows import parse_date
 from ..queries.home_visits import residents_in_reach, still_to_visit
 from ..queries.planner import (
     bookings_between,
+    invitations_ahead,
     invited_ahead_clause,
     invited_ahead_count,
-    invitations_ahead,
     kecamatan_kits_for_planning,
     overdue_planned_count,
     overdue_planned_visits,

@@ -175,7 +175,7 @@ class TeamRosterView(EktpReportView):
             code = row.kecamatan_code
             if code not in desa_options:
                 desa_options[code] = reach.desa_options(session, code) if code in kecamatan_names else []
-        backlog = {}
+        backlog: dict[str, int] = {}
         if proposed:
             for desa in desa_backlog(session, reach, on):
                 backlog[desa.kecamatan_code] = backlog.get(desa.kecamatan_code, 0) + desa.outstanding
