@@ -3,14 +3,15 @@
 ``/admin/home-visit-planner/?kecamatan=&desa=``: the residents to record at home
 (:mod:`ektp_admin.queries.home_visits`, the first :data:`PLAN_LIMIT` in list
 order) grouped by RT/RW, split to what one kit records in a session, each with its
-proposed host and a slot of a working mobile kit of the kecamatan within recording
-hours on the days ahead (:func:`ektp_admin.domain.planner.plan_visits`). Below,
+proposed host and a slot of a working mobile kit of the kecamatan (or of its standby
+kit on a day a supervisor released it) within recording hours on the days ahead (:func:`ektp_admin.domain.planner.plan_visits`). Below,
 the planned visits whose day has passed (overdue).
 
 ``POST /admin/home-visit-planner/plan``: one proposal becomes a planned visit
 (kind home or cluster, state planned, the host, their address, the kit, day and
 hours) with each resident on it as an "invited" result row to fill on the day.
-CSRF, the reach (every resident and the kit), and the visit form's own rules
+CSRF, the reach (every resident and the kit), nobody already invited to a planned
+visit ahead (the refusal names its date), and the visit form's own rules
 (:meth:`ektp_admin.views.visits.VisitView.rule_problems`) with the kit locked
 first (:func:`ektp_admin.locks.hold_rows`): a slot taken meanwhile is refused.
 """
