@@ -227,15 +227,19 @@ class TeamRosterView(EktpReportView):
             return self._render(first, last, chosen, rows, [gettext(
                 "The kits or teams are being booked by someone else: try again.")], proposed=True)
         clashes = roster_clashes([c.plan for c in checked])
-        for i, c in enumerate(checked):
-            visit = Visit(
-                day=c.plan.day, start_time=c.plan.start, end_time=c.plan.end, kind=VisitKind.VILLAGE_POST.value,
-                state=VisitState.PLANNED.value, desa=c.desa, kecamatan_code=c.desa.kecamatan_code, team=c.team,
-                device=c.device, campaign=campaign_on(session, c.plan.day, c.desa.code),
-            )
-            session.add(visit)
-            problems = clashes.get(i, []) + visits_view.rule_problems(visit, on)
-            c.row.errors += [translate(m) for m in problems]
+        # The rows are checked against the database as it was (their clashes among
+        # themselves are roster_clashes'): nothing is flushed until all have passed.
+        with session.no_autoflush:
+            for i, c in enumerate(checked):
+                visit = Visit(
+                    day=c.plan.day, start_time=c.plan.start, end_time=c.plan.end,
+                    kind=VisitKind.VILLAGE_POST.value, state=VisitState.PLANNED.value, desa=c.desa,
+                    kecamatan_code=c.desa.kecamatan_code, team=c.team, device=c.device,
+                    campaign=campaign_on(session, c.plan.day, c.desa.code),
+                )
+                session.add(visit)
+                problems = clashes.get(i, []) + visits_view.rule_problems(visit, on)
+                c.row.errors += [translate(m) for m in problems]
         if any(row.errors for row in kept):
             session.rollback()
             return self._refused(first, last, chosen, rows, kept)

@@ -223,6 +223,7 @@ def test_refusals_name_each_row_and_save_nothing(app: Any, as_user: Any, field: 
         refused = text(client.post(ROSTER + "save", data=save_form(page, changed)))
         assert "Nothing was saved: correct or drop the rows below and save again." in refused, message
         assert message in refused, message
+        assert "visit #" not in refused, message  # checked against the saved visits only: none of its own rows
         assert re.search(r"Row \d \(\d\d-\d\d-2016, (Dinas Satu|Dinas Dua|-)\): ", refused), message
         assert sql(app, "SELECT count(*) FROM ektp_visit") == 0, message
     # the rows come back as they were typed, with their errors beside them
