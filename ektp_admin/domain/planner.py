@@ -5,10 +5,9 @@ home) is split into parts one kit records in a session (:data:`GROUP_MAX`), each
 with its least mobile resident as the host (:func:`split_group`). Each part gets
 the earliest free slot of a kit, within recording hours, on the days ahead:
 
-- only a working mobile kit is proposed: a kit in repair or retired never
-  (:func:`check_device_booking`), a kecamatan's standby kit never (it stays at the
-  office, :func:`check_standby_kit`; a supervisor's release is for a visit a clerk
-  books by hand);
+- only a working kit that may go out is proposed: a kit in repair or retired never
+  (:func:`check_device_booking`), a kecamatan's standby kit only on a day a
+  supervisor released it for (:attr:`Kit.released_days`, :func:`check_standby_kit`);
 - a slot that overlaps a booking of the kit (or a slot proposed just before) is skipped;
 - a slot never ends after the recording hours, nor falls on a weekend when
   recording does not run on weekends.
@@ -24,7 +23,14 @@ from typing import Iterable, Sequence
 
 from .enums import DeviceCondition, DeviceRole, VisitKind, VisitState
 from .home_visits import GROUP_MAX, Candidate, split_group
-from .visits import Booking, RecordingHours, check_device_booking, check_standby_kit, check_visit_time
+from .visits import (
+    Booking,
+    RecordingHours,
+    StandbyRelease,
+    check_device_booking,
+    check_standby_kit,
+    check_visit_time,
+)
 
 __all__ = [
     "SETUP_MINUTES",
@@ -58,6 +64,8 @@ class Kit:
     role: DeviceRole
     condition: DeviceCondition
     kecamatan_kit: bool = True
+    #: days a supervisor released it (a standby kit) to go out
+    released_days: frozenset[_dt.date] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -91,16 +99,16 @@ def session_minutes(residents: int) -> int:
 
 
 def usable_kits(kits: Iterable[Kit], day: _dt.date) -> list[Kit]:
-    """The kits a home visit on ``day`` may be proposed with: working, and not a standby kit."""
+    """The kits a home visit on ``day`` may be proposed with: working, and mobile (or a
+    standby kit released for that day)."""
     usable = []
     for kit in kits:
-        if kit.role != DeviceRole.MOBILE:
-            continue  # only a kecamatan's mobile kit goes out on a plan
         planned = Booking(None, kit.serial, day, _dt.time(0), _dt.time(0, 1), VisitState.PLANNED)
         if check_device_booking(kit.condition, planned, ()):
             continue  # in repair or retired
+        release = StandbyRelease(day, "", "") if day in kit.released_days else None
         if check_standby_kit(role=kit.role, kecamatan_kit=kit.kecamatan_kit, kind=VisitKind.HOME,
-                             state=VisitState.PLANNED, serial=kit.serial, day=day, release=None):
+                             state=VisitState.PLANNED, serial=kit.serial, day=day, release=release):
             continue
         usable.append(kit)
     return usable

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ..domain.enums import DeviceCondition, DeviceOwnerKind, DeviceRole, ResultKind, VisitState
 from ..domain.planner import Kit
 from ..domain.visits import Booking
-from ..models import Desa, Device, Resident, Visit, VisitResult
+from ..models import Desa, Device, DeviceRelease, Resident, Visit, VisitResult
 from .clauses import region_clause
 
 
@@ -27,6 +27,20 @@ def kecamatan_kits_for_planning(session: Any, kecamatan_code: str) -> dict[int, 
         device_id: Kit(device_id, serial, DeviceRole(role), DeviceCondition(condition), True)
         for device_id, serial, role, condition in session.execute(query)
     }
+
+
+def released_days(session: Any, device_ids: list[int], first: dt.date, last: dt.date) -> dict[int, frozenset[dt.date]]:
+    """{kit id: the days from ``first`` to ``last`` a supervisor released it to go out}."""
+    if not device_ids:
+        return {}
+    days: dict[int, set[dt.date]] = {}
+    rows = session.execute(
+        sa.select(DeviceRelease.device_id, DeviceRelease.day)
+        .where(DeviceRelease.device_id.in_(device_ids), DeviceRelease.day >= first, DeviceRelease.day <= last)
+    )
+    for device_id, day in rows:
+        days.setdefault(device_id, set()).add(day)
+    return {device_id: frozenset(found) for device_id, found in days.items()}
 
 
 def bookings_between(session: Any, device_ids: list[int], first: dt.date, last: dt.date) -> list[Booking]:
@@ -108,3 +122,18 @@ def invited_ahead_count(session: Any, statement: Any, on: dt.date) -> int:
     query = sa.select(sa.func.count()).select_from(
         statement.with_only_columns(Resident.id).order_by(None).where(invited_ahead_clause(on)).subquery())
     return int(session.execute(query).scalar_one())
+
+
+def invitations_ahead(session: Any, resident_ids: list[int], on: dt.date) -> dict[int, dt.date]:
+    """{resident id: the day of the planned visit on ``on`` or later they are already
+    invited to (the soonest)} for those of ``resident_ids`` who are."""
+    if not resident_ids:
+        return {}
+    rows = session.execute(
+        sa.select(VisitResult.resident_id, sa.func.min(Visit.day))
+        .join(Visit, Visit.id == VisitResult.visit_id)
+        .where(VisitResult.resident_id.in_(resident_ids), VisitResult.result == ResultKind.INVITED.value,
+               Visit.state == VisitState.PLANNED.value, Visit.day >= on)
+        .group_by(VisitResult.resident_id)
+    )
+    return {resident_id: day for resident_id, day in rows}

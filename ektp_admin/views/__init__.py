@@ -24,6 +24,7 @@ SCREENS: tuple[tuple[str, str], ...] = (
     ("outstanding", N_("Residents")),
     ("home-visits", N_("Residents")),
     ("home-visit-planner", N_("Residents")),
+    ("team-roster", N_("Residents")),
     ("migrants", N_("Residents")),
     ("worklists", N_("Residents")),
     ("import-residents", N_("Residents")),
@@ -56,6 +57,7 @@ def _screen(key: str, db: Any) -> Any:
     from .progress import ProgressView
     from .regions import DesaView, KecamatanView
     from .residents import ResidentView
+    from .roster import TeamRosterView
     from .users import UserView
     from .visits import VisitView
     from .worklists import WorklistView
@@ -65,6 +67,7 @@ def _screen(key: str, db: Any) -> Any:
         "outstanding": lambda **kw: OutstandingView(name=lazy_gettext("Outstanding by village"), **kw),
         "home-visits": lambda **kw: HomeVisitView(name=lazy_gettext("Home visits"), **kw),
         "home-visit-planner": lambda **kw: HomeVisitPlannerView(name=lazy_gettext("Home-visit planner"), **kw),
+        "team-roster": lambda **kw: TeamRosterView(name=lazy_gettext("Team roster"), **kw),
         "migrants": lambda **kw: MigrantView(name=lazy_gettext("Migrants (away)"), **kw),
         "worklists": lambda **kw: WorklistView(name=lazy_gettext("EFAC and DUP worklists"), **kw),
         "import-residents": lambda **kw: ImportView(name=lazy_gettext("Import residents"), **kw),

@@ -3,14 +3,15 @@
 ``/admin/home-visit-planner/?kecamatan=&desa=``: the residents to record at home
 (:mod:`ektp_admin.queries.home_visits`, the first :data:`PLAN_LIMIT` in list
 order) grouped by RT/RW, split to what one kit records in a session, each with its
-proposed host and a slot of a working mobile kit of the kecamatan within recording
-hours on the days ahead (:func:`ektp_admin.domain.planner.plan_visits`). Below,
+proposed host and a slot of a working mobile kit of the kecamatan (or of its standby
+kit on a day a supervisor released it) within recording hours on the days ahead (:func:`ektp_admin.domain.planner.plan_visits`). Below,
 the planned visits whose day has passed (overdue).
 
 ``POST /admin/home-visit-planner/plan``: one proposal becomes a planned visit
 (kind home or cluster, state planned, the host, their address, the kit, day and
 hours) with each resident on it as an "invited" result row to fill on the day.
-CSRF, the reach (every resident and the kit), and the visit form's own rules
+CSRF, the reach (every resident and the kit), nobody already invited to a planned
+visit ahead (the refusal names its date), and the visit form's own rules
 (:meth:`ektp_admin.views.visits.VisitView.rule_problems`) with the kit locked
 first (:func:`ektp_admin.locks.hold_rows`): a slot taken meanwhile is refused.
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 from typing import Any
 
 from flask import flash, redirect, request, url_for
@@ -36,11 +38,13 @@ from ..population.rows import parse_date
 from ..queries.home_visits import residents_in_reach, still_to_visit
 from ..queries.planner import (
     bookings_between,
+    invitations_ahead,
     invited_ahead_clause,
     invited_ahead_count,
     kecamatan_kits_for_planning,
     overdue_planned_count,
     overdue_planned_visits,
+    released_days,
 )
 from .forms import require_csrf
 from .reports import REPORT_GRANTS, EktpReportView
@@ -93,6 +97,8 @@ class HomeVisitPlannerView(EktpReportView):
                 clusters[-1].append(Candidate(r.id, r.birth_date, bool(r.seriously_ill), bool(r.disabled)))
             kits = kecamatan_kits_for_planning(session, kecamatan.code)
             last_day = first_day + dt.timedelta(days=PLAN_DAYS - 1)
+            released = released_days(session, list(kits), first_day, last_day)
+            kits = {key: replace(kit, released_days=released.get(key, frozenset())) for key, kit in kits.items()}
             bookings = bookings_between(session, list(kits), first_day, last_day)
             from .visits import recording_hours
 
@@ -189,6 +195,7 @@ class HomeVisitPlannerView(EktpReportView):
         except Exception:  # the database gave up waiting for the kit's lock
             session.rollback()
             return self._refuse(gettext("The kit is being booked by someone else: try again."))
+        invited = invitations_ahead(session, wanted, on)  # read before the new visit's rows exist
         visit = Visit(
             day=day, start_time=start, end_time=end,
             kind=(VisitKind.CLUSTER if len(residents) > 1 else VisitKind.HOME).value,
@@ -198,11 +205,16 @@ class HomeVisitPlannerView(EktpReportView):
         session.add(visit)
         for resident in residents:
             visit.results.append(VisitResult(resident=resident, result=ResultKind.INVITED.value))
-        problems = visits_view.rule_problems(visit, on)
-        if problems:
+        refusals = [translate(message) for message in visits_view.rule_problems(visit, on)]
+        if invited:
+            refusals.append(gettext(
+                "Already invited to another planned visit: %(names)s (on %(dates)s). Nothing was planned.",
+                names=", ".join(r.name for r in residents if r.id in invited),
+                dates=", ".join(fmt_day(d) for d in sorted(set(invited.values())))))
+        if refusals:
             session.rollback()
-            for message in problems:
-                flash(translate(message), "error")
+            for refusal in refusals:
+                flash(refusal, "error")
             return redirect(self._back(), 303)
         user = self.user
         apply_visit_results(session, visit, user.username if user else None, on)

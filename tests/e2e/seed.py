@@ -55,6 +55,8 @@ _WOMEN = ["SRI UTAMI", "TITIK SUMARNI", "WIWIK HANDAYANI", "SUMIATI", "YULI ASTU
           "SITI KHOTIJAH", "RINA WATI", "ENDAH PURWANTI", "LILIK MUFIDAH", "UMI KALSUM", "MUJIATI"]
 
 TEAM = "Tim Jemput Bola Pesanggaran"
+#: The Dinas' two teams that rotate across the kecamatan (the roster's).
+DINAS_TEAMS = ["Tim Dinas Satu", "Tim Dinas Dua"]
 #: The regency's campaign: its pace (the recordings of the other desa, 15-18 September)
 #: cannot record Pesanggaran's backlog by the target date, so the forecast flags it late.
 CAMPAIGN = "Jemput Bola September 2016"
@@ -110,7 +112,7 @@ def main() -> None:
         team = Team(name=TEAM, kind="kecamatan", kecamatan_code=KECAMATAN)
         mobile = Device(serial_number=DEVICE, owner_kind="kecamatan", owner_kecamatan_code=KECAMATAN,
                         role="mobile", condition="working", location="Kantor Kecamatan Pesanggaran")
-        db.session.add_all([team, mobile])
+        db.session.add_all([team, mobile, *(Team(name=name, kind="dinas") for name in DINAS_TEAMS)])
         db.session.add(Device(serial_number="PSG-2016-S01", owner_kind="kecamatan", owner_kecamatan_code=KECAMATAN,
                               role="standby", condition="working", location="Kantor Kecamatan Pesanggaran"))
         db.session.flush()
@@ -133,7 +135,7 @@ def main() -> None:
                                                previous_status="not_recorded"))
                     resident.recorded_visit = post
         db.session.commit()
-        print(f"Seeded {len(residents())} residents, 1 team, 2 devices, 1 campaign, 4 done and 1 planned visit.")
+        print(f"Seeded {len(residents())} residents, 3 teams, 2 devices, 1 campaign, 4 done and 1 planned visit.")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from .ui import USERS, sign_in
+from .ui import USERS, open_menu, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -49,17 +49,6 @@ def _menu_entries(page: Page) -> list[tuple[str | None, str]]:
     return entries
 
 
-def _open(page: Page, category: str | None, entry: str) -> None:
-    """Click the menu entry as a person does (its category first)."""
-    nav = page.locator("#admin-navbar-collapse > ul.navbar-nav").first
-    if category is not None:
-        nav.locator("a.dropdown-toggle", has_text=category).first.click()
-        nav.locator(".dropdown-menu.show").get_by_text(entry, exact=True).first.click()
-    else:
-        nav.get_by_role("link", name=entry, exact=True).first.click()
-    page.wait_for_load_state()
-
-
 @pytest.mark.parametrize("role", list(USERS))
 def test_the_menu_fits_one_line_and_every_entry_opens(laptop: Any, role: str) -> None:
     page, errors = laptop
@@ -72,7 +61,7 @@ def test_the_menu_fits_one_line_and_every_entry_opens(laptop: Any, role: str) ->
     entries = _menu_entries(page)
     assert len(entries) >= 5
     for category, entry in entries:
-        _open(page, category, entry)
+        open_menu(page, category, entry)
         body = page.locator("body").inner_text()
         assert "Not Found" not in body and "Internal Server Error" not in body, (category, entry)
         assert page.locator("nav.navbar").first.bounding_box()["height"] <= ONE_LINE, (category, entry)
@@ -83,7 +72,7 @@ def test_more_than_seven_residents_fit_on_screen(laptop: Any) -> None:
     page, _ = laptop
     sign_in(page)
     page.goto("/admin/")
-    _open(page, "Penduduk", "Penduduk")
+    open_menu(page, "Penduduk", "Penduduk")
     rows = page.locator("table.model-list tbody tr")
     expect(rows.first).to_be_visible()
     visible = [r for r in rows.all() if (box := r.bounding_box()) and box["y"] + box["height"] <= LAPTOP["height"]]
@@ -107,7 +96,7 @@ def test_every_row_icon_of_every_list_opens(laptop: Any) -> None:
     tried = []
     for name in MODEL_LISTS:
         assert name in entries, f"{name} is not in the admin's menu"
-        _open(page, entries[name], name)
+        open_menu(page, entries[name], name)
         list_url = page.url
         if page.locator("table.model-list tbody tr td.list-buttons-column").count() == 0:
             continue  # the seeded portal has no row here

@@ -63,6 +63,21 @@ PLUGIN_WORDS: dict[str, str] = {
     "printable": "Printable list",
     "nik_16_digits": "NIK must have 16 digits, got %(count)s.",
     "nik_day": "The day in the NIK (%(day)s) must be 01-31 for men or 41-71 for women.",
+    "outstanding_menu": "Outstanding by village",
+    "planner": "Home-visit planner",
+    "plan": "Plan",
+    "show": "Show",
+    "planned": "Planned",
+    "invited": "Invited, not seen yet",
+    "team_roster": "Team roster",
+    "first_day": "First day",
+    "last_day": "Last day",
+    "propose": "Propose",
+    "save_roster": "Save the roster",
+    "drop_row": "Drop row %(row)s",
+    "desa_row": "Desa/Kelurahan, row %(row)s",
+    "per_team": "Per team",
+    "per_kit": "Per kit",
 }
 #: The per-desa CSV's columns, as the village head's spreadsheet shows them.
 CSV_HEADER = ["NIK", "Name", "Sex", "Age", "RW", "RT", "Address", "Phone", "KTP-el status", "Reason",
@@ -151,6 +166,17 @@ def cell(table: Locator, row_text: str, header: str) -> str:
     row = table.locator("tbody tr").filter(has_text=row_text)
     expect(row).to_have_count(1)
     return row.locator("td").nth(headers.index(header)).inner_text().strip()
+
+
+def open_menu(page: Page, category: str | None, entry: str) -> None:
+    """Click a top-menu entry as a person does (its category first)."""
+    nav = page.locator("#admin-navbar-collapse > ul.navbar-nav").first
+    if category is not None:
+        nav.locator("a.dropdown-toggle", has_text=category).first.click()
+        nav.locator(".dropdown-menu.show").get_by_text(entry, exact=True).first.click()
+    else:
+        nav.get_by_role("link", name=entry, exact=True).first.click()
+    page.wait_for_load_state()
 
 
 def sign_in(page: Page, ui: dict[str, Any] = ID, username: str = CLERK, password: str = CLERK_PASSWORD) -> None:

@@ -206,3 +206,41 @@ def test_overdue_planned_visits_are_listed_and_counted_as_the_table(
     assert "1 planned visit is overdue" in page
     assert re.findall(r'<tr data-visit="(\d+)">', page) == [str(ids[0])]
     assert "19-09-2016" in page
+
+
+def test_a_standby_kit_released_for_a_day_is_proposed_that_day_and_planned_with(
+    app: Any, clerk: Any, kits: dict[str, int], residents: dict[str, Any]
+) -> None:
+    with app.app_context():
+        models.db.session.execute(sa.update(models.Device).where(models.Device.id == kits["A-MOB"])
+                                  .values(condition="in_repair"))
+        models.db.session.add(models.DeviceRelease(device_id=kits["A-STB"], day=TOMORROW, reason="mobile rusak",
+                                                   released_by="supervisor"))
+        models.db.session.commit()
+    forms = plan_forms(text(clerk.get(PLANNER + f"?kecamatan={KEC_A}")))
+    assert [len(f["resident"]) for f in forms] == [10, 2, 1]
+    assert {(f["kit"][0], f["day"][0]) for f in forms} == {(str(kits["A-STB"]), "22-09-2016")}
+    shown = text(clerk.post(PLANNER + "plan", data=forms[2], follow_redirects=True))
+    assert "Visit planned on 22-09-2016" in shown
+    assert sql(app, "SELECT count(*) FROM ektp_visit WHERE device_id = :d", d=kits["A-STB"]) == 1
+    # the release holds for its day only: the day after, the standby kit is refused
+    later = {**forms[1], "day": ["23-09-2016"]}
+    assert "standby kit" in text(clerk.post(PLANNER + "plan", data=later, follow_redirects=True))
+    assert sql(app, "SELECT count(*) FROM ektp_visit") == 1
+
+
+def test_plan_refuses_residents_already_invited_to_another_planned_visit_naming_its_date(
+    app: Any, clerk: Any, kits: dict[str, int], residents: dict[str, Any]
+) -> None:
+    form = plan_forms(text(clerk.get(PLANNER + f"?kecamatan={KEC_A}")))[1]  # WARGA 09 and WARGA 10
+    assert "Visit planned on 22-09-2016" in text(clerk.post(PLANNER + "plan", data=form, follow_redirects=True))
+    again = {**form, "day": ["24-09-2016"], "start": ["13:00"], "end": ["14:00"]}
+    page = text(clerk.post(PLANNER + "plan", data=again, follow_redirects=True))
+    assert "Already invited to another planned visit: WARGA 09, WARGA 10 (on 22-09-2016). Nothing was planned." in page
+    assert sql(app, "SELECT count(*) FROM ektp_visit") == 1
+    # a cancelled visit holds nobody: once it is cancelled, they may be planned again
+    with app.app_context():
+        models.db.session.execute(sa.update(models.Visit).values(state="cancelled"))
+        models.db.session.commit()
+    assert "Visit planned on 24-09-2016" in text(clerk.post(PLANNER + "plan", data=again, follow_redirects=True))
+    assert sql(app, "SELECT count(*) FROM ektp_visit WHERE state = 'planned'") == 1
