@@ -114,7 +114,9 @@ class SeekPaging:
             query = self._apply_filters(query, None, {}, {}, filters)[0]  # type: ignore[attr-defined]
         order = self.list_order(sort_column, sort_desc)
         size = page_size or self.page_size  # type: ignore[attr-defined]
-        total, exact = capped_count(query, order.key, current_app.config["EKTP_ADMIN_LIST_COUNT_LIMIT"])
+        limit = current_app.config["EKTP_ADMIN_LIST_COUNT_LIMIT"]
+        known = None if search else self.known_total(filters or [], limit)
+        total, exact = known if known is not None else capped_count(query, order.key, limit)
         page = page or 0
         if exact:
             page = min(page, max(math.ceil(total / size) - 1, 0))
@@ -124,6 +126,13 @@ class SeekPaging:
             shown.first_id, shown.last_id = self.get_pk_value(rows[0]), self.get_pk_value(rows[-1])  # type: ignore[attr-defined]
         setattr(g, _STATE, shown)
         return None, rows
+
+    def known_total(self, filters: list[Any], limit: int) -> tuple[int, bool] | None:
+        """The list's total without counting its rows, where the screen knows it (from
+        counters kept elsewhere) for these filters (no search): ``(total, exact)``, or
+        ``(limit, False)`` when at least ``limit`` rows are known to be there. None:
+        count the rows (up to ``limit``)."""
+        return None
 
     def _rows(self, query: Any, order: Order, page: int, size: int, total: int, exact: bool) -> tuple[list[Any], bool]:
         """The page's rows and whether more follow."""
