@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, request
 from flask_admin import expose
+from jinja2 import pass_context
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from sqlalchemy import inspect as sa_inspect
@@ -47,6 +47,7 @@ from .xlsx_export import xlsx_response
 EXPORT_KINDS = ("csv", "xlsx")
 from .dates import EktpModelConverter, calendar_settings, invalid_day_message
 from .errors import integrity_message
+from .list_rows import RowWriter
 from .forms import (
     MODEL_ATTRIBUTE,
     EktpForm,
@@ -112,24 +113,6 @@ VERSION_FIELD = "ektp_version"
 #: The last list page anyone may ask for: its OFFSET (at 100 rows a page) stays
 #: within a 32-bit integer on every database.
 MAX_PAGE = 10_000_000
-
-
-#: Flask-Admin's row actions drawn as plain links: its macro -> (endpoint, icon)
-_ROW_LINKS = {
-    "row_actions.view_row": (".details_view", "fa fa-eye glyphicon glyphicon-eye-open"),
-    "row_actions.edit_row": (".edit_view", "fa fa-pencil glyphicon glyphicon-pencil"),
-}
-
-
-@dataclass(frozen=True)
-class RowActions:
-    """What the list's rows need for their actions, made once a page (list.html):
-    each link's URL up to the row's id, with its icon; the delete button's words
-    (one shared delete form holds the CSRF token, each row's button names its id)."""
-
-    links: dict[str, tuple[str, str]]
-    delete_question: str
-    delete_title: str
 
 
 class EktpModelView(EktpAccess, ModelView):
@@ -423,19 +406,30 @@ class EktpModelView(EktpAccess, ModelView):
         return ok
 
     # ------------------------------------------------------------------ list rows
-    def row_actions(self, return_url: str) -> "RowActions":
-        """The list rows' action links, built once a page: a URL built per row and
-        action (``url_for``) was a third of the list's time."""
-        links = {}
-        for template_name, (endpoint, icon) in _ROW_LINKS.items():
-            url = self.get_url(endpoint, url=return_url)
-            links[template_name] = (url + ("&" if "?" in url else "?") + "id=", icon)
-        return RowActions(links, gettext("Are you sure you want to delete this record?"), gettext("Delete Record"))
+    @pass_context
+    def get_list_value(self, context: Any, model: Any, name: str) -> Any:
+        # Flask-Admin's, with the type formatter found once per type rather than
+        # tried against every formatter's type for every cell.
+        formatter = self.column_formatters.get(name)
+        value = formatter(self, context, model, name) if formatter is not None else self._get_field_value(model, name)
+        choices = self._column_choices_map.get(name)
+        if choices:
+            return choices.get(value) or value
+        type_formatter = self._type_formatter(type(value))
+        return value if type_formatter is None else type_formatter(self, value, name)
+
+    def _type_formatter(self, kind: type) -> Any:
+        cache = self.__dict__.setdefault("_ektp_type_formatters", {})
+        if kind not in cache:
+            cache[kind] = next((f for t, f in self.column_type_formatters.items() if issubclass(kind, t)), None)
+        return cache[kind]
 
     # ------------------------------------------------------------------ details
     def render(self, template: str, **kwargs: Any) -> Any:
-        if template == self.list_template and "return_url" in kwargs:
-            kwargs["ektp_row_actions"] = self.row_actions(kwargs["return_url"])
+        if template == self.list_template and "list_columns" in kwargs:
+            kwargs["ektp_row"] = RowWriter(self, kwargs.get("list_row_actions") or [],
+                                           [name for name, _ in kwargs["list_columns"]],
+                                           return_url=kwargs.get("return_url") or "", checkbox=bool(kwargs.get("actions")))
         if template == self.details_template and "model" in kwargs and "ektp_history" not in kwargs:
             from ..audit import AUDITED
             from ..services import record_history
