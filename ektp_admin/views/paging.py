@@ -120,7 +120,7 @@ class SeekPaging:
         page = page or 0
         if exact:
             page = min(page, max(math.ceil(total / size) - 1, 0))
-        rows, more = self._rows(query, order, page, size, total, exact)
+        rows, more = self._rows(query, order, page, size, total, exact, keys_first=bool(filters))
         shown = _Shown(page=page, size=size, total=total, exact=exact, more=more)
         if rows:
             shown.first_id, shown.last_id = self.get_pk_value(rows[0]), self.get_pk_value(rows[-1])  # type: ignore[attr-defined]
@@ -134,7 +134,8 @@ class SeekPaging:
         count the rows (up to ``limit``)."""
         return None
 
-    def _rows(self, query: Any, order: Order, page: int, size: int, total: int, exact: bool) -> tuple[list[Any], bool]:
+    def _rows(self, query: Any, order: Order, page: int, size: int, total: int, exact: bool, *,
+              keys_first: bool = False) -> tuple[list[Any], bool]:
         """The page's rows and whether more follow."""
         at = request.args.get("at", type=int)
         for name, forward in (("after", True), ("before", False)):
@@ -148,13 +149,14 @@ class SeekPaging:
             if anchor is None:
                 continue
             if forward:
-                rows = page_after(query, order, anchor, skip=skip * size, size=size + 1)
+                rows = page_after(query, order, anchor, skip=skip * size, size=size + 1, keys_first=keys_first)
                 return rows[:size], len(rows) > size
-            return page_before(query, order, anchor, skip=skip * size, size=size), True
+            return page_before(query, order, anchor, skip=skip * size, size=size, keys_first=keys_first), True
         if exact and page * size > total - (page + 1) * size:  # nearer the end: count back from it
             end = min((page + 1) * size, total)
-            return page_before(query, order, None, skip=total - end, size=end - page * size), end < total
-        rows = page_after(query, order, None, skip=page * size, size=size + 1)
+            return page_before(query, order, None, skip=total - end, size=end - page * size,
+                               keys_first=keys_first), end < total
+        rows = page_after(query, order, None, skip=page * size, size=size + 1, keys_first=keys_first)
         return rows[:size], len(rows) > size
 
     # ------------------------------------------------------------------ the pager
