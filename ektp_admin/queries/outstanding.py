@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
+from ..domain import counting
 from ..domain.enums import VisitState
 from ..models import Desa, Kecamatan, Resident, Visit
-from ..domain import counting
 from . import counted
 from .clauses import (
     _COUNT_FIELDS,

@@ -25,9 +25,9 @@ from typing import Any, Iterable, Iterator
 import sqlalchemy as sa
 from flask import abort, current_app, flash, request
 from flask_admin import expose
-from jinja2 import pass_context
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
+from jinja2 import pass_context
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
@@ -47,7 +47,6 @@ from .xlsx_export import xlsx_response
 EXPORT_KINDS = ("csv", "xlsx")
 from .dates import EktpModelConverter, calendar_settings, invalid_day_message
 from .errors import integrity_message
-from .list_rows import RowWriter
 from .forms import (
     MODEL_ATTRIBUTE,
     EktpForm,
@@ -56,6 +55,7 @@ from .forms import (
     plain_errors,
     require_csrf,
 )
+from .list_rows import RowWriter
 from .request_values import clean_text, key_candidates
 from .words import field_label, words
 

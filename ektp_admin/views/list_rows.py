@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from flask_admin import babel
 from jinja2 import pass_context
 from markupsafe import Markup, escape
-
-from flask_admin import babel
 
 #: the id of the list's one delete form (list.html, _csp.html)
 DELETE_FORM_ID = "ektp-delete-row"

@@ -116,11 +116,19 @@ class SeekPaging:
         size = page_size or self.page_size  # type: ignore[attr-defined]
         limit = current_app.config["EKTP_ADMIN_LIST_COUNT_LIMIT"]
         known = None if search else self.known_total(filters or [], limit)
-        total, exact = known if known is not None else capped_count(query, order.key, limit)
         page = page or 0
+        first = None
+        if known is None and page == 0:  # the first page first: a list shorter than a page counts itself
+            first = page_after(query, order, None, skip=0, size=size + 1, keys_first=bool(filters))
+            if len(first) <= size:
+                known = (len(first), True)
+        total, exact = known if known is not None else capped_count(query, order.key, limit)
         if exact:
             page = min(page, max(math.ceil(total / size) - 1, 0))
-        rows, more = self._rows(query, order, page, size, total, exact, keys_first=bool(filters))
+        if first is not None:
+            rows, more = first[:size], len(first) > size
+        else:
+            rows, more = self._rows(query, order, page, size, total, exact, keys_first=bool(filters))
         shown = _Shown(page=page, size=size, total=total, exact=exact, more=more)
         if rows:
             shown.first_id, shown.last_id = self.get_pk_value(rows[0]), self.get_pk_value(rows[-1])  # type: ignore[attr-defined]
