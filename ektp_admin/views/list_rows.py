@@ -84,7 +84,9 @@ class RowWriter:
         if self.display_actions:
             parts.append('<td class="list-buttons-column">')
             quoted = quote(str(row_id), safe="")
-            for action in self.actions:
+            for number, action in enumerate(self.actions):
+                if number:
+                    parts.append(" ")  # icons apart, as Flask-Admin's templates leave them
                 if isinstance(action, _Link):
                     parts += action.start, quoted, action.end
                 elif isinstance(action, tuple):
