@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import http.client
 import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
+from urllib.parse import parse_qs, urlsplit
 
 import sqlalchemy as sa
 from bench_app import EKTP_RESIDENTS, STOCK_RESIDENTS, filter_arg, find_view, stock_filter_classes
@@ -252,6 +254,13 @@ class Bench:
         return consume(lines(), started)
 
     # ------------------------------------------------------------------ URLs
+    def next_link(self, url: str) -> str:
+        """The "next page" link of the ektp-admin list page at ``url``."""
+        found = re.search(r'<a class="page-link" href="([^"]+)" rel="next"', self.get(url).decode("utf-8"))
+        if found is None:
+            raise LookupError(f"no next link on {url}")
+        return html.unescape(found.group(1))
+
     def ektp_list(self, **args: Any) -> str:
         return self.url(f"{EKTP_RESIDENTS}.index_view", **args)
 
@@ -316,10 +325,18 @@ class Bench:
         clerk_last = max(1, -(-p.big_kecamatan_residents // n))
         ops.append(page_op("list_first", "Residents list, page 1", 0.012,
                            self.ektp_list(), self.stock_list(), f"{base} {order}"))
-        ops.append(page_op("list_deep", f"Residents list, page {deep:,}", 0.012,
+        ops.append(page_op("list_deep", f"Residents list, page {deep:,} by its number", 0.012,
                            self.ektp_list(page=deep - 1), self.stock_list(page=deep - 1),
                            f"{base} {order} OFFSET {(deep - 1) * n}", stock_note="its own order (id)",
                            raw_note="OFFSET"))
+        # The same page as a user reaches it: the "next" link of page 19,999 (keyset: after its last row).
+        deep_link = self.next_link(self.ektp_list(page=deep - 2)) if deep > 1 else self.ektp_list()
+        anchor = int(parse_qs(urlsplit(deep_link).query).get("after", ["0"])[0])
+        after = "(SELECT name_key FROM ektp_resident WHERE id = :anchor)"
+        ops.append(page_op("list_deep_link", f"Residents list, page {deep:,} by its link on page {deep - 1:,}", 0.012,
+                           deep_link, None,
+                           f"{base} WHERE r.name_key >= {after} AND (r.name_key > {after} OR r.id > :anchor) {order}",
+                           stock_note="no keyset links", raw_note="keyset", anchor=anchor))
         ops.append(page_op("clerk_deepest", f"Clerk's deepest page ({clerk_last:,}, {p.big_kecamatan_name})", 0.012,
                            self.ektp_list(page=clerk_last - 1),
                            self.stock_list(page=clerk_last - 1, **self.ektp_filters([self.stock_kecamatan_pair(clerk)])),

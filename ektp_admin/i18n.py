@@ -56,7 +56,14 @@ def label(enum_member_or_code: Any, enum_cls: Any = None) -> str:
             member = enum_cls(member)
         except ValueError:
             return str(enum_member_or_code)
-    return gettext(member.label)
+    if not has_request_context():
+        return gettext(member.label)
+    # A list shows the same few labels on every row: each is translated once a request.
+    said = request.environ.setdefault("ektp_admin.labels", {})
+    text = said.get(member.label)
+    if text is None:
+        text = said[member.label] = gettext(member.label)
+    return text
 
 
 def translated_choices(enum_cls: Any) -> list[tuple[str, str]]:

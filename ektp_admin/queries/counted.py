@@ -105,6 +105,24 @@ def per_desa(region_code: str | None, on: dt.date, starts: list[tuple[str, dt.da
     )
 
 
+def wajib_sum(session: Any, region_code: str | None, on: dt.date, kinds: tuple[str, ...], *,
+              first_cell_only: bool = False) -> int | None:
+    """Wajib residents of the region on ``on`` in the wajib ``kinds`` (a range sum over
+    one index), or None when the counters' window does not cover ``on``.
+
+    ``first_cell_only``: only the window's first cell (everyone already 17 or married
+    when it opens), a lower bound read from one cell a desa."""
+    window = read_window(session)
+    if window is None or not window.covers(on):
+        return None
+    c = Counter.__table__.c
+    first = window.bounds(WAJIB_KTP_AGE)[0]
+    day = c.day == _lit(first) if first_cell_only else c.day <= _lit(birth_date_cutoff(on, WAJIB_KTP_AGE))
+    query = sa.select(sa.func.coalesce(sa.func.sum(c.n), 0)).where(
+        c.kind.in_(kinds), day, region_clause(region_code, c.desa_code, c.kecamatan_code))
+    return int(session.execute(query).scalar_one())
+
+
 def recorded_select(start: dt.date, end: dt.date, region_code: str | None, *group_by: str) -> Any:
     """Recordings (visit results "recorded", resident not a duplicate) on days ``start``..``end``
     by residents of the region, from the counters; ``group_by``: "day" and/or "kecamatan_code"."""

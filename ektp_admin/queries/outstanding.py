@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 
+from ..domain import counting
 from ..domain.enums import VisitState
 from ..models import Desa, Kecamatan, Resident, Visit
 from . import counted
@@ -221,6 +222,29 @@ def outstanding_totals(
     else:
         row = session.execute(outstanding_counts_select(session, region_code, on, starts=starts)).one()
     return OutstandingCounts(**_counts(row))
+
+
+def counted_outstanding(session: Any, region_code: str | None = None, on: dt.date | None = None) -> int | None:
+    """How many wajib KTP residents of the region are outstanding on ``on``: the
+    summaries' number (their ``outstanding``), read from the counters in one small
+    range sum (the counters' kind and day index). None when the counters cannot
+    answer for ``on``."""
+    on = on or reference_date()
+    return counted.wajib_sum(session, region_code, on, (counting.KIND_WAJIB_OUTSTANDING,))
+
+
+def counted_wajib_at_least(session: Any, region_code: str | None, on: dt.date | None, limit: int) -> int | None:
+    """A lower bound of the region's wajib KTP residents on ``on`` (so of its residents)
+    when it is above ``limit``, else their number; None when the counters cannot answer.
+
+    Those already 17 (or married) when the counters' window opens share one cell a
+    desa: that sum is cheap at any size and is often above the limit already; else
+    the region's wajib cells are summed (the summaries' ``wajib``)."""
+    on = on or reference_date()
+    lower = counted.wajib_sum(session, region_code, on, counting.WAJIB_KINDS, first_cell_only=True)
+    if lower is None or lower > limit:
+        return lower
+    return counted.wajib_sum(session, region_code, on, counting.WAJIB_KINDS)
 
 
 def outstanding_by_kecamatan(

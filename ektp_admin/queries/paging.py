@@ -55,27 +55,35 @@ def anchor_values(query: Any, order: Order, key: Any) -> tuple[Any, Any] | None:
     return (row[0], row[1]) if row is not None else None
 
 
-def page_after(query: Any, order: Order, anchor: tuple[Any, Any] | None, *, skip: int, size: int) -> list[Any]:
-    """``size`` rows from ``skip`` rows past the anchor (or the start)."""
+def page_after(query: Any, order: Order, anchor: tuple[Any, Any] | None, *, skip: int, size: int,
+               keys_first: bool = False) -> list[Any]:
+    """``size`` rows from ``skip`` rows past the anchor (or the start).
+
+    ``keys_first``: read the page's keys before its rows even without a skip (a
+    filtered list: see :func:`_rows`)."""
     if anchor is not None:
         query = query.filter(order.beyond(*anchor))
-    return _rows(query, order, order.clauses(), skip, size)
+    return _rows(query, order, order.clauses(), skip, size, keys_first)
 
 
-def page_before(query: Any, order: Order, anchor: tuple[Any, Any] | None, *, skip: int, size: int) -> list[Any]:
+def page_before(query: Any, order: Order, anchor: tuple[Any, Any] | None, *, skip: int, size: int,
+                keys_first: bool = False) -> list[Any]:
     """``size`` rows ending ``skip`` rows before the anchor (or the end), in list order."""
     if anchor is not None:
         query = query.filter(order.beyond(*anchor, reverse=True))
-    rows = _rows(query, order, order.clauses(reverse=True), skip, size)
+    rows = _rows(query, order, order.clauses(reverse=True), skip, size, keys_first)
     rows.reverse()
     return rows
 
 
-def _rows(query: Any, order: Order, clauses: list[Any], skip: int, size: int) -> list[Any]:
+def _rows(query: Any, order: Order, clauses: list[Any], skip: int, size: int, keys_first: bool) -> list[Any]:
     query = query.order_by(None).order_by(*clauses)
-    if not skip:
+    if not skip and not keys_first:
         return list(query.limit(size))
-    # An OFFSET walks the sort order's index for the keys alone; the rows (and the
-    # joins their display needs) are then read for the page's keys only.
+    # The keys alone first: an OFFSET walks the sort order's index, and a filter whose
+    # columns an index in sort order carries (the outstanding: ix_ektp_resident_name_outstanding)
+    # is checked there (PostgreSQL reads such an index alone only for a query of its
+    # columns); the rows (and the joins their display needs) are then read for the
+    # page's keys only.
     keys = [row[0] for row in query.with_entities(order.key).offset(skip).limit(size)]
     return list(query.filter(order.key.in_(keys))) if keys else []

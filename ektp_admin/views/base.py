@@ -27,6 +27,7 @@ from flask import abort, current_app, flash, request
 from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
+from jinja2 import pass_context
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
@@ -54,6 +55,7 @@ from .forms import (
     plain_errors,
     require_csrf,
 )
+from .list_rows import RowWriter
 from .request_values import clean_text, key_candidates
 from .words import field_label, words
 
@@ -403,8 +405,31 @@ class EktpModelView(EktpAccess, ModelView):
             flash(gettext("Your session expired or the form is stale: please submit it again."), "error")
         return ok
 
+    # ------------------------------------------------------------------ list rows
+    @pass_context
+    def get_list_value(self, context: Any, model: Any, name: str) -> Any:
+        # Flask-Admin's, with the type formatter found once per type rather than
+        # tried against every formatter's type for every cell.
+        formatter = self.column_formatters.get(name)
+        value = formatter(self, context, model, name) if formatter is not None else self._get_field_value(model, name)
+        choices = self._column_choices_map.get(name)
+        if choices:
+            return choices.get(value) or value
+        type_formatter = self._type_formatter(type(value))
+        return value if type_formatter is None else type_formatter(self, value, name)
+
+    def _type_formatter(self, kind: type) -> Any:
+        cache = self.__dict__.setdefault("_ektp_type_formatters", {})
+        if kind not in cache:
+            cache[kind] = next((f for t, f in self.column_type_formatters.items() if issubclass(kind, t)), None)
+        return cache[kind]
+
     # ------------------------------------------------------------------ details
     def render(self, template: str, **kwargs: Any) -> Any:
+        if template == self.list_template and "list_columns" in kwargs:
+            kwargs["ektp_row"] = RowWriter(self, kwargs.get("list_row_actions") or [],
+                                           [name for name, _ in kwargs["list_columns"]],
+                                           return_url=kwargs.get("return_url") or "", checkbox=bool(kwargs.get("actions")))
         if template == self.details_template and "model" in kwargs and "ektp_history" not in kwargs:
             from ..audit import AUDITED
             from ..services import record_history

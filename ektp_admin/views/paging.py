@@ -114,18 +114,36 @@ class SeekPaging:
             query = self._apply_filters(query, None, {}, {}, filters)[0]  # type: ignore[attr-defined]
         order = self.list_order(sort_column, sort_desc)
         size = page_size or self.page_size  # type: ignore[attr-defined]
-        total, exact = capped_count(query, order.key, current_app.config["EKTP_ADMIN_LIST_COUNT_LIMIT"])
+        limit = current_app.config["EKTP_ADMIN_LIST_COUNT_LIMIT"]
+        known = None if search else self.known_total(filters or [], limit)
         page = page or 0
+        first = None
+        if known is None and page == 0:  # the first page first: a list shorter than a page counts itself
+            first = page_after(query, order, None, skip=0, size=size + 1, keys_first=bool(filters))
+            if len(first) <= size:
+                known = (len(first), True)
+        total, exact = known if known is not None else capped_count(query, order.key, limit)
         if exact:
             page = min(page, max(math.ceil(total / size) - 1, 0))
-        rows, more = self._rows(query, order, page, size, total, exact)
+        if first is not None:
+            rows, more = first[:size], len(first) > size
+        else:
+            rows, more = self._rows(query, order, page, size, total, exact, keys_first=bool(filters))
         shown = _Shown(page=page, size=size, total=total, exact=exact, more=more)
         if rows:
             shown.first_id, shown.last_id = self.get_pk_value(rows[0]), self.get_pk_value(rows[-1])  # type: ignore[attr-defined]
         setattr(g, _STATE, shown)
         return None, rows
 
-    def _rows(self, query: Any, order: Order, page: int, size: int, total: int, exact: bool) -> tuple[list[Any], bool]:
+    def known_total(self, filters: list[Any], limit: int) -> tuple[int, bool] | None:
+        """The list's total without counting its rows, where the screen knows it (from
+        counters kept elsewhere) for these filters (no search): ``(total, exact)``, or
+        ``(limit, False)`` when at least ``limit`` rows are known to be there. None:
+        count the rows (up to ``limit``)."""
+        return None
+
+    def _rows(self, query: Any, order: Order, page: int, size: int, total: int, exact: bool, *,
+              keys_first: bool = False) -> tuple[list[Any], bool]:
         """The page's rows and whether more follow."""
         at = request.args.get("at", type=int)
         for name, forward in (("after", True), ("before", False)):
@@ -139,13 +157,14 @@ class SeekPaging:
             if anchor is None:
                 continue
             if forward:
-                rows = page_after(query, order, anchor, skip=skip * size, size=size + 1)
+                rows = page_after(query, order, anchor, skip=skip * size, size=size + 1, keys_first=keys_first)
                 return rows[:size], len(rows) > size
-            return page_before(query, order, anchor, skip=skip * size, size=size), True
+            return page_before(query, order, anchor, skip=skip * size, size=size, keys_first=keys_first), True
         if exact and page * size > total - (page + 1) * size:  # nearer the end: count back from it
             end = min((page + 1) * size, total)
-            return page_before(query, order, None, skip=total - end, size=end - page * size), end < total
-        rows = page_after(query, order, None, skip=page * size, size=size + 1)
+            return page_before(query, order, None, skip=total - end, size=end - page * size,
+                               keys_first=keys_first), end < total
+        rows = page_after(query, order, None, skip=page * size, size=size + 1, keys_first=keys_first)
         return rows[:size], len(rows) > size
 
     # ------------------------------------------------------------------ the pager

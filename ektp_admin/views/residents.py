@@ -177,12 +177,17 @@ class ResidentView(SeekPaging, EktpModelView):
 
     def __init__(self, model: Any, db: Any, **kwargs: Any) -> None:
         self.form_ajax_refs = {"desa": DesaLoader("desa", db)}
+        self._kecamatan_filter = ChoiceFilter(Resident.kecamatan_code, lazy_gettext("Kecamatan"),
+                                              options=options("kecamatan"))
+        self._desa_filter = ChoiceFilter(Resident.desa_code, lazy_gettext("Desa/Kelurahan"), options=options("desa"))
+        self._outstanding_filter = BooleanClauseFilter(Resident.id, lazy_gettext("Outstanding"),
+                                                       lambda: queries.outstanding_clause())
         self.column_filters = [
-            ChoiceFilter(Resident.kecamatan_code, lazy_gettext("Kecamatan"), options=options("kecamatan")),
-            ChoiceFilter(Resident.desa_code, lazy_gettext("Desa/Kelurahan"), options=options("desa")),
+            self._kecamatan_filter,
+            self._desa_filter,
             ChoiceFilter(Resident.ktp_status, lazy_gettext("KTP-el status"), options=lambda: translated_choices(KtpStatus)),
             BooleanClauseFilter(Resident.id, lazy_gettext("Wajib KTP"), lambda: queries.wajib_clause()),
-            BooleanClauseFilter(Resident.id, lazy_gettext("Outstanding"), lambda: queries.outstanding_clause()),
+            self._outstanding_filter,
             BooleanClauseFilter(Resident.id, lazy_gettext("Lansia (60+)"), lambda: queries.lansia_clause()),
             BooleanClauseFilter(Resident.disabled, lazy_gettext("Disabled"), lambda: Resident.disabled.is_(True)),
             BooleanClauseFilter(Resident.seriously_ill, lazy_gettext("Seriously ill"), lambda: Resident.seriously_ill.is_(True)),
@@ -197,6 +202,33 @@ class ResidentView(SeekPaging, EktpModelView):
         if count_query is not None:
             count_query = count_query.filter(clause)
         return query, count_query, joins, count_joins
+
+    # ------------------------------------------------------------------ the total
+    def known_total(self, filters: list[Any], limit: int) -> tuple[int, bool] | None:
+        """Outstanding residents of a region (the reach, narrowed by a kecamatan or desa
+        filter): exactly the summaries' number, from the counters. Everyone of a region:
+        more than ``limit`` when the counters already hold more wajib KTP residents."""
+        regions = [self.reach.kecamatan_code] if self.reach.kecamatan_code else []
+        outstanding = False
+        for index, _name, value in filters:
+            flt = self._filters[index] if self._filters else None
+            if flt is self._outstanding_filter and value == "1":
+                outstanding = True
+            elif flt is self._kecamatan_filter and value.count(".") == 2:
+                regions.append(value)
+            elif flt is self._desa_filter and value.count(".") == 3:
+                regions.append(value)
+            else:  # another filter: only counting its rows tells
+                return None
+        region = max(regions, key=len, default=None)
+        if region is not None and not all(queries.region_covers(code, region) for code in regions):
+            return None  # regions apart: no rows, counted as such
+        session, on = self.db.session, queries.reference_date()
+        if outstanding:
+            count = queries.counted_outstanding(session, region, on)
+            return None if count is None else (count, True)
+        lower = queries.counted_wajib_at_least(session, region, on, limit)
+        return (limit, False) if lower is not None and lower > limit else None
 
     # ------------------------------------------------------------------ forms
     def create_form(self, obj: Any = None) -> Any:

@@ -158,7 +158,8 @@ def test_editing_a_record_deleted_meanwhile_says_it_is_gone(app: Any, make_resid
     clerk, admin = sign_in(app.test_client(), "clerk"), sign_in(app.test_client(), "admin")
     url = f"/admin/residents/edit/?id={rid}"
     form = form_fields(text(clerk.get(url)), "ektp_version")
-    delete_form = form_fields(text(admin.get("/admin/residents/")), "id")
+    # the list's one delete form (its return url and token); the row's button adds the id
+    delete_form = form_fields(text(admin.get("/admin/residents/")), "url")
     assert submit(admin, "/admin/residents/delete/", delete_form, id=str(rid)).status_code == 302
     assert fetch(app, models.Resident, rid) is None
     response = submit(clerk, url, form, name="SITI AMINAH RAHAYU")

@@ -9,7 +9,9 @@ the key column could never hold is a 404 too, never a database error.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 from typing import Any, Iterator
 
 import pytest
@@ -262,6 +264,21 @@ def test_an_inline_edit_is_scoped_and_needs_the_edit_grant(app: Any, probe_view:
         "list_form_pk": foreign["own_resident"], "notes": "ditimpa", "csrf_token": token_for(supervisor)})
     assert response.status_code == 403
     assert fetch(app, models.Resident, foreign["own_resident"]).notes == "sudah dihubungi"
+
+
+def test_the_list_offers_the_bulk_action_and_the_inline_edit_on_rows_in_reach(app: Any, probe_view: Any,
+                                                                              foreign: Any) -> None:
+    """A row drawn in one call (views/list_rows.py) still carries the bulk action's
+    checkbox and the in-place editor with its token, for the rows in reach only."""
+    clerk = sign_in(app.test_client(), "clerk")
+    page = text(clerk.get("/admin/probe/"))
+    own, other = str(foreign["own_resident"]), str(foreign["resident"])
+    assert re.search(rf'<input type="checkbox" name="rowid" class="action-checkbox" value="{own}"', page)
+    assert f'value="{other}"' not in page
+    editor = re.search(rf'<a[^>]*data-pk="{own}"[^>]*>', page)
+    assert editor and 'data-csrf="' in editor.group(0) and 'data-url="./ajax/update/"' in editor.group(0)
+    details = re.search(rf'href="(/admin/probe/details/\?url=[^"]*&amp;id={own})"', page)
+    assert details and "WARGA PESANGGARAN" in text(clerk.get(html.unescape(details.group(1))))
 
 
 # ---------------------------------------------------------------------- embedded: the host's hook

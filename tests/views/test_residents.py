@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from ektp_admin import models
 from ektp_admin.domain.enums import KtpStatus
@@ -198,6 +199,75 @@ def test_a_clerk_filters_within_their_kecamatan(app: Any, client: Any, populatio
     sign_in(client, "clerk")
     arg = filter_arg(app, "ektp_residents", "Wajib KTP", "is")
     assert names_listed(text(client.get(f"/admin/residents/?{arg}=1&page_size=100"))) == WAJIB - {"WARGA BANGOREJO"}
+
+
+def _total(page: str) -> str:
+    found = re.search(r'class="nav-link ektp-list-total"[^>]*>([^<]*)<', page)
+    assert found, "the list shows its total"
+    return found.group(1)
+
+
+def _residents(n: int) -> str:
+    return f"{n} resident in this list" if n == 1 else f"{n} residents in this list"
+
+
+def _direct(app: Any, *where: Any) -> int:
+    with app.app_context():
+        return models.db.session.execute(
+            sa.select(sa.func.count()).select_from(models.Resident).where(*where)).scalar_one()
+
+
+def test_the_outstanding_total_is_the_summaries_number_and_a_direct_count(app: Any, client: Any,
+                                                                         population: Any) -> None:
+    """Outstanding in a region (the reach, a kecamatan or a desa filter) is read from
+    the counters, not counted on the page: the same number as a direct count."""
+    from ektp_admin.queries import outstanding_clause, outstanding_totals
+
+    r = models.Resident
+    outstanding = filter_arg(app, "ektp_residents", "Outstanding", "is")
+    kecamatan = filter_arg(app, "ektp_residents", "Kecamatan", "equals").replace("flt0_", "flt1_")
+    desa = filter_arg(app, "ektp_residents", "Desa/Kelurahan", "equals").replace("flt0_", "flt1_")
+    cases = [
+        ("supervisor", "", sa.true(), None),
+        ("supervisor", f"&{kecamatan}={KEC_A}", r.kecamatan_code == KEC_A, KEC_A),
+        ("supervisor", f"&{kecamatan}={KEC_B}", r.kecamatan_code == KEC_B, KEC_B),
+        ("supervisor", f"&{desa}={DESA_A2}", r.desa_code == DESA_A2, DESA_A2),
+        ("clerk", "", r.kecamatan_code == KEC_A, KEC_A),
+        ("clerk", f"&{desa}={DESA_A2}", r.desa_code == DESA_A2, DESA_A2),
+        ("clerk", f"&{kecamatan}={KEC_B}", sa.false(), "nowhere"),  # outside the reach: nobody
+    ]
+    for who, more, where, region in cases:
+        sign_in(client, who)
+        page = text(client.get(f"/admin/residents/?{outstanding}=1{more}&page_size=100"))
+        expected = _direct(app, outstanding_clause(REFERENCE_DATE), where)
+        assert _total(page) == _residents(expected), (who, more)
+        assert len(names_listed(page)) == expected, (who, more)
+        if region != "nowhere":  # the summaries say the same
+            with app.app_context():
+                assert outstanding_totals(models.db.session, region, REFERENCE_DATE,
+                                          direct=True).outstanding == expected
+    assert expected == 0 and _direct(app, outstanding_clause(REFERENCE_DATE)) == 6
+
+
+@pytest.mark.parametrize("limit", [5, 8, 9, 11, 20])
+def test_everyone_in_reach_is_more_than_the_limit_only_when_a_direct_count_is(app: Any, client: Any,
+                                                                             population: Any, limit: int) -> None:
+    """The unfiltered list's "more than" comes from the counters' wajib KTP when they
+    already exceed the limit (one cell a desa, then the region's cells), else from a
+    count that stops at the limit; a first page holding everyone is its own count.
+    Whichever it says is what a direct count says."""
+    app.config["EKTP_ADMIN_LIST_COUNT_LIMIT"] = limit
+    for who, where in (("supervisor", sa.true()), ("clerk", models.Resident.kecamatan_code == KEC_A)):
+        sign_in(client, who)
+        said, everyone = _total(text(client.get("/admin/residents/"))), _direct(app, where)
+        if said.startswith("more than"):
+            assert said == f"more than {limit} residents in this list" and everyone > limit, (who, said)
+        else:
+            assert said == _residents(everyone), (who, said)
+        if everyone <= limit:
+            assert said == _residents(everyone), (who, said)
+    if limit == 5:  # said by the counters alone: more wajib KTP residents were 17 or married when their window opened
+        assert said == "more than 5 residents in this list"
 
 
 # ---------------------------------------------------------------------- the form
