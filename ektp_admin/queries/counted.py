@@ -120,3 +120,20 @@ def recorded_select(start: dt.date, end: dt.date, region_code: str | None, *grou
         )
         .group_by(*columns)
     )
+
+
+def home_visits_by_desa(region_code: str | None, on: dt.date) -> Any:
+    """SELECT desa_code, n: residents to record at home as of ``on``, not marked away (the
+    home-visit list's count but for those whose ``away until`` has passed), per desa."""
+    c = Counter.__table__.c
+    return (
+        sa.select(c.desa_code, sa.func.coalesce(sa.func.sum(c.n), 0).label("n"))
+        .where(
+            region_clause(region_code, c.desa_code, c.kecamatan_code),
+            sa.or_(
+                sa.and_(c.kind == counting.KIND_HOME_ILL, c.day <= _lit(birth_date_cutoff(on, WAJIB_KTP_AGE))),
+                sa.and_(c.kind == counting.KIND_HOME_LANSIA, c.day <= _lit(birth_date_cutoff(on, LANSIA_AGE))),
+            ),
+        )
+        .group_by(c.desa_code)
+    )
