@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -22,6 +22,7 @@ from ..domain import counting
 from ..models import Campaign, Counter, Resident, Visit
 from . import counted
 from .clauses import reference_date, region_clause
+from .outstanding import KecamatanOutstanding
 from .progress import (
     CampaignProgress,
     KecamatanProgress,
@@ -228,15 +229,19 @@ def campaign_outlook(
     campaign: Campaign,
     kecamatan_code: str | None = None,
     on: dt.date | None = None,
+    *,
+    outstanding: Sequence[KecamatanOutstanding] | None = None,
 ) -> CampaignOutlook | None:
     """Progress, forecast and recordings per day; None when the kecamatan lies outside the campaign.
 
     The progress page and the home page both call this, so they show the same numbers
-    (both read the per-desa counters, :mod:`ektp_admin.counters`).
+    (both read the per-desa counters, :mod:`ektp_admin.counters`); ``outstanding``: the
+    per-kecamatan rows the home page read for its backlog (see
+    :func:`~.progress.campaign_progress_by_kecamatan`).
     """
     on = on or reference_date()
     per_day = recorded_per_day(session, campaign, kecamatan_code, on)
-    progress = campaign_progress(session, campaign, kecamatan_code, on)
+    progress = campaign_progress(session, campaign, kecamatan_code, on, outstanding=outstanding)
     if progress is None:
         return None
     return CampaignOutlook(
