@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
-
 from functools import lru_cache
+from typing import Any
 
 from babel.numbers import get_group_symbol
 from flask_babel import format_date, format_decimal, get_locale

@@ -15,10 +15,10 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 
+from ..domain import counting
 from ..domain.eligibility import OUTSTANDING_STATUSES, WAJIB_KTP_AGE, birth_date_cutoff
 from ..domain.enums import Citizenship, MaritalStatus
 from ..domain.forecast import Forecast, PaceWindow, forecast, pace_window
-from ..domain import counting
 from ..models import Campaign, Counter, Resident, Visit
 from . import counted
 from .clauses import reference_date, region_clause
@@ -125,7 +125,7 @@ def _turning_17(session: Any, region_code: str | None, on: dt.date, until: dt.da
     window = None if direct else counted.read_window(session)
     if window is not None and window.covers(on) and window.covers(until):
         c = Counter.__table__.c
-        group = (c.kecamatan_code,) if by_kecamatan else ()
+        group: tuple[Any, ...] = (c.kecamatan_code,) if by_kecamatan else ()
         query = sa.select(*group, sa.func.coalesce(sa.func.sum(c.n), 0)).where(
             c.kind == counting.KIND_WAJIB_OUTSTANDING,
             c.day > sa.literal(birth_date_cutoff(on, WAJIB_KTP_AGE), sa.Date),

@@ -238,9 +238,10 @@ def resident_list_links(admin: Any, *, outstanding: bool = True) -> Callable[[st
                 continue
     if desa_arg is None:
         return lambda desa_code: None
-    extra = {f"flt1_{outstanding_arg}": "1"} if outstanding_arg is not None else {}
+    extra: dict[str, Any] = {f"flt1_{outstanding_arg}": "1"} if outstanding_arg is not None else {}
 
     def link(desa_code: str) -> str | None:
-        return url_for("ektp_residents.index_view", **{f"flt0_{desa_arg}": desa_code}, **extra)
+        values: dict[str, Any] = {f"flt0_{desa_arg}": desa_code, **extra}
+        return url_for("ektp_residents.index_view", **values)
 
     return link
