@@ -151,12 +151,12 @@ def _start(connection: sa.Connection, manages_users: bool) -> _Start:
     found = _columns(connection, manages_users)
     if not found:
         return _Start(None)
-    # newest first; revisions that change only indexes have the same columns: the one
-    # whose indexes are there too, else the newest (so its upgrade still runs on an older one)
+    # newest first; revisions that change only indexes have the same columns: the newest
+    # whose indexes are all there (a database may hold more of its own), else the newest
     same = [s.revision for s in script_directory().walk_revisions() if _columns_at(s.revision, manages_users) == found]
     if same:
         indexes = _indexes(connection, manages_users)
-        chosen = next((rev for rev in same if _indexes_at(rev, manages_users) == indexes), same[0])
+        chosen = next((rev for rev in same if _has_indexes(indexes, _indexes_at(rev, manages_users))), same[0])
         return _Start(chosen, stamp=chosen)
     raise MigrationError(_unknown_schema(found, _columns_at(head(), manages_users)))
 
@@ -180,6 +180,10 @@ def _indexes(connection: sa.Connection, manages_users: bool) -> dict[str, frozen
         for table in inspector.get_table_names()
         if _ours(table, "table", None) and (manages_users or table != USER_TABLE)
     }
+
+
+def _has_indexes(found: dict[str, frozenset[str]], wanted: dict[str, frozenset[str]]) -> bool:
+    return all(names <= found.get(table, frozenset()) for table, names in wanted.items())
 
 
 @functools.lru_cache(maxsize=None)
