@@ -66,6 +66,10 @@ def _eligible() -> Any:
     return sa.and_(_RESIDENT.c.departure.is_(None), _RESIDENT.c.citizenship != Citizenship.WNA_OTHER.value)
 
 
+def _not_away() -> Any:
+    return _RESIDENT.c.away.is_(False)
+
+
 def _outstanding() -> Any:
     return _RESIDENT.c.ktp_status.in_(_OUTSTANDING)
 
@@ -102,6 +106,13 @@ def direct_selects(window: CounterWindow, kecamatan: list[str] | None = None) ->
         _grouped(sa.literal(counting.KIND_DISABLED_OR_ILL), wajib_key,
                  sa.and_(out, sa.or_(_RESIDENT.c.disabled.is_(True), _RESIDENT.c.seriously_ill.is_(True))), kecamatan),
         _grouped(sa.literal(counting.KIND_LANSIA), _case_key(window, LANSIA_AGE), out, kecamatan),
+        _grouped(sa.literal(counting.KIND_HOME_ILL), wajib_key,
+                 sa.and_(out, _not_away(), sa.or_(_RESIDENT.c.disabled.is_(True), _RESIDENT.c.seriously_ill.is_(True))),
+                 kecamatan),
+        _grouped(sa.literal(counting.KIND_HOME_LANSIA), _case_key(window, LANSIA_AGE),
+                 sa.and_(out, _not_away(), sa.not_(sa.or_(_RESIDENT.c.disabled.is_(True),
+                                                          _RESIDENT.c.seriously_ill.is_(True)))),
+                 kecamatan),
         _grouped(sa.literal(counting.KIND_MARRIED_BY_BIRTH), _case_key(window, WAJIB_KTP_AGE),
                  sa.and_(out, _RESIDENT.c.marital_status != MaritalStatus.SINGLE.value), kecamatan),
         _grouped(

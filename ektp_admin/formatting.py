@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any
 
-from flask_babel import format_date, format_decimal
+from babel.numbers import get_group_symbol
+from flask_babel import format_date, format_decimal, get_locale
 
 from .office_time import office_zone
 
@@ -47,7 +49,16 @@ def fmt_num(value: Any) -> str:
     """A count in the user's locale (1.288.630 in Indonesian)."""
     if value is None:
         return "-"
+    if type(value) is int and value >= 0:
+        # Babel's pattern machinery costs ~0.2 ms a call, and a summary shows
+        # thousands of counts: a count only needs the locale's group separator.
+        return f"{value:,}".replace(",", _group_symbol(str(get_locale() or "en")))
     return format_decimal(value, format="#,##0")
+
+
+@lru_cache(maxsize=None)
+def _group_symbol(locale: str) -> str:
+    return get_group_symbol(locale)
 
 
 def fmt_dec(value: Any) -> str:

@@ -157,7 +157,10 @@ class Resident(VersionedMixin, Base):
         sa.UniqueConstraint("nik", name="uq_ektp_resident_nik"),
         sa.Index("ix_ektp_resident_kk_number", "kk_number"),
         sa.Index("ix_ektp_resident_recorded_visit_id", "recorded_visit_id"),
-        sa.Index("ix_ektp_resident_desa_status", "desa_code", "ktp_status"),
+        # A desa's outstanding residents (its page, its home visits): the wajib test is
+        # read from the index, so only the rows shown are fetched.
+        sa.Index("ix_ektp_resident_desa_status_wajib", "desa_code", "ktp_status", "birth_date", "marital_status",
+                 "citizenship", "departure"),
         sa.Index("ix_ektp_resident_kecamatan_status", "kecamatan_code", "ktp_status"),
         sa.Index("ix_ektp_resident_status_desa", "ktp_status", "desa_code"),
         sa.Index("ix_ektp_resident_name_key", "name_key"),
@@ -171,6 +174,8 @@ class Resident(VersionedMixin, Base):
         # Wajib counts per desa read this index alone (no table rows).
         sa.Index("ix_ektp_resident_desa_wajib", "desa_code", "birth_date", "marital_status", "citizenship"),
         sa.Index("ix_ektp_resident_birth_date", "birth_date"),
+        # Residents back from away (``away until`` passed) count again for home visits.
+        sa.Index("ix_ektp_resident_away_until", "away_until"),
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)

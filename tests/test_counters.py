@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import DESA_A, DESA_B, KEC_A, REFERENCE_DATE
+from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, KEC_B, REFERENCE_DATE
 
 from ektp_admin import counters, models, queries, services
+from ektp_admin.queries import counted, forecast
 from ektp_admin.domain import counting
 from ektp_admin.domain.counting import CounterWindow
 from ektp_admin.domain.eligibility import WAJIB_KTP_AGE, age_on, birth_date_cutoff, is_lansia, is_wajib_ktp
@@ -39,6 +40,14 @@ def assert_counters_agree(app: Any, *days: dt.date) -> None:
                     queries.outstanding_by_kecamatan(session, region, on, direct=True), (region, on)
             assert queries.outstanding_by_desa(session, KEC_A, on) == \
                 queries.outstanding_by_desa(session, KEC_A, on, direct=True)
+            for region in (None, KEC_A, KEC_B, DESA_A, DESA_B):
+                assert queries.home_visits_per_desa(session, region, on) == \
+                    queries.home_visits_per_desa(session, region, on, direct=True), (region, on)
+                until = on + dt.timedelta(days=200)
+                assert forecast.residents_turning_17_by_kecamatan(session, region, on, until) == \
+                    forecast.residents_turning_17_by_kecamatan(session, region, on, until, direct=True), (region, on)
+                assert forecast.residents_turning_17(session, region, on, until) == \
+                    forecast.residents_turning_17(session, region, on, until, direct=True), (region, on)
             for campaign in session.execute(sa.select(models.Campaign)).scalars():
                 for kec in (None, KEC_A):
                     assert queries.campaign_progress(session, campaign, kec, on) == \
@@ -47,6 +56,11 @@ def assert_counters_agree(app: Any, *days: dt.date) -> None:
                         queries.campaign_progress_by_kecamatan(session, campaign, kec, on, direct=True)
                     assert queries.recorded_per_day(session, campaign, kec, on) == \
                         queries.recorded_per_day(session, campaign, kec, on, direct=True)
+                    first, last = campaign.start_date - ONE_DAY, on
+                    assert forecast.recorded_between_by_kecamatan(session, campaign, kec, first, last) == \
+                        forecast.recorded_between_by_kecamatan(session, campaign, kec, first, last, direct=True)
+                    assert forecast.recorded_between(session, campaign, kec, first, last) == \
+                        forecast.recorded_between(session, campaign, kec, first, last, direct=True)
 
 
 def refuse_direct_counts(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -254,3 +268,67 @@ def test_outside_the_window_the_summaries_count_directly(app: Any, people: dict[
         assert window is not None and not window.covers(far)
         assert queries.outstanding_totals(session, None, far) == \
             queries.outstanding_totals(session, None, far, direct=True)
+
+
+# ------------------------------------------------------------------ home visits
+
+
+@pytest.fixture
+def home_people(app: Any, make_resident: Any) -> dict[str, int]:
+    """Each way into (and out of) the home-visit list, in two desa of one kecamatan."""
+    back = REFERENCE_DATE - dt.timedelta(days=3)
+    later = REFERENCE_DATE + dt.timedelta(days=40)
+    turns_60_soon = REFERENCE_DATE.replace(year=REFERENCE_DATE.year - 60) + dt.timedelta(days=10)
+    return {
+        "lansia": make_resident("LANSIA", birth_date=dt.date(1940, 1, 1), rw="1", rt="2"),
+        "lansia_ill": make_resident("LANSIA SAKIT", birth_date=dt.date(1945, 1, 1), seriously_ill=True, rw="1", rt="2"),
+        "disabled": make_resident("DIFABEL", birth_date=dt.date(1990, 1, 1), disabled=True, rw="2", rt="1"),
+        "disabled_child": make_resident("ANAK", birth_date=dt.date(2010, 1, 1), disabled=True),
+        "disabled_married16": make_resident("NIKAH", birth_date=dt.date(2000, 3, 3), disabled=True,
+                                            marital_status="married", desa=DESA_A2),
+        "turns_60_soon": make_resident("HAMPIR", birth_date=turns_60_soon, desa=DESA_A2),
+        "away_now": make_resident("MERANTAU", birth_date=dt.date(1944, 1, 1), away=True, away_until=later),
+        "away_no_day": make_resident("PERGI", birth_date=dt.date(1944, 2, 1), away=True, disabled=True),
+        "back": make_resident("PULANG", birth_date=dt.date(1943, 1, 1), away=True, away_until=back, desa=DESA_A2),
+        "back_young": make_resident("PULANG MUDA", birth_date=dt.date(1980, 1, 1), away=True, away_until=back),
+        "recorded_lansia": make_resident("SUDAH", birth_date=dt.date(1941, 1, 1), status=S.RECORDED),
+        "efac_ill": make_resident("ULANG", birth_date=dt.date(1970, 1, 1), seriously_ill=True,
+                                  status=S.ENROL_FAILED, desa=DESA_B),
+        "wna": make_resident("ASING", birth_date=dt.date(1942, 1, 1), citizenship="wna_other"),
+    }
+
+
+def test_home_visits_from_the_counters_equal_a_direct_count(app: Any, home_people: dict[str, int],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    later = REFERENCE_DATE + dt.timedelta(days=41)  # "away until" passed; one more lansia
+    with app.app_context():
+        session = models.db.session
+        direct = {on: queries.home_visits_per_desa(session, None, on, direct=True) for on in (REFERENCE_DATE, later)}
+        assert direct[REFERENCE_DATE] == {DESA_A: 3, DESA_A2: 2, DESA_B: 1}
+        assert direct[later] == {DESA_A: 4, DESA_A2: 3, DESA_B: 1}
+        refuse_direct_counts(monkeypatch)
+        for on in (REFERENCE_DATE, later):
+            assert counted.usable_window(session, on, []) is not None  # the counters answer, not the fallback
+            assert queries.home_visits_per_desa(session, None, on) == direct[on]
+            assert queries.home_visit_count(session, KEC_A, on) == direct[on][DESA_A] + direct[on][DESA_A2]
+            assert queries.home_visit_count(session, DESA_B, on) == 1
+    monkeypatch.undo()
+    assert_counters_agree(app, REFERENCE_DATE, later)
+    with app.app_context():  # a change through the ORM moves the counters with it
+        resident = models.db.session.get(models.Resident, home_people["disabled"])
+        resident.away = True
+        models.db.session.commit()
+    assert_counters_agree(app, REFERENCE_DATE, later)
+
+
+def test_a_home_visit_page_is_the_slice_of_the_whole_list(app: Any, home_people: dict[str, int]) -> None:
+    with app.app_context():
+        session = models.db.session
+        for region in (None, KEC_A, DESA_A2):
+            everyone = [r.id for r in session.execute(queries.home_visit_residents(session, region)).scalars()]
+            per_desa = queries.home_visits_per_desa(session, region)
+            assert sum(per_desa.values()) == len(everyone) > 0
+            for offset in range(len(everyone) + 1):
+                for size in (1, 2, 4):
+                    page = queries.home_visit_page(session, region, None, per_desa, offset, size)
+                    assert [r.id for r in page] == everyone[offset:offset + size], (region, offset, size)

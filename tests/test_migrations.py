@@ -520,3 +520,60 @@ def test_ektp_0006_gives_each_kecamatan_a_standby_and_a_mobile_kit(scratch_datab
     }
     assert "ektp_device_release" in sa.inspect(engine).get_table_names()
     engine.dispose()
+
+
+def test_ektp_0010_counts_the_home_visits_into_the_counters_already_built(
+        scratch_database: ScratchDatabase) -> None:
+    """The new kinds are counted into the window ektp_0007 built; the other cells are left alone.
+    A database without a version table is told from the newest one by its indexes."""
+    from ektp_admin import counters
+    from ektp_admin.domain import counting
+
+    engine = scratch_database.engine()
+    runner.upgrade(engine, target="ektp_0009")
+    # As made by create_all of the release before (no version table): its indexes say
+    # it is ektp_0009, not the newest revision with the same columns.
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP TABLE {VERSION_TABLE}"))
+        assert runner.current(conn) == "ektp_0009"
+    meta = sa.MetaData()
+    meta.reflect(engine, only=["ektp_kecamatan", "ektp_desa", "ektp_resident", "ektp_counter"])
+    kecamatan, desa, resident = (meta.tables[f"ektp_{name}"] for name in ("kecamatan", "desa", "resident"))
+    now = dt.datetime(2016, 9, 20, 10, 0)
+    with engine.connect() as conn:
+        window = counters.read_window(conn)
+    assert window is not None  # ektp_0007 built it (around today: no app here)
+    on = window.first + dt.timedelta(days=400)
+    people = [  # name, desa, born, marital, status, disabled, ill, away, away until
+        ("LANSIA", "35.10.01.2001", dt.date(1930, 1, 1), "single", "not_recorded", False, False, False, None),
+        ("SAKIT", "35.10.01.2001", dt.date(1990, 1, 1), "single", "enrol_failed", False, True, False, None),
+        ("NIKAH", "35.10.01.2002", on.replace(year=on.year - 15), "married", "not_recorded", True, False, False, None),
+        ("ANAK", "35.10.01.2002", on.replace(year=on.year - 10), "single", "not_recorded", True, False, False, None),
+        ("PULANG", "35.10.01.2002", dt.date(1931, 1, 1), "single", "not_recorded", False, False, True, on),
+        ("SUDAH", "35.10.01.2001", dt.date(1932, 1, 1), "single", "recorded", True, False, False, None),
+        ("HAMPIR", "35.10.01.2001", on.replace(year=on.year - 60) + dt.timedelta(days=3), "single",
+         "not_recorded", False, False, False, None),
+    ]
+    with engine.begin() as conn:
+        conn.execute(kecamatan.insert(), {"code": "35.10.01", "name": "Pesanggaran", "regency_code": "35.10"})
+        for code, name in (("35.10.01.2001", "Sarongan"), ("35.10.01.2002", "Kandangan")):
+            conn.execute(desa.insert(), {"code": code, "name": name, "is_kelurahan": False,
+                                         "kecamatan_code": "35.10.01"})
+        for serial, (name, desa_code, born, marital, status, disabled, ill, away, until) in enumerate(people, 1):
+            conn.execute(resident.insert(), {
+                "nik": make_nik(born, serial=serial), "name": name, "name_key": name, "sex": "P", "birth_date": born,
+                "marital_status": marital, "citizenship": "wni", "desa_code": desa_code, "kecamatan_code": "35.10.01",
+                "ktp_status": status, "disabled": disabled, "seriously_ill": ill, "away": away, "away_until": until,
+                "version": 1, "created_at": now, "updated_at": now})
+    assert runner.upgrade(engine).stamped == "ektp_0009"
+    home = (counting.KIND_HOME_ILL, counting.KIND_HOME_LANSIA)
+    with engine.connect() as conn:
+        differences = counters.check(conn)
+        stored = {cell: n for cell, n in counters.stored(conn).items() if cell[1] in home}
+    assert stored and not [d for d in differences if d.kind in home]
+    assert sum(stored.values()) == 5  # all but the recorded one and the one still away (the child: by birth)
+    assert {d.kind for d in differences} <= set(counting.AGE_KINDS) - set(home)  # rows added after ektp_0007
+    indexes = {ix["name"] for ix in sa.inspect(engine).get_indexes("ektp_resident")}
+    assert {"ix_ektp_resident_desa_status_wajib", "ix_ektp_resident_away_until"} <= indexes
+    assert "ix_ektp_resident_desa_status" not in indexes
+    engine.dispose()

@@ -33,6 +33,8 @@ __all__ = [
     "KIND_LANSIA",
     "KIND_MARRIED_BY_BIRTH",
     "KIND_RECORDED",
+    "KIND_HOME_ILL",
+    "KIND_HOME_LANSIA",
     "WAJIB_KINDS",
     "AGE_KINDS",
     "CounterWindow",
@@ -56,10 +58,17 @@ KIND_LANSIA = "lansia"
 KIND_MARRIED_BY_BIRTH = "m17"
 #: "recorded" visit results (resident not a duplicate), keyed by the visit's day.
 KIND_RECORDED = "recorded"
+#: To record at home (the home-visit list), not marked away: outstanding and disabled or
+#: seriously ill, keyed like the wajib cells; outstanding, neither, keyed for age 60 (a
+#: lansia). Residents marked away count only once their ``away until`` has passed, a
+#: day no birth-date key can hold: the queries count those few directly.
+KIND_HOME_ILL = "home_ill"
+KIND_HOME_LANSIA = "home_old"
 
 WAJIB_KINDS = (KIND_WAJIB_OUTSTANDING, KIND_WAJIB_DUPLICATE, KIND_WAJIB_OTHER)
 #: Kinds whose day is a clamped birth date (everything but ``recorded``).
-AGE_KINDS = (*WAJIB_KINDS, KIND_AWAY, KIND_DISABLED_OR_ILL, KIND_LANSIA, KIND_MARRIED_BY_BIRTH)
+AGE_KINDS = (*WAJIB_KINDS, KIND_AWAY, KIND_DISABLED_OR_ILL, KIND_LANSIA, KIND_MARRIED_BY_BIRTH,
+             KIND_HOME_ILL, KIND_HOME_LANSIA)
 
 #: The window a rebuild chooses around the reference day: this far back (so "newly 17
 #: since the campaign began" stays a range sum) and this far ahead.
@@ -143,6 +152,12 @@ def resident_cells(
         yield KIND_AWAY, wajib_key
     if disabled or seriously_ill:
         yield KIND_DISABLED_OR_ILL, wajib_key
-    yield KIND_LANSIA, window.key(birth_date, LANSIA_AGE)
+    lansia_key = window.key(birth_date, LANSIA_AGE)
+    yield KIND_LANSIA, lansia_key
+    if not away:
+        if disabled or seriously_ill:
+            yield KIND_HOME_ILL, wajib_key
+        else:
+            yield KIND_HOME_LANSIA, lansia_key
     if marital_status != MaritalStatus.SINGLE.value:
         yield KIND_MARRIED_BY_BIRTH, window.key(birth_date, WAJIB_KTP_AGE)

@@ -151,9 +151,13 @@ def _start(connection: sa.Connection, manages_users: bool) -> _Start:
     found = _columns(connection, manages_users)
     if not found:
         return _Start(None)
-    for script in script_directory().walk_revisions():  # newest first
-        if _columns_at(script.revision, manages_users) == found:
-            return _Start(script.revision, stamp=script.revision)
+    # newest first; revisions that change only indexes have the same columns: the newest
+    # whose indexes are all there (a database may hold more of its own), else the newest
+    same = [s.revision for s in script_directory().walk_revisions() if _columns_at(s.revision, manages_users) == found]
+    if same:
+        indexes = _indexes(connection, manages_users)
+        chosen = next((rev for rev in same if _has_indexes(indexes, _indexes_at(rev, manages_users))), same[0])
+        return _Start(chosen, stamp=chosen)
     raise MigrationError(_unknown_schema(found, _columns_at(head(), manages_users)))
 
 
@@ -165,6 +169,33 @@ def _columns(connection: sa.Connection, manages_users: bool) -> dict[str, frozen
         for table in inspector.get_table_names()
         if _ours(table, "table", None) and (manages_users or table != USER_TABLE)
     }
+
+
+def _indexes(connection: sa.Connection, manages_users: bool) -> dict[str, frozenset[str]]:
+    """The plugin's tables with the names of their own indexes (``ix_``: not those a
+    database makes for its keys and constraints, which differ between databases)."""
+    inspector = sa.inspect(connection)
+    return {
+        table: frozenset(str(ix["name"]) for ix in inspector.get_indexes(table) if str(ix["name"]).startswith("ix_"))
+        for table in inspector.get_table_names()
+        if _ours(table, "table", None) and (manages_users or table != USER_TABLE)
+    }
+
+
+def _has_indexes(found: dict[str, frozenset[str]], wanted: dict[str, frozenset[str]]) -> bool:
+    return all(names <= found.get(table, frozenset()) for table, names in wanted.items())
+
+
+@functools.lru_cache(maxsize=None)
+def _indexes_at(revision: str, manages_users: bool) -> dict[str, frozenset[str]]:
+    """The indexes a revision makes (upgraded into an in-memory SQLite)."""
+    engine = sa.create_engine("sqlite://")
+    try:
+        with engine.begin() as connection:
+            command.upgrade(make_config(connection=connection, manages_users=manages_users), revision)
+            return _indexes(connection, manages_users)
+    finally:
+        engine.dispose()
 
 
 @functools.lru_cache(maxsize=None)

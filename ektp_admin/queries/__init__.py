@@ -30,7 +30,9 @@ from .home_visits import (
     home_visit_clause,
     home_visit_cluster_sizes,
     home_visit_count,
+    home_visit_page,
     home_visit_residents,
+    home_visits_per_desa,
 )
 from .kits import (
     DeviceWhereabouts,
@@ -91,8 +93,9 @@ __all__ = [
     "CampaignProgress", "DesaOutstanding", "DeviceWhereabouts", "KecamatanOutstanding", "KecamatanProgress",
     "NEWLY_17_DEFAULT_DAYS", "OutstandingCounts", "VisitBrief", "campaign_choices", "campaign_overlap_clause",
     "campaign_progress", "campaign_progress_by_kecamatan", "campaign_region", "campaign_starts", "cluster_part",
-    "count_rows", "counted_outstanding", "counted_wajib_at_least", "desa_count", "device_bookings", "device_count", "device_whereabouts", "home_visit_clause",
-    "home_visit_cluster_sizes", "home_visit_count", "home_visit_residents", "kecamatan_names", "lansia_clause",
+    "count_rows", "counted_outstanding", "counted_wajib_at_least", "desa_count", "device_bookings", "device_count",
+    "device_whereabouts", "home_visit_clause", "home_visit_cluster_sizes", "home_visit_count", "home_visit_page",
+    "home_visit_residents", "home_visits_per_desa", "kecamatan_names", "lansia_clause",
     "latest_campaign", "newly_17_since", "newly_wajib_clause", "next_visits",
     "numeric_text_order", "planned_visit_clause", "planned_visit_search_clause", "outstanding_by_desa", "outstanding_by_kecamatan", "outstanding_clause",
     "outstanding_counts_select", "outstanding_residents", "outstanding_status_clause", "outstanding_totals",

@@ -106,12 +106,17 @@ def region_clause(code: str | None, desa_code: Any = Desa.code, kecamatan_code: 
     """Rows whose desa lies in region ``code`` (province, kab/kota, kecamatan or desa code).
 
     A kecamatan code is matched on ``kecamatan_code`` when that column is given, so
-    the kecamatan index serves it; other codes match the desa code or its prefix.
+    the kecamatan index serves it; a desa code is matched exactly; other codes
+    match the desa code or its prefix.
     """
     if not code:
         return sa.true()
     if kecamatan_code is not None and code.count(".") == 2:
         return kecamatan_code == code
+    if code.count(".") == 3:
+        # A desa has no regions inside it: an equality the desa index serves (an OR
+        # with a LIKE makes SQLite read every resident).
+        return desa_code == code
     return sa.or_(desa_code == code, desa_code.like(_like_prefix(code), escape="\\"))
 
 

@@ -71,36 +71,43 @@ def per_desa(region_code: str | None, on: dt.date, starts: list[tuple[str, dt.da
     c = Counter.__table__.c
     c17 = birth_date_cutoff(on, WAJIB_KTP_AGE)
     c60 = birth_date_cutoff(on, LANSIA_AGE)
-    adult = c.day <= _lit(c17)
-
-    def total(condition: Any) -> Any:
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, c.n), else_=0)), 0)
-
     default_lower = birth_date_cutoff(default_since(on) - _ONE_DAY, WAJIB_KTP_AGE)
-    lowers = [
-        (region_clause(scope, c.desa_code), _lit(birth_date_cutoff(start - _ONE_DAY, WAJIB_KTP_AGE)))
-        for scope, start in starts
-    ]
+    bounds = [(scope, birth_date_cutoff(start - _ONE_DAY, WAJIB_KTP_AGE)) for scope, start in starts]
+    lowers = [(region_clause(scope, c.desa_code), _lit(day)) for scope, day in bounds]
     lower = sa.case(*lowers, else_=_lit(default_lower)) if lowers else _lit(default_lower)
+    lowest = min([default_lower, *(day for _scope, day in bounds)])
+    region = region_clause(region_code, c.desa_code, c.kecamatan_code)
+
+    def summed(kinds: tuple[str, ...], upper: dt.date, *where: Any, as_kind: str | None = None) -> Any:
+        """(desa_code, kind, n) of the cells of ``kinds`` up to ``upper``: plain sums the
+        kind/day index serves, so each cell is read once and no CASE runs per cell."""
+        kind = sa.literal(as_kind, sa.String) if as_kind else c.kind
+        query = sa.select(c.desa_code.label("desa_code"), kind.label("kind"), sa.func.sum(c.n).label("n")).where(
+            region, c.kind.in_(kinds), c.day <= _lit(upper), *where)
+        return query.group_by(c.desa_code) if as_kind else query.group_by(c.desa_code, c.kind)
+
+    cells = sa.union_all(
+        summed((*counting.WAJIB_KINDS, counting.KIND_DISABLED_OR_ILL, counting.KIND_AWAY), c17),
+        summed((counting.KIND_LANSIA,), c60),
+        summed((counting.KIND_WAJIB_OUTSTANDING, counting.KIND_MARRIED_BY_BIRTH), c17,
+               c.day > _lit(lowest), c.day > lower, as_kind=_NEWLY_17),
+    ).subquery("cells")
+
+    def total(*kinds: str) -> Any:
+        return sa.func.coalesce(sa.func.sum(sa.case((cells.c.kind.in_(kinds), cells.c.n), else_=0)), 0)
+
     return (
         sa.select(
-            c.desa_code.label("desa_code"),
-            total(sa.and_(c.kind.in_(counting.WAJIB_KINDS), adult)).label("wajib"),
-            total(sa.and_(c.kind == counting.KIND_WAJIB_OUTSTANDING, adult)).label("outstanding"),
-            total(sa.and_(c.kind == counting.KIND_LANSIA, c.day <= _lit(c60))).label("lansia"),
-            total(sa.and_(c.kind == counting.KIND_DISABLED_OR_ILL, adult)).label("disabled_or_ill"),
-            total(sa.and_(c.kind == counting.KIND_AWAY, adult)).label("away"),
-            total(sa.and_(
-                c.kind.in_((counting.KIND_WAJIB_OUTSTANDING, counting.KIND_MARRIED_BY_BIRTH)), adult, c.day > lower,
-            )).label("newly_17"),
-            total(sa.and_(c.kind == counting.KIND_WAJIB_DUPLICATE, adult)).label("duplicate"),
+            cells.c.desa_code.label("desa_code"),
+            total(*counting.WAJIB_KINDS).label("wajib"),
+            total(counting.KIND_WAJIB_OUTSTANDING).label("outstanding"),
+            total(counting.KIND_LANSIA).label("lansia"),
+            total(counting.KIND_DISABLED_OR_ILL).label("disabled_or_ill"),
+            total(counting.KIND_AWAY).label("away"),
+            total(_NEWLY_17).label("newly_17"),
+            total(counting.KIND_WAJIB_DUPLICATE).label("duplicate"),
         )
-        .where(
-            region_clause(region_code, c.desa_code, c.kecamatan_code),
-            c.kind.in_(counting.AGE_KINDS),
-            adult,
-        )
-        .group_by(c.desa_code)
+        .group_by(cells.c.desa_code)
         .subquery("counted")
     )
 
@@ -123,6 +130,10 @@ def wajib_sum(session: Any, region_code: str | None, on: dt.date, kinds: tuple[s
     return int(session.execute(query).scalar_one())
 
 
+#: The "newly 17" rows of :func:`per_desa`'s cells (not a kind of the table).
+_NEWLY_17 = "newly_17"
+
+
 def recorded_select(start: dt.date, end: dt.date, region_code: str | None, *group_by: str) -> Any:
     """Recordings (visit results "recorded", resident not a duplicate) on days ``start``..``end``
     by residents of the region, from the counters; ``group_by``: "day" and/or "kecamatan_code"."""
@@ -137,4 +148,21 @@ def recorded_select(start: dt.date, end: dt.date, region_code: str | None, *grou
             region_clause(region_code, c.desa_code, c.kecamatan_code),
         )
         .group_by(*columns)
+    )
+
+
+def home_visits_by_desa(region_code: str | None, on: dt.date) -> Any:
+    """SELECT desa_code, n: residents to record at home as of ``on``, not marked away (the
+    home-visit list's count but for those whose ``away until`` has passed), per desa."""
+    c = Counter.__table__.c
+    return (
+        sa.select(c.desa_code, sa.func.coalesce(sa.func.sum(c.n), 0).label("n"))
+        .where(
+            region_clause(region_code, c.desa_code, c.kecamatan_code),
+            sa.or_(
+                sa.and_(c.kind == counting.KIND_HOME_ILL, c.day <= _lit(birth_date_cutoff(on, WAJIB_KTP_AGE))),
+                sa.and_(c.kind == counting.KIND_HOME_LANSIA, c.day <= _lit(birth_date_cutoff(on, LANSIA_AGE))),
+            ),
+        )
+        .group_by(c.desa_code)
     )

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 
+from ..domain import counting
 from ..domain.eligibility import OUTSTANDING_STATUSES, WAJIB_KTP_AGE, birth_date_cutoff
 from ..domain.enums import Citizenship, MaritalStatus
 from ..domain.forecast import Forecast, PaceWindow, forecast, pace_window
-from ..models import Campaign, Resident, Visit
+from ..models import Campaign, Counter, Resident, Visit
+from . import counted
 from .clauses import reference_date, region_clause
+from .outstanding import KecamatanOutstanding
 from .progress import (
     CampaignProgress,
     KecamatanProgress,
@@ -50,27 +53,42 @@ def campaign_pace_window(campaign: Campaign, on: dt.date) -> PaceWindow:
 
 
 def recorded_between(
-    session: Any, campaign: Campaign, region_code: str | None, first: dt.date | None, last: dt.date | None
+    session: Any, campaign: Campaign, region_code: str | None, first: dt.date | None, last: dt.date | None, *,
+    direct: bool = False,
 ) -> int:
-    """Recordings of the campaign in region ``region_code`` on visits dated ``first``..``last``."""
-    if first is None or last is None:
-        return 0
-    query = _recorded_select(campaign, region_code).where(Visit.day >= first, Visit.day <= last)
-    return int(session.execute(query).scalar_one() or 0)
+    """Recordings of the campaign in region ``region_code`` on visits dated ``first``..``last``
+    (from the counters unless ``direct``)."""
+    return sum(_recorded_between(session, campaign, region_code, first, last, direct=direct).values())
 
 
 def recorded_between_by_kecamatan(
-    session: Any, campaign: Campaign, region_code: str | None, first: dt.date | None, last: dt.date | None
+    session: Any, campaign: Campaign, region_code: str | None, first: dt.date | None, last: dt.date | None, *,
+    direct: bool = False,
 ) -> dict[str, int]:
     """{kecamatan code: recordings on visits dated ``first``..``last``} within the region."""
+    return _recorded_between(session, campaign, region_code, first, last, by_kecamatan=True, direct=direct)
+
+
+def _recorded_between(
+    session: Any, campaign: Campaign, region_code: str | None, first: dt.date | None, last: dt.date | None, *,
+    by_kecamatan: bool = False, direct: bool = False,
+) -> dict[str, int]:
     if first is None or last is None:
         return {}
-    query = (
-        _recorded_select(campaign, region_code, Resident.kecamatan_code)
-        .where(Visit.day >= first, Visit.day <= last)
-        .group_by(Resident.kecamatan_code)
-    )
-    return {code: int(n) for code, n in session.execute(query)}
+    start, end = max(first, campaign.start_date), min(last, campaign.target_date)
+    if start > end:
+        return {}
+    if not direct and counted.counters_built(session):
+        query = counted.recorded_select(start, end, region_code, *(("kecamatan_code",) if by_kecamatan else ()))
+    else:
+        group = (Resident.kecamatan_code,) if by_kecamatan else ()
+        query = _recorded_select(campaign, region_code, *group).where(Visit.day >= start, Visit.day <= end)
+        if group:
+            query = query.group_by(*group)
+    rows = session.execute(query).all()
+    if by_kecamatan:
+        return {code: int(n) for code, n in rows if n}
+    return {"": int(rows[0][0] or 0)} if rows else {}
 
 
 def turning_17_clause(on: dt.date, until: dt.date, model: Any = Resident) -> Any:
@@ -86,27 +104,45 @@ def turning_17_clause(on: dt.date, until: dt.date, model: Any = Resident) -> Any
     )
 
 
-def residents_turning_17(session: Any, region_code: str | None, on: dt.date, until: dt.date) -> int:
+def residents_turning_17(session: Any, region_code: str | None, on: dt.date, until: dt.date, *,
+                         direct: bool = False) -> int:
     """How many residents of the region join the backlog between ``on`` and ``until``."""
-    if until <= on:
-        return 0
-    query = sa.select(sa.func.count(Resident.id)).where(
-        turning_17_clause(on, until), region_clause(region_code, Resident.desa_code, Resident.kecamatan_code)
-    )
-    return int(session.execute(query).scalar_one() or 0)
+    return sum(_turning_17(session, region_code, on, until, by_kecamatan=False, direct=direct).values())
 
 
 def residents_turning_17_by_kecamatan(
-    session: Any, region_code: str | None, on: dt.date, until: dt.date
+    session: Any, region_code: str | None, on: dt.date, until: dt.date, *, direct: bool = False
 ) -> dict[str, int]:
+    return _turning_17(session, region_code, on, until, by_kecamatan=True, direct=direct)
+
+
+def _turning_17(session: Any, region_code: str | None, on: dt.date, until: dt.date, *, by_kecamatan: bool,
+                direct: bool) -> dict[str, int]:
+    """Read from the counters when their window holds both days: the outstanding cells past
+    ``on``'s 17th-birthday cutoff are single residents keyed by their birth date."""
     if until <= on:
         return {}
-    query = (
-        sa.select(Resident.kecamatan_code, sa.func.count(Resident.id))
-        .where(turning_17_clause(on, until), region_clause(region_code, Resident.desa_code, Resident.kecamatan_code))
-        .group_by(Resident.kecamatan_code)
-    )
-    return {code: int(n) for code, n in session.execute(query)}
+    window = None if direct else counted.read_window(session)
+    if window is not None and window.covers(on) and window.covers(until):
+        c = Counter.__table__.c
+        group: tuple[Any, ...] = (c.kecamatan_code,) if by_kecamatan else ()
+        query = sa.select(*group, sa.func.coalesce(sa.func.sum(c.n), 0)).where(
+            c.kind == counting.KIND_WAJIB_OUTSTANDING,
+            c.day > sa.literal(birth_date_cutoff(on, WAJIB_KTP_AGE), sa.Date),
+            c.day <= sa.literal(birth_date_cutoff(until, WAJIB_KTP_AGE), sa.Date),
+            region_clause(region_code, c.desa_code, c.kecamatan_code),
+        )
+    else:
+        group = (Resident.kecamatan_code,) if by_kecamatan else ()
+        query = sa.select(*group, sa.func.count(Resident.id)).where(
+            turning_17_clause(on, until), region_clause(region_code, Resident.desa_code, Resident.kecamatan_code)
+        )
+    if group:
+        query = query.group_by(*group)
+    rows = session.execute(query).all()
+    if by_kecamatan:
+        return {code: int(n) for code, n in rows if n}
+    return {"": int(rows[0][0] or 0)} if rows else {}
 
 
 # ------------------------------------------------------------------ the forecast
@@ -193,15 +229,19 @@ def campaign_outlook(
     campaign: Campaign,
     kecamatan_code: str | None = None,
     on: dt.date | None = None,
+    *,
+    outstanding: Sequence[KecamatanOutstanding] | None = None,
 ) -> CampaignOutlook | None:
     """Progress, forecast and recordings per day; None when the kecamatan lies outside the campaign.
 
     The progress page and the home page both call this, so they show the same numbers
-    (both read the per-desa counters, :mod:`ektp_admin.counters`).
+    (both read the per-desa counters, :mod:`ektp_admin.counters`); ``outstanding``: the
+    per-kecamatan rows the home page read for its backlog (see
+    :func:`~.progress.campaign_progress_by_kecamatan`).
     """
     on = on or reference_date()
     per_day = recorded_per_day(session, campaign, kecamatan_code, on)
-    progress = campaign_progress(session, campaign, kecamatan_code, on)
+    progress = campaign_progress(session, campaign, kecamatan_code, on, outstanding=outstanding)
     if progress is None:
         return None
     return CampaignOutlook(

@@ -12,7 +12,7 @@ from ..domain.enums import DeviceCondition, KtpStatus, VisitState
 from ..models import Device, Resident, Visit
 from .clauses import reference_date, wajib_clause
 from .home_visits import home_visit_count
-from .outstanding import OutstandingCounts, outstanding_totals
+from .outstanding import KecamatanOutstanding, OutstandingCounts, outstanding_by_kecamatan, sum_counts
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class Headline:
     planned_in_the_past: int
     enrol_failed: int
     kits_not_working: int
+    #: the per-kecamatan rows ``backlog`` sums (the campaign's progress reuses them)
+    by_kecamatan: tuple[KecamatanOutstanding, ...] = ()
 
 
 def headline(session: Any, reach: Reach, on: dt.date | None = None, *, today_limit: int = 20) -> Headline:
@@ -45,10 +47,12 @@ def headline(session: Any, reach: Reach, on: dt.date | None = None, *, today_lim
     kits_not_working = session.execute(
         reach.select(Device, sa.func.count(Device.id)).where(Device.condition != DeviceCondition.WORKING.value)
     ).scalar_one()
+    by_kecamatan = tuple(outstanding_by_kecamatan(session, region, on))
     return Headline(
         on=on,
         region_code=region,
-        backlog=outstanding_totals(session, region, on),
+        backlog=sum_counts(by_kecamatan),
+        by_kecamatan=by_kecamatan,
         home_visits=home_visit_count(session, region, on),
         visits_today=visits_today,
         planned_in_the_past=int(planned_in_the_past),

@@ -7,7 +7,8 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 
 from ..models import Resident
-from .clauses import lansia_clause, outstanding_clause, reference_date, region_clause
+from . import counted
+from .clauses import lansia_clause, outstanding_clause, reference_date, region_clause, region_covers
 from .outstanding import rt_rw_order
 
 # ------------------------------------------------------------------ home visits
@@ -39,12 +40,68 @@ def home_visit_residents(
     )
 
 
-def home_visit_count(session: Any, region_code: str | None = None, on: dt.date | None = None) -> int:
+def home_visit_count(session: Any, region_code: str | None = None, on: dt.date | None = None, *,
+                     direct: bool = False) -> int:
+    """How many residents of a region to record at home (the list's total, the home page's figure)."""
+    return sum(home_visits_per_desa(session, region_code, on, direct=direct).values())
+
+
+def home_visits_per_desa(session: Any, region_code: str | None = None, on: dt.date | None = None, *,
+                         direct: bool = False) -> dict[str, int]:
+    """{desa code: residents to record at home} in a region (desa with none left out).
+
+    Read from the per-desa counters (kinds ``home_ill``/``home_old``) plus, counted
+    directly, the residents marked away whose ``away until`` has passed; counted from
+    the residents when ``direct`` or when the counters cannot answer for ``on``.
+    """
     on = on or reference_date()
-    query = sa.select(sa.func.count(Resident.id)).where(
-        home_visit_clause(on), region_clause(region_code, Resident.desa_code, Resident.kecamatan_code)
+    if direct or counted.usable_window(session, on, []) is None:
+        query = (
+            sa.select(Resident.desa_code, sa.func.count(Resident.id))
+            .where(home_visit_clause(on), region_clause(region_code, Resident.desa_code, Resident.kecamatan_code))
+            .group_by(Resident.desa_code)
+        )
+        return {desa: int(n) for desa, n in session.execute(query) if n}
+    counts = {desa: int(n) for desa, n in session.execute(counted.home_visits_by_desa(region_code, on)) if n}
+    # Back from away: the only condition of the WHERE is the away_until range, so its
+    # index is what every database reads (the few rows whose day has passed); the rest
+    # of the rule is a CASE, and no GROUP BY tempts SQLite into the desa index's order.
+    back = sa.case((sa.and_(Resident.away.is_(True), home_visit_clause(on)), 1), else_=0)
+    query = sa.select(Resident.desa_code, back).where(Resident.away_until < on)
+    for desa, n in session.execute(query):
+        if n and (not region_code or region_covers(region_code, desa)):
+            counts[desa] = counts.get(desa, 0) + 1
+    return counts
+
+
+def home_visit_page(session: Any, region_code: str | None, on: dt.date | None, per_desa: dict[str, int],
+                    offset: int, limit: int) -> list[Resident]:
+    """Rows ``offset`` to ``offset + limit`` of :func:`home_visit_residents`, reading only the
+    desa those rows lie in (``per_desa``: :func:`home_visits_per_desa`), through the desa index."""
+    on = on or reference_date()
+    desa_codes: list[str] = []
+    skip = offset
+    before = 0
+    for desa in sorted(per_desa):
+        n = per_desa[desa]
+        if before + n <= offset:
+            before += n
+            continue
+        if not desa_codes:
+            skip = offset - before
+        desa_codes.append(desa)
+        before += n
+        if before >= offset + limit:
+            break
+    if not desa_codes:
+        return []
+    statement = (
+        home_visit_residents(session, region_code, on)
+        .where(Resident.desa_code.in_(desa_codes))
+        .offset(skip)
+        .limit(limit)
     )
-    return int(session.execute(query).scalar_one())
+    return list(session.execute(statement).scalars())
 
 
 def home_visit_cluster_sizes(

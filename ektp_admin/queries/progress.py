@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -20,7 +20,7 @@ from .clauses import (
     region_prefixes,
 )
 from .counted import _as_date
-from .outstanding import outstanding_by_kecamatan
+from .outstanding import KecamatanOutstanding, outstanding_by_kecamatan
 
 # ------------------------------------------------------------------ campaign progress
 
@@ -217,7 +217,7 @@ def recorded_per_day(
 
 def campaign_progress(
     session: Any, campaign: Campaign, kecamatan_code: str | None = None, on: dt.date | None = None, *,
-    direct: bool = False,
+    direct: bool = False, outstanding: Sequence[KecamatanOutstanding] | None = None,
 ) -> CampaignProgress | None:
     """Recorded in the campaign, remaining, the baseline and the pace needed to meet the target.
 
@@ -230,7 +230,8 @@ def campaign_progress(
     region = campaign_region(campaign, kecamatan_code)
     if region is None:
         return None
-    rows = tuple(campaign_progress_by_kecamatan(session, campaign, kecamatan_code, on, direct=direct))
+    rows = tuple(campaign_progress_by_kecamatan(session, campaign, kecamatan_code, on, direct=direct,
+                                                outstanding=outstanding))
     entered = campaign.baseline_outstanding if region == campaign.scope_code else None
     return CampaignProgress(
         campaign_id=campaign.id,
@@ -250,9 +251,14 @@ def campaign_progress(
 
 def campaign_progress_by_kecamatan(
     session: Any, campaign: Campaign, kecamatan_code: str | None = None, on: dt.date | None = None, *,
-    direct: bool = False,
+    direct: bool = False, outstanding: Sequence[KecamatanOutstanding] | None = None,
 ) -> list[KecamatanProgress]:
-    """Recorded in the campaign and remaining, per kecamatan of the campaign's region."""
+    """Recorded in the campaign and remaining, per kecamatan of the campaign's region.
+
+    ``outstanding``: :func:`outstanding_by_kecamatan` rows the caller already read for a
+    region that holds the campaign's (the home page's backlog): the campaign's kecamatan
+    are taken from them instead of being counted again, so both figures come from one query.
+    """
     on = on or reference_date()
     region = campaign_region(campaign, kecamatan_code)
     if region is None:
@@ -262,11 +268,22 @@ def campaign_progress_by_kecamatan(
     else:
         query = _recorded_select(campaign, region, Resident.kecamatan_code).group_by(Resident.kecamatan_code)
     recorded = {code: int(n) for code, n in session.execute(query)}
+    reused = _rows_within(outstanding, region)
+    rows = reused if reused is not None else outstanding_by_kecamatan(session, region, on, direct=direct)
     return [
         KecamatanProgress(row.kecamatan_code, row.kecamatan_name, recorded.get(row.kecamatan_code, 0),
                           row.outstanding, row.away)
-        for row in outstanding_by_kecamatan(session, region, on, direct=direct)
+        for row in rows
     ]
+
+
+def _rows_within(rows: Sequence[KecamatanOutstanding] | None, region: str) -> list[KecamatanOutstanding] | None:
+    """The kecamatan rows of ``region`` among ``rows`` when they answer for it exactly: a
+    region of whole kecamatan (a kecamatan or wider), all of whose kecamatan ``rows`` hold
+    (the caller read them for a region containing it). None: count them again."""
+    if rows is None or region.count(".") > 2:
+        return None
+    return [row for row in rows if region_covers(region, row.kecamatan_code)]
 
 
 def campaign_choices(session: Any, reach: Any, kecamatan_code: str | None, limit: int) -> list[tuple[int, str]]:

@@ -41,7 +41,7 @@ class HomeView(AdminIndexView):
         campaign = running_campaign(session, head.on, reach.kecamatan_code)  # the progress page's default too
         outlook = None
         if campaign is not None:
-            outlook = campaign_outlook(session, campaign, reach.kecamatan_code, head.on)
+            outlook = campaign_outlook(session, campaign, reach.kecamatan_code, head.on, outstanding=head.by_kecamatan)
         chart = None
         if outlook is not None:
             chart = bar_chart(outlook.per_day, head.on, outlook.forecast.pace, outlook.progress.needed_per_day)

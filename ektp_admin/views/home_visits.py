@@ -86,9 +86,9 @@ class HomeVisitView(EktpReportView):
         kecamatan, desa, region = self._region()
         on = queries.reference_date()
         session = self.session
-        page = self.page(queries.home_visit_count(session, region, on))
-        statement = queries.home_visit_residents(session, region, on).limit(page.size).offset(page.offset)
-        residents = list(session.execute(statement).scalars())
+        per_desa = queries.home_visits_per_desa(session, region, on)
+        page = self.page(sum(per_desa.values()))
+        residents = queries.home_visit_page(session, region, on, per_desa, page.offset, page.size)
         desa_codes = sorted({r.desa_code for r in residents})
         sizes = queries.home_visit_cluster_sizes(session, desa_codes, on)
         starts = queries.campaign_starts(session, on, region)

@@ -34,7 +34,7 @@ from ..models import Desa, Kecamatan, Resident, Visit
 from ..queries.home_visits import home_visit_group_rows
 from .home_visits import record_actions
 from .reasons import outstanding_reason
-from .reports import REPORT_GRANTS, EktpReportView, resident_list_url
+from .reports import REPORT_GRANTS, EktpReportView, resident_list_links, resident_list_url
 
 #: Columns of the per-desa summary CSV (English msgids, translated when written).
 SUMMARY_HEADER = [
@@ -77,7 +77,7 @@ class OutstandingView(EktpReportView):
             page=page,
             on=on,
             newly_17_since=sinces.pop() if len(sinces) == 1 else None,
-            resident_list_url=lambda desa_code: resident_list_url(self.admin, desa_code),
+            resident_list_url=resident_list_links(self.admin),
         )
 
     @expose("/export.<export_type>")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from flask import abort, current_app, request, url_for
 from flask_admin import BaseView
@@ -206,15 +206,24 @@ class EktpReportView(EktpAccess, BaseView):
 def resident_list_url(admin: Any, desa_code: str, *, outstanding: bool = True) -> str | None:
     """The residents list filtered to one desa (and to outstanding residents), or None.
 
+    None when the host has no residents screen or the user cannot open it. A page
+    with a link per row takes :func:`resident_list_links` once instead.
+    """
+    return resident_list_links(admin, outstanding=outstanding)(desa_code)
+
+
+def resident_list_links(admin: Any, *, outstanding: bool = True) -> Callable[[str], str | None]:
+    """``desa code -> URL`` of :func:`resident_list_url`, its filters looked up once.
+
     Flask-Admin names filter arguments by their position in the list view's
-    filters; look them up on the registered view rather than hard-coding them.
-    None when the host has no residents screen or the user cannot open it.
+    filters; look them up on the registered view rather than hard-coding them
+    (comparing each filter's SQL: done once per page, not once per row).
     """
     from .. import queries
 
     view = next((v for v in getattr(admin, "_views", []) if v.endpoint == "ektp_residents"), None)
     if view is None or not view.is_accessible():
-        return None
+        return lambda desa_code: None
     desa_arg = outstanding_arg = None
     wanted = str(queries.outstanding_clause()) if outstanding else None
     for index, flt in enumerate(getattr(view, "_filters", None) or []):
@@ -228,8 +237,11 @@ def resident_list_url(admin: Any, desa_code: str, *, outstanding: bool = True) -
             except Exception:  # a clause that needs other context is not the one we want
                 continue
     if desa_arg is None:
-        return None
-    args: dict[str, Any] = {f"flt0_{desa_arg}": desa_code}
-    if outstanding_arg is not None:
-        args[f"flt1_{outstanding_arg}"] = "1"
-    return url_for("ektp_residents.index_view", **args)
+        return lambda desa_code: None
+    extra: dict[str, Any] = {f"flt1_{outstanding_arg}": "1"} if outstanding_arg is not None else {}
+
+    def link(desa_code: str) -> str | None:
+        values: dict[str, Any] = {f"flt0_{desa_arg}": desa_code, **extra}
+        return url_for("ektp_residents.index_view", **values)
+
+    return link
