@@ -571,6 +571,24 @@ def _portal_env(database_url: str, folder: Path) -> dict[str, str]:
     return env
 
 
+def _left_behind(folder: Path, within: float = 30) -> list[int]:
+    """Processes still running with the killed import's environment (its checking
+    process), after waiting ``within`` seconds for them to notice and end."""
+    mark = f"EKTP_ADMIN_INSTANCE={folder / 'instance'}".encode()
+    deadline = time.monotonic() + within
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and mark in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
 def _indexes(app: Any) -> set[str]:
     with app.app_context():
         return {ix["name"] for ix in sa.inspect(models.db.engine).get_indexes("ektp_resident")}
@@ -593,7 +611,7 @@ def test_an_import_killed_halfway_through_writing_leaves_the_database_as_it_was(
     assert process.stdout is not None
     for line in process.stdout:
         seen.append(line.rstrip())
-        written = re.match(r"\s*Writing: ([\d,]+) / ([\d,]+)", line)
+        written = re.match(r"\s*Checking and writing rows: ([\d,]+) / ([\d,]+)", line)
         # Killed once rows are in the open transaction and before the last is: how far
         # it got depends on the machine's speed (progress lines are throttled by time).
         if written and 0 < int(written[1].replace(",", "")) < int(written[2].replace(",", "")):
@@ -607,6 +625,7 @@ def test_an_import_killed_halfway_through_writing_leaves_the_database_as_it_was(
     assert killed, "never saw the write phase halfway:\n" + "\n".join(seen[-20:])
     assert process.returncode == -signal.SIGKILL
     assert count(app, Resident) == before, "a killed import wrote nothing"
+    assert _left_behind(tmp_path) == [], "the checking process ends with the import"
     assert count(app, AuditEntry, AuditEntry.action == "import") == 0
     assert _indexes(app) == indexes, "indexes dropped for the load came back with the rollback"
     with app.app_context():
