@@ -18,9 +18,10 @@ No Flask and no database here.
 """
 from __future__ import annotations
 
+import logging
 import marshal
 import multiprocessing
-import os
+import pickle
 import queue
 import threading
 import traceback
@@ -31,6 +32,8 @@ from ..domain.messages import N_, Message
 from .reading import Columns, FileFacts, FileProblem, open_table
 from .rows import DATE_FIELDS, ERROR, RESIDENT_FIELDS, WARNING, Problem, Regions, ResidentRows
 from .work import Report, Spool
+
+log = logging.getLogger(__name__)
 
 #: rows the checker hands the writer at a time
 BATCH = 2000
@@ -58,7 +61,8 @@ class CheckJob:
     today: Any
     reference_date: Any
     kecamatan_code: str | None = None
-    batch: int = BATCH
+    #: rows per batch (0: :data:`BATCH`)
+    batch: int = 0
 
 
 @dataclass
@@ -72,22 +76,29 @@ class CheckCounts:
     problems: list[Message] = field(default_factory=list)
 
 
-def check_rows(job: CheckJob, send: Any, parent_alive: Any = None) -> None:
+class _Stopped(BaseException):
+    """The writer gave up: the checking thread ends (it cannot be killed)."""
+
+
+def check_rows(job: CheckJob, send: Callable[[Any], None]) -> None:
     """The checker's body: ``send(message)`` hands the writer
     ``("batch", last line, bad rows so far, marshalled rows)``, then one of
     ``("done", CheckCounts)``, ``("problem", [Message])`` (the file as a whole)
-    or ``("error", traceback text)``."""
+    or ``("error", the exception in a line, its traceback)``."""
     try:
-        counts = _check(job, send, parent_alive)
+        counts = _check(job, send)
+    except _Stopped:
+        return
     except FileProblem as problem:
         send(("problem", problem.messages))
-    except BaseException:  # anything else is a bug of ours: the writer must hear of it, not wait
-        send(("error", traceback.format_exc(limit=8)))
+    except BaseException as exc:  # anything else is a bug of ours: the writer must hear of it, not wait
+        send(("error", "".join(traceback.format_exception_only(exc)).strip(), traceback.format_exc(limit=12)))
     else:
         send(("done", counts))
 
 
-def _check(job: CheckJob, send: Any, parent_alive: Any) -> CheckCounts:
+def _check(job: CheckJob, send: Callable[[Any], None]) -> CheckCounts:
+    size = job.batch or BATCH
     regions = Regions(job.regions)
     checker = ResidentRows(job.columns, regions, today=job.today, reference_date=job.reference_date,
                            kecamatan_code=job.kecamatan_code)
@@ -117,7 +128,7 @@ def _check(job: CheckJob, send: Any, parent_alive: Any) -> CheckCounts:
                             values[i] = values[i].toordinal()
                     batch.append(values)
                 spool.add(line, result.nik, values)
-                if len(batch) >= job.batch:
+                if len(batch) >= size:
                     send(("batch", line, counts.bad_rows, marshal.dumps(batch)))
                     batch = []
             if batch:
@@ -167,22 +178,10 @@ def refuse_duplicates(spool: Spool, report: Report, column: str) -> int:
 
 
 def _process_main(job: CheckJob, out: Any) -> None:
-    """The checking process: like the thread, but it gives up when the importer has gone
-    (a killed importer must not leave it waiting on a full queue for ever)."""
-    parent = multiprocessing.parent_process()
-
-    def send(message: Any) -> None:
-        while True:
-            try:
-                out.put(message, timeout=POLL_SECONDS)
-                return
-            except queue.Full:
-                if parent is not None and not parent.is_alive():
-                    # Nobody will read: no flushing of the queue at exit either (it would wait for ever).
-                    out.cancel_join_thread()
-                    os._exit(1)
-
-    check_rows(job, send)
+    """The checking process: ``out`` is the sending end of a pipe. The pipe's own
+    buffer bounds what waits for the importer; a killed importer breaks the pipe and
+    the next send ends this process (BrokenPipeError)."""
+    check_rows(job, lambda message: out.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL)))
 
 
 class CheckingWorker:
@@ -194,6 +193,7 @@ class CheckingWorker:
     :meth:`batches`; a checker that failed or vanished raises :class:`CheckerFailed`.
     ``stop_writing_at_bad``: batches after the first bad row are not handed over (the
     import will be refused anyway) but the check goes on to the end for the report.
+    At most :data:`QUEUE_BATCHES` batches wait for the writer.
     """
 
     def __init__(self, job: CheckJob, *, stop_writing_at_bad: bool) -> None:
@@ -202,17 +202,50 @@ class CheckingWorker:
         self.counts: CheckCounts | None = None
         self.in_process = (job.facts.lines or 0) >= PROCESS_MIN_LINES
         self._finished = False
-        self._runner: Any
+        self._stop = threading.Event()
+        self._queue: queue.Queue[Any] = queue.Queue(QUEUE_BATCHES)
+        self._process: Any = None
         if self.in_process:
             context = multiprocessing.get_context("spawn")
-            self._queue: Any = context.Queue(QUEUE_BATCHES)
-            self._runner = context.Process(target=_process_main, args=(job, self._queue),
-                                           name="ektp-import-check", daemon=True)
+            receiving, sending = context.Pipe(duplex=False)
+            self._process = context.Process(target=_process_main, args=(job, sending), name="ektp-import-check",
+                                            daemon=True)
+            self._process.start()
+            sending.close()  # only the checker writes: its end closing (an exit, a kill) is the reader's EOF
+            self._runner = threading.Thread(target=self._receive, args=(receiving,), name="ektp-import-receive",
+                                            daemon=True)
         else:
-            self._queue = queue.Queue(QUEUE_BATCHES)
-            self._runner = threading.Thread(target=check_rows, args=(job, self._queue.put),
-                                            name="ektp-import-check", daemon=True)
+            self._runner = threading.Thread(target=check_rows, args=(job, self._put), name="ektp-import-check",
+                                            daemon=True)
         self._runner.start()
+
+    def _put(self, message: Any) -> None:
+        while True:
+            if self._stop.is_set():
+                raise _Stopped()
+            try:
+                self._queue.put(message, timeout=POLL_SECONDS)
+                return
+            except queue.Full:
+                continue
+
+    def _receive(self, receiving: Any) -> None:
+        """The process's messages into the queue; its end without a last word, as an error."""
+        try:
+            while True:
+                try:
+                    message = pickle.loads(receiving.recv_bytes())
+                except (EOFError, OSError):
+                    self._process.join(timeout=10)
+                    message = ("error", "the checking process ended without finishing "
+                                        f"(exit code {self._process.exitcode})", "")
+                self._put(message)
+                if message[0] != "batch":
+                    return
+        except _Stopped:
+            return
+        finally:
+            receiving.close()
 
     def _next(self) -> Any:
         while True:
@@ -223,8 +256,7 @@ class CheckingWorker:
                     try:  # its last word may have arrived just as it ended
                         return self._queue.get(timeout=POLL_SECONDS)
                     except queue.Empty:
-                        code = getattr(self._runner, "exitcode", None)
-                        raise CheckerFailed(f"the checking worker stopped without a word (exit code {code})") from None
+                        raise CheckerFailed("the checking worker stopped without a word") from None
 
     def batches(self) -> Iterator[tuple[int, list[list[Any]]]]:
         while not self._finished:
@@ -241,6 +273,8 @@ class CheckingWorker:
             elif kind == "problem":
                 raise FileProblem(*message[1])
             else:
+                if message[2]:
+                    log.error("the import's checker failed:\n%s", message[2])
                 raise CheckerFailed(message[1])
 
     def wait(self) -> CheckCounts:
@@ -248,29 +282,19 @@ class CheckingWorker:
         the writer stopped early)."""
         for _ in self.batches():
             pass
-        assert self.counts is not None
+        if self.counts is None:
+            raise CheckerFailed("the check did not finish")
         return self.counts
 
     def close(self) -> None:
-        """Stop the checker if it still runs (the writer failed or was stopped)."""
+        """Stop the checker if it still runs, and wait for it."""
         self._finished = True
-        if self.in_process:
-            if self._runner.is_alive():
-                self._runner.terminate()
-            self._runner.join(timeout=10)
-            self._queue.close()
-            self._queue.cancel_join_thread()
-        # A thread cannot be stopped: it ends at its next full queue once nobody reads... so drain it.
-        elif self._runner.is_alive():
-            threading.Thread(target=_drain, args=(self._queue, self._runner), daemon=True).start()
-
-
-def _drain(pending: Any, runner: threading.Thread) -> None:
-    while runner.is_alive() or not pending.empty():
-        try:
-            pending.get(timeout=POLL_SECONDS)
-        except queue.Empty:
-            pass
+        self._stop.set()
+        if self._process is not None:
+            if self._process.is_alive():
+                self._process.terminate()
+            self._process.join(timeout=10)
+        self._runner.join(timeout=10)
 
 
 __all__ = ["BATCH", "CheckCounts", "CheckJob", "CheckerFailed", "CheckingWorker", "check_rows", "note_problems",
