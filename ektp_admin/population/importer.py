@@ -1,21 +1,26 @@
-"""Importing residents: check the whole file first, then write it in one transaction.
+"""Importing residents: check the rows and write them side by side, in one transaction.
 
 The same code runs for ``flask ektp import-residents`` and for the upload screen
 (in a background thread, :mod:`ektp_admin.population.jobs`). The phases:
 
 1. **reading**: one pass over the bytes (SHA-256, encoding, lines) and the
-   header mapped to fields (:mod:`.reading`);
-2. **checking**: every row checked with the domain rules (:mod:`.rows`) and put
-   in the spool; duplicate NIKs found over the spool; for a full refresh, the
-   residents the file does not name are listed (reported, never removed);
-3. **writing**, unless the file has a bad row (all-or-nothing; ``partial``
-   writes the valid rows) or it is a dry run: the valid rows in batches, each
-   batch's NIKs looked up at once, new residents inserted and changed ones
-   updated with Core statements (nothing is ever deleted), and the audit entry,
-   all in **one** transaction. A killed process leaves the database as it was.
+   header mapped to fields (:mod:`.reading`): a file without a needed column
+   stops here;
+2. **checking and writing**, side by side: the checker (:mod:`.checking`, a
+   process of its own for a big file) checks every row with the domain rules
+   (:mod:`.rows`), puts it in the spool and hands the valid rows over in
+   batches; meanwhile each batch is written here - its NIKs looked up at once,
+   new residents inserted and changed ones updated with Core statements
+   (nothing is ever deleted) - or, for a dry run, only compared. After the
+   checker's last word (duplicate NIKs found over the spool; for a full refresh,
+   the residents the file does not name listed - reported, never removed), the
+   transaction is rolled back if the file has a bad row (all-or-nothing;
+   ``partial`` keeps the valid rows) or a duplicate NIK;
+3. **indexes, counters, audit, commit**: all in the **one** transaction. A
+   killed process leaves the database as it was.
 
-Memory does not grow with the file: rows stream from the file to the spool
-(a scratch SQLite file) and from the spool to the database.
+Memory does not grow with the file: rows stream from the file through a
+bounded queue to the database, and into the spool (a scratch SQLite file).
 """
 from __future__ import annotations
 
@@ -37,20 +42,24 @@ from ..engines import refresh_statistics
 from ..models import AuditEntry, Desa, Kecamatan, Resident, StatusChange, name_key
 from . import vocabulary
 from .bulk import BulkInsert, BulkStatement
-from .checking import CheckCounts, CheckerFailed, CheckingWorker, CheckJob, note_problems
-from .checking import refuse_duplicates as refuse_duplicate_rows
+from .checking import (
+    CheckCounts,
+    CheckerFailed,
+    CheckingWorker,
+    CheckJob,
+    note_problems,
+    refuse_duplicates as refuse_duplicate_rows,
+)
 from .reading import FileFacts, FileProblem, Label, inspect_file, map_columns, open_table
 from .rows import (
     DATE_FIELDS,
     DEPARTURE_FIELDS,
-    ERROR,
     FIELD_LABELS,
     INSERT_ONLY,
     KEEP_WHEN_EMPTY,
     REQUIRED_RESIDENT,
     RESIDENT_FIELDS,
     RETURNED,
-    WARNING,
     Problem,
     Regions,
     ResidentRows,
@@ -62,6 +71,8 @@ BATCH = 2000
 RESIDENTS, STATUSES = "residents", "statuses"
 #: SQLite page cache of the writing connection, in KiB (restored when it closes)
 SQLITE_CACHE_KB = 64 * 1024
+#: helper threads SQLite's sorter may use while the import's connection rebuilds indexes
+SQLITE_SORT_THREADS = 1
 #: A load of at least this many rows may rebuild the residents' secondary indexes once
 #: at the end instead of updating them row by row (same transaction; see _drop_indexes_for_a_load)
 REBUILD_MIN_ROWS = 50_000
@@ -362,6 +373,7 @@ def _write_while_checking(engine: sa.Engine, request: ImportRequest, worker: Che
         return not counts.duplicate_rows and (request.partial or not counts.bad_rows)
 
     phase = "checking_comparing" if request.dry_run else "checking_writing"
+    progress(phase, 0, facts.lines, force=True)  # the checker is starting
     try:
         return _write_residents(engine, request, present, worker.batches(), facts.lines, outcome, progress,
                                 write=not request.dry_run, phase=phase, checked_all=checked_all)
@@ -513,6 +525,8 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, present: list[st
             # Random NIKs land all over ten indexes: a page cache of its own (the
             # default is 2 MB) saves re-reading index pages. A fixed cap, not per row.
             conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
+            # the index rebuild's sorter may use a helper thread (the second core)
+            conn.exec_driver_sql(f"PRAGMA threads={SQLITE_SORT_THREADS}")
             conn.commit()
         try:
             with one_transaction(conn, write=write) as transaction:
@@ -592,7 +606,8 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, present: list[st
                     transaction.rollback()
         finally:
             if tuned:
-                conn.exec_driver_sql("PRAGMA cache_size=-2000")  # the pooled connection's default again
+                conn.exec_driver_sql("PRAGMA cache_size=-2000")  # the pooled connection's defaults again
+                conn.exec_driver_sql("PRAGMA threads=0")
                 conn.commit()
     if write and (outcome.added or outcome.updated):
         refresh_statistics(engine, [Resident.__tablename__, StatusChange.__tablename__])
