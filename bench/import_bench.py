@@ -139,7 +139,8 @@ def _family(pid: int) -> list[int]:
         current = pending.pop()
         found.append(current)
         try:
-            pending += [int(c) for c in Path(f"/proc/{current}/task/{current}/children").read_text().split()]
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
         except OSError:
             continue
     return found

@@ -700,7 +700,6 @@ def test_a_checking_process_that_dies_is_reported_not_waited_for(
         app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The out-of-memory killer (here: SIGKILL) takes the checking process while the
     importer writes: the import fails with a sentence, writes nothing and does not hang."""
-    import multiprocessing
     import threading
 
     from ektp_admin.population import checking
@@ -712,9 +711,12 @@ def test_a_checking_process_that_dies_is_reported_not_waited_for(
     killed: list[int] = []
 
     def sink(phase: str, done: int, total: int | None) -> None:
-        if phase == "checking_writing" and not killed:
-            (worker,) = [p for p in multiprocessing.active_children() if p.name == "ektp-import-check"]
-            os.kill(worker.pid, signal.SIGKILL)
+        if phase == "checking_writing" and done and not killed:
+            children = [c for task in Path(f"/proc/{os.getpid()}/task").iterdir()
+                        for c in (task / "children").read_text().split()]
+            (worker,) = [int(c) for c in children
+                         if b"ektp_admin.population.checking" in Path(f"/proc/{c}/cmdline").read_bytes()]
+            os.kill(worker, signal.SIGKILL)
             killed.append(done)
 
     outcomes: list[Any] = []

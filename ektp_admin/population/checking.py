@@ -8,9 +8,10 @@ to the writer through a bounded queue (memory stays flat whatever the file's
 size: the checker waits while the writer is behind). At the end it finds the
 duplicate NIKs over the spool and sends the counts.
 
-:class:`CheckingWorker` runs it in a process of its own (``spawn``: no fork of
-a threaded web server) for a big file, in a thread for a small one (a process
-costs a second to start). The writer only ever writes inside its one
+:class:`CheckingWorker` runs it in a process of its own (a fresh interpreter,
+``python -m ektp_admin.population.checking``: no fork of a threaded web
+server, no second import of the host's ``__main__``) for a big file, in a
+thread for a small one (a process costs a second to start). The writer only ever writes inside its one
 transaction and commits after the checker's last word, so a bad row, a
 duplicate found at the end, or a checker that dies (an error, a kill, the
 out-of-memory killer) rolls everything back: :class:`CheckerFailed` says which.
@@ -20,9 +21,12 @@ from __future__ import annotations
 
 import logging
 import marshal
-import multiprocessing
+import os
 import pickle
 import queue
+import struct
+import subprocess
+import sys
 import threading
 import traceback
 from dataclasses import dataclass, field
@@ -177,11 +181,25 @@ def refuse_duplicates(spool: Spool, report: Report, column: str) -> int:
     return refused
 
 
-def _process_main(job: CheckJob, out: Any) -> None:
-    """The checking process: ``out`` is the sending end of a pipe. The pipe's own
-    buffer bounds what waits for the importer; a killed importer breaks the pipe and
-    the next send ends this process (BrokenPipeError)."""
-    check_rows(job, lambda message: out.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL)))
+_LENGTH = struct.Struct("!Q")
+
+
+def main() -> None:
+    """The checking process (``python -m ektp_admin.population.checking``): the job
+    arrives pickled on stdin, the messages leave on stdout, each a length and a pickle.
+    The pipe's own buffer bounds what waits for the importer; a killed importer breaks
+    the pipe and the next send ends this process (BrokenPipeError)."""
+    out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)  # a stray print or warning goes to stderr, never into the messages
+    job = pickle.load(sys.stdin.buffer)
+
+    def send(message: Any) -> None:
+        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        out.write(_LENGTH.pack(len(data)))
+        out.write(data)
+        out.flush()
+
+    check_rows(job, send)
 
 
 class CheckingWorker:
@@ -206,14 +224,18 @@ class CheckingWorker:
         self._queue: queue.Queue[Any] = queue.Queue(QUEUE_BATCHES)
         self._process: Any = None
         if self.in_process:
-            context = multiprocessing.get_context("spawn")
-            receiving, sending = context.Pipe(duplex=False)
-            self._process = context.Process(target=_process_main, args=(job, sending), name="ektp-import-check",
-                                            daemon=True)
-            self._process.start()
-            sending.close()  # only the checker writes: its end closing (an exit, a kill) is the reader's EOF
-            self._runner = threading.Thread(target=self._receive, args=(receiving,), name="ektp-import-receive",
-                                            daemon=True)
+            # A fresh interpreter (not multiprocessing: it would import the host's __main__ again).
+            package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+                [package_root, *filter(None, [os.environ.get("PYTHONPATH")])])}
+            self._process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, env=env)
+            assert self._process.stdin is not None
+            with self._process.stdin as given:
+                pickle.dump(job, given, pickle.HIGHEST_PROTOCOL)
+            # Only the checker holds the sending end: its exit or death is the reader's end of file.
+            self._runner = threading.Thread(target=self._receive, args=(self._process.stdout,),
+                                            name="ektp-import-receive", daemon=True)
         else:
             self._runner = threading.Thread(target=check_rows, args=(job, self._put), name="ektp-import-check",
                                             daemon=True)
@@ -233,12 +255,14 @@ class CheckingWorker:
         """The process's messages into the queue; its end without a last word, as an error."""
         try:
             while True:
-                try:
-                    message = pickle.loads(receiving.recv_bytes())
-                except (EOFError, OSError):
-                    self._process.join(timeout=10)
+                head = receiving.read(_LENGTH.size)
+                size = _LENGTH.unpack(head)[0] if len(head) == _LENGTH.size else -1
+                data = receiving.read(size) if size > 0 else b""
+                if not data or len(data) < size:  # the end of the pipe, maybe inside a message
                     message = ("error", "the checking process ended without finishing "
-                                        f"(exit code {self._process.exitcode})", "")
+                                        f"(exit code {self._process.wait()})", "")
+                else:
+                    message = pickle.loads(data)
                 self._put(message)
                 if message[0] != "batch":
                     return
@@ -291,10 +315,17 @@ class CheckingWorker:
         self._finished = True
         self._stop.set()
         if self._process is not None:
-            if self._process.is_alive():
+            if self._process.poll() is None:
                 self._process.terminate()
-            self._process.join(timeout=10)
+            self._process.wait(timeout=10)
         self._runner.join(timeout=10)
+
+
+if __name__ == "__main__":
+    # The importer's classes are this module's, not __main__'s: run the imported copy.
+    from ektp_admin.population.checking import main as checking_main
+
+    checking_main()
 
 
 __all__ = ["BATCH", "CheckCounts", "CheckJob", "CheckerFailed", "CheckingWorker", "check_rows", "note_problems",
