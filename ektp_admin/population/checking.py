@@ -218,7 +218,8 @@ class CheckingWorker:
         self.job = job
         self.stop_writing_at_bad = stop_writing_at_bad
         self.counts: CheckCounts | None = None
-        self.in_process = (job.facts.lines or 0) >= PROCESS_MIN_LINES
+        # (an interpreter embedded without a python executable to start: the thread)
+        self.in_process = bool(sys.executable) and (job.facts.lines or 0) >= PROCESS_MIN_LINES
         self._finished = False
         self._stop = threading.Event()
         self._queue: queue.Queue[Any] = queue.Queue(QUEUE_BATCHES)

@@ -423,7 +423,8 @@ def _report_absent(conn: sa.Connection, request: ImportRequest, report: Report, 
              .order_by(Resident.nik))
     done = 0
     try:
-        result = conn.execution_options(stream_results=True, max_row_buffer=BATCH).execute(query)
+        # the options on the statement: on the connection they would stay for the import's next ones
+        result = conn.execute(query.execution_options(stream_results=True, max_row_buffer=BATCH))
         for chunk in result.partitions(BATCH):
             present = spool.niks_present([row.nik for row in chunk])
             for row in chunk:
