@@ -71,8 +71,6 @@ BATCH = 2000
 RESIDENTS, STATUSES = "residents", "statuses"
 #: SQLite page cache of the writing connection, in KiB (restored when it closes)
 SQLITE_CACHE_KB = 64 * 1024
-#: helper threads SQLite's sorter may use while the import's connection rebuilds indexes
-SQLITE_SORT_THREADS = 1
 #: A load of at least this many rows may rebuild the residents' secondary indexes once
 #: at the end instead of updating them row by row (same transaction; see _drop_indexes_for_a_load)
 REBUILD_MIN_ROWS = 50_000
@@ -526,8 +524,6 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, present: list[st
             # Random NIKs land all over ten indexes: a page cache of its own (the
             # default is 2 MB) saves re-reading index pages. A fixed cap, not per row.
             conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
-            # the index rebuild's sorter may use a helper thread (the second core)
-            conn.exec_driver_sql(f"PRAGMA threads={SQLITE_SORT_THREADS}")
             conn.commit()
         try:
             with one_transaction(conn, write=write) as transaction:
@@ -607,8 +603,7 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, present: list[st
                     transaction.rollback()
         finally:
             if tuned:
-                conn.exec_driver_sql("PRAGMA cache_size=-2000")  # the pooled connection's defaults again
-                conn.exec_driver_sql("PRAGMA threads=0")
+                conn.exec_driver_sql("PRAGMA cache_size=-2000")  # the pooled connection's default again
                 conn.commit()
     if write and (outcome.added or outcome.updated):
         refresh_statistics(engine, [Resident.__tablename__, StatusChange.__tablename__])
