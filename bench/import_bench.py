@@ -24,6 +24,7 @@ import os
 import platform
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -90,6 +91,8 @@ def run_import(url: str, path: Path) -> dict[str, object]:
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "ektp", "import-residents", str(path), "--lang", "en"]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    memory = MemorySampler(process.pid)
+    memory.start()
     phases: dict[str, float] = {}
     lines: list[str] = []
     assert process.stdout is not None
@@ -99,14 +102,58 @@ def run_import(url: str, path: Path) -> dict[str, object]:
             phases[line.strip()[:-3]] = time.perf_counter() - started
     _, status, usage = os.wait4(process.pid, 0)
     total = time.perf_counter() - started
+    memory.stop()
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit("the import failed:\n" + "\n".join(lines[-30:]))
     marks = sorted(phases.items(), key=lambda item: item[1]) + [("end", total)]
     spans = {name: marks[i + 1][1] - at for i, (name, at) in enumerate(marks[:-1])}
     summary = next((line for line in lines if line.startswith(("Imported", "Dry run"))), "")
+    # wait4's usage covers the import and its reaped children (the checking process)
     return {"total": total, "phases": spans, "peak_rss_mb": usage.ru_maxrss / 1024, "summary": summary,
-            "cpu": usage.ru_utime + usage.ru_stime}
+            "cpu": usage.ru_utime + usage.ru_stime, "peak_sum_mb": memory.peak / 1024}
+
+
+class MemorySampler(threading.Thread):
+    """The summed RSS of a process and its descendants (the checking process runs beside
+    the importer), sampled every quarter second: ``peak`` in KiB."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peak = 0
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.25):
+            self.peak = max(self.peak, sum(_rss_kb(pid) for pid in _family(self.pid)))
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join()
+
+
+def _family(pid: int) -> list[int]:
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def main() -> None:
@@ -130,13 +177,14 @@ def main() -> None:
         f"{load[0]:.1f}, after {os.getloadavg()[0]:.1f}. Command: `python bench/import_bench.py --database-url "
         f"{make_url(args.database_url).render_as_string(hide_password=True)} --rows {args.rows} --format {args.format}`",
         "",
-        "| run | total | phases | CPU (user+sys) | peak RSS | result |",
-        "|---|---|---|---|---|---|",
+        "| run | total | phases | CPU (user+sys) | CPU / wall | peak RSS (largest process / all summed) | result |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, result in runs:
         phases = ", ".join(f"{k.lower()} {v:.0f} s" for k, v in result["phases"].items())  # type: ignore[union-attr]
         lines.append(f"| {name} | {result['total']:.0f} s | {phases} | {result['cpu']:.0f} s | "
-                     f"{result['peak_rss_mb']:.0f} MB | {result['summary']} |")
+                     f"{result['cpu'] / result['total']:.2f} | "  # type: ignore[operator]
+                     f"{result['peak_rss_mb']:.0f} MB / {result['peak_sum_mb']:.0f} MB | {result['summary']} |")
     text = "\n".join(lines) + "\n"
     print(text)
     (RESULTS / f"import-{backend}-{args.rows}.md").write_text(text)

@@ -571,6 +571,24 @@ def _portal_env(database_url: str, folder: Path) -> dict[str, str]:
     return env
 
 
+def _left_behind(folder: Path, within: float = 30) -> list[int]:
+    """Processes still running with the killed import's environment (its checking
+    process), after waiting ``within`` seconds for them to notice and end."""
+    mark = f"EKTP_ADMIN_INSTANCE={folder / 'instance'}".encode()
+    deadline = time.monotonic() + within
+    while True:
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and mark in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
 def _indexes(app: Any) -> set[str]:
     with app.app_context():
         return {ix["name"] for ix in sa.inspect(models.db.engine).get_indexes("ektp_resident")}
@@ -593,7 +611,7 @@ def test_an_import_killed_halfway_through_writing_leaves_the_database_as_it_was(
     assert process.stdout is not None
     for line in process.stdout:
         seen.append(line.rstrip())
-        written = re.match(r"\s*Writing: ([\d,]+) / ([\d,]+)", line)
+        written = re.match(r"\s*Checking and writing rows: ([\d,]+) / ([\d,]+)", line)
         # Killed once rows are in the open transaction and before the last is: how far
         # it got depends on the machine's speed (progress lines are throttled by time).
         if written and 0 < int(written[1].replace(",", "")) < int(written[2].replace(",", "")):
@@ -607,6 +625,7 @@ def test_an_import_killed_halfway_through_writing_leaves_the_database_as_it_was(
     assert killed, "never saw the write phase halfway:\n" + "\n".join(seen[-20:])
     assert process.returncode == -signal.SIGKILL
     assert count(app, Resident) == before, "a killed import wrote nothing"
+    assert _left_behind(tmp_path) == [], "the checking process ends with the import"
     assert count(app, AuditEntry, AuditEntry.action == "import") == 0
     assert _indexes(app) == indexes, "indexes dropped for the load came back with the rollback"
     with app.app_context():
@@ -622,3 +641,96 @@ def test_the_report_never_hands_a_spreadsheet_a_formula(app: Any, runner: Any, t
     run(runner, "import-residents", str(path), "--lang", "en", "--report", str(report_path))
     (row,) = report(report_path)
     assert row[4].startswith("'=HYPERLINK"), row
+
+
+# ---------------------------------------------------------------------- checking beside writing
+
+
+def _write_calls(monkeypatch: pytest.MonkeyPatch, fail_at: int | None = None) -> list[int]:
+    """Count the import's insert batches; with ``fail_at``, that batch fails as a full disk
+    would. Each entry: the residents the import's own transaction held before the batch."""
+    from ektp_admin.population.bulk import BulkInsert
+
+    seen: list[int] = []
+    original = BulkInsert.execute
+
+    def execute(self: Any, rows: Any) -> None:
+        seen.append(self.conn.execute(sa.select(sa.func.count()).select_from(Resident)).scalar_one())
+        if len(seen) == fail_at:
+            raise OSError("No space left on device")
+        original(self, rows)
+
+    monkeypatch.setattr(BulkInsert, "execute", execute)
+    return seen
+
+
+@pytest.mark.parametrize("where", ["writing", "checking"])
+def test_a_fatal_error_in_a_late_batch_rolls_back_every_batch_written_before_it(
+        app: Any, runner: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str) -> None:
+    from ektp_admin.population import checking, importer
+    from ektp_admin.population.rows import ResidentRows
+
+    monkeypatch.setattr(checking, "BATCH", 100)
+    monkeypatch.setattr(importer, "REBUILD_MIN_ROWS", 10)  # the first load drops indexes: they must come back
+    indexes = _indexes(app)
+    path = tmp_path / "besar.csv"
+    write_residents(str(path), 700, seed=3)
+    seen = _write_calls(monkeypatch, fail_at=5 if where == "writing" else None)
+    if where == "checking":  # a bug of ours in the checker, at the file's line 600
+        original = ResidentRows.check
+        calls = iter(range(1, 10_000))
+
+        def check(self: Any, cells: Any) -> Any:
+            if next(calls) == 599:
+                raise KeyError("a bug")
+            return original(self, cells)
+
+        monkeypatch.setattr(ResidentRows, "check", check)
+    result = run(runner, "import-residents", str(path), "--lang", "en")
+    assert result.exit_code == 1
+    assert "The import stopped with an error and wrote nothing" in result.output, result.output
+    assert ("OSError: No space left on device" if where == "writing" else "KeyError: 'a bug'") in result.output
+    assert seen[:5] == [0, 100, 200, 300, 400], "batches were written before the error, in the one transaction"
+    assert count(app, Resident) == 0 and count(app, StatusChange) == 0
+    assert _indexes(app) == indexes
+    assert [(a["state"], a["added"]) for a in audits(app)] == [("failed", 0)]
+
+
+def test_a_checking_process_that_dies_is_reported_not_waited_for(
+        app: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The out-of-memory killer (here: SIGKILL) takes the checking process while the
+    importer writes: the import fails with a sentence, writes nothing and does not hang."""
+    import threading
+
+    from ektp_admin.population import checking
+    from ektp_admin.population.importer import FAILED, ImportRequest, import_residents
+
+    monkeypatch.setattr(checking, "PROCESS_MIN_LINES", 0)  # a process even for a test's file
+    path = tmp_path / "besar.csv"
+    write_residents(str(path), 30_000, seed=4)
+    killed: list[int] = []
+
+    def sink(phase: str, done: int, total: int | None) -> None:
+        if phase == "checking_writing" and done and not killed:
+            children = [c for task in Path(f"/proc/{os.getpid()}/task").iterdir()
+                        for c in (task / "children").read_text().split()]
+            (worker,) = [int(c) for c in children
+                         if b"ektp_admin.population.checking" in Path(f"/proc/{c}/cmdline").read_bytes()]
+            os.kill(worker, signal.SIGKILL)
+            killed.append(done)
+
+    outcomes: list[Any] = []
+    with app.app_context():
+        engine = models.db.engine
+        request = ImportRequest(str(path), path.name, username="tester", reference_date=REFERENCE_DATE)
+        thread = threading.Thread(target=lambda: outcomes.append(
+            import_residents(engine, request, str(tmp_path / "job"), sink)))
+        thread.start()
+        thread.join(timeout=180)
+    assert not thread.is_alive(), "the import waits for a checker that is gone"
+    assert killed and killed[0] < 30_000
+    (outcome,) = outcomes
+    assert outcome.state == FAILED
+    assert "the checking process ended without finishing (exit code -9)" in str(outcome.file_problems[0])
+    assert count(app, Resident) == 0
+    assert [a["state"] for a in audits(app)] == ["failed"]

@@ -1,21 +1,26 @@
-"""Importing residents: check the whole file first, then write it in one transaction.
+"""Importing residents: check the rows and write them side by side, in one transaction.
 
 The same code runs for ``flask ektp import-residents`` and for the upload screen
 (in a background thread, :mod:`ektp_admin.population.jobs`). The phases:
 
 1. **reading**: one pass over the bytes (SHA-256, encoding, lines) and the
-   header mapped to fields (:mod:`.reading`);
-2. **checking**: every row checked with the domain rules (:mod:`.rows`) and put
-   in the spool; duplicate NIKs found over the spool; for a full refresh, the
-   residents the file does not name are listed (reported, never removed);
-3. **writing**, unless the file has a bad row (all-or-nothing; ``partial``
-   writes the valid rows) or it is a dry run: the valid rows in batches, each
-   batch's NIKs looked up at once, new residents inserted and changed ones
-   updated with Core statements (nothing is ever deleted), and the audit entry,
-   all in **one** transaction. A killed process leaves the database as it was.
+   header mapped to fields (:mod:`.reading`): a file without a needed column
+   stops here;
+2. **checking and writing**, side by side: the checker (:mod:`.checking`, a
+   process of its own for a big file) checks every row with the domain rules
+   (:mod:`.rows`), puts it in the spool and hands the valid rows over in
+   batches; meanwhile each batch is written here - its NIKs looked up at once,
+   new residents inserted and changed ones updated with Core statements
+   (nothing is ever deleted) - or, for a dry run, only compared. After the
+   checker's last word (duplicate NIKs found over the spool; for a full refresh,
+   the residents the file does not name listed - reported, never removed), the
+   transaction is rolled back if the file has a bad row (all-or-nothing;
+   ``partial`` keeps the valid rows) or a duplicate NIK;
+3. **indexes, counters, audit, commit**: all in the **one** transaction. A
+   killed process leaves the database as it was.
 
-Memory does not grow with the file: rows stream from the file to the spool
-(a scratch SQLite file) and from the spool to the database.
+Memory does not grow with the file: rows stream from the file through a
+bounded queue to the database, and into the spool (a scratch SQLite file).
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ import os
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -37,23 +42,29 @@ from ..engines import refresh_statistics
 from ..models import AuditEntry, Desa, Kecamatan, Resident, StatusChange, name_key
 from . import vocabulary
 from .bulk import BulkInsert, BulkStatement
-from .reading import FileFacts, FileProblem, Label, Table, inspect_file, map_columns, open_table
+from .checking import (
+    CheckCounts,
+    CheckerFailed,
+    CheckingWorker,
+    CheckJob,
+    note_problems,
+    refuse_duplicates as refuse_duplicate_rows,
+)
+from .reading import FileFacts, FileProblem, Label, inspect_file, map_columns, open_table
 from .rows import (
     DATE_FIELDS,
     DEPARTURE_FIELDS,
-    ERROR,
     FIELD_LABELS,
     INSERT_ONLY,
     KEEP_WHEN_EMPTY,
     REQUIRED_RESIDENT,
     RESIDENT_FIELDS,
     RETURNED,
-    WARNING,
     Problem,
     Regions,
     ResidentRows,
 )
-from .work import Progress, Report, Sink, Spool
+from .work import SPOOL_NAME, Progress, Report, Sink, Spool
 
 #: rows per database batch (one lookup, one INSERT and one UPDATE executemany each)
 BATCH = 2000
@@ -63,6 +74,8 @@ SQLITE_CACHE_KB = 64 * 1024
 #: A load of at least this many rows may rebuild the residents' secondary indexes once
 #: at the end instead of updating them row by row (same transaction; see _drop_indexes_for_a_load)
 REBUILD_MIN_ROWS = 50_000
+#: PostgreSQL's memory for sorting while the indexes are rebuilt (MB; that transaction only)
+INDEX_MEMORY_MB = 256
 #: Outcome states
 DONE, CHECKED, REFUSED, FAILED = "done", "checked", "refused", "failed"
 
@@ -142,15 +155,6 @@ class ImportOutcome:
         return {k: getattr(self, k) for k in keys}
 
 
-class Checked:
-    """The result of the checking phase, handed to the writing phase."""
-
-    def __init__(self, spool: Spool, report: Report, present: list[str]) -> None:
-        self.spool = spool
-        self.report = report
-        self.present = present
-
-
 # ---------------------------------------------------------------------- shared steps
 
 
@@ -167,11 +171,7 @@ def read_facts(request: ImportRequest, outcome: ImportOutcome, progress: Progres
 def note(report: Report, outcome: ImportOutcome, line: int, nik: str, problems: list[Problem],
          column_of: Callable[[str | None], str]) -> bool:
     """Put a row's problems in the report; True when the row has an error."""
-    bad = warned = False
-    for problem in problems:
-        report.add(line, column_of(problem.field), nik, problem.severity, problem.message)
-        bad = bad or problem.severity == ERROR
-        warned = warned or problem.severity == WARNING
+    bad, warned = note_problems(report, line, nik, problems, column_of)
     if bad:
         outcome.bad_rows += 1
     elif warned:
@@ -182,20 +182,7 @@ def note(report: Report, outcome: ImportOutcome, line: int, nik: str, problems: 
 def refuse_duplicates(spool: Spool, report: Report, outcome: ImportOutcome, column: str) -> None:
     """Every row of a NIK that appears more than once is a bad row (which one is right is
     for the office to say)."""
-    lines: list[int] = []
-    for nik, at in spool.duplicates():
-        for line in at:
-            others = ", ".join(str(n) for n in at if n != line)
-            report.add(line, column, nik, ERROR, Message(
-                "import_duplicate_nik", N_("This NIK is also on line(s) %(lines)s of the file."), {"lines": others}))
-            lines.append(line)
-    for start in range(0, len(lines), 500):
-        chunk = lines[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        outcome.bad_rows += int(spool.conn.execute(
-            f"SELECT count(*) FROM rows WHERE ok = 1 AND line IN ({marks})", chunk).fetchone()[0])
-    if lines:
-        spool.refuse(lines)
+    outcome.bad_rows += refuse_duplicate_rows(spool, report, column)
 
 
 def audit(conn: sa.Connection, request: ImportRequest, outcome: ImportOutcome, table_name: str) -> None:
@@ -213,11 +200,16 @@ def audit_alone(engine: sa.Engine, request: ImportRequest, outcome: ImportOutcom
         audit(conn, request, outcome, table_name)
 
 
-def load_regions(engine: sa.Engine) -> Regions:
+def load_region_rows(engine: sa.Engine) -> list[tuple[str, str, str, str]]:
+    """(desa code, desa name, kecamatan code, kecamatan name) of every desa."""
     query = (sa.select(Desa.code, Desa.name, Kecamatan.code, Kecamatan.name)
              .join(Kecamatan, Kecamatan.code == Desa.kecamatan_code))
     with engine.connect() as conn:
-        return Regions([(d, dn, k, kn) for d, dn, k, kn in conn.execute(query)])
+        return [(d, dn, k, kn) for d, dn, k, kn in conn.execute(query)]
+
+
+def load_regions(engine: sa.Engine) -> Regions:
+    return Regions(load_region_rows(engine))
 
 
 @contextmanager
@@ -302,87 +294,135 @@ def failed(engine: sa.Engine, request: ImportRequest, outcome: ImportOutcome, ex
 
 def _import_residents(engine: sa.Engine, request: ImportRequest, folder: str, outcome: ImportOutcome,
                       report: Report, progress: Progress) -> ImportOutcome:
-    spool: Spool | None = None
+    worker: CheckingWorker | None = None
     try:
         try:
             facts = read_facts(request, outcome, progress)
-            spool = Spool(folder)
-            with open_table(facts) as table:
-                checked = _check_residents(engine, request, table, facts, spool, report, outcome, progress)
+            job, present = _check_job(engine, request, facts, folder, outcome)
+            worker = CheckingWorker(job, stop_writing_at_bad=not request.partial)
+            written = _write_while_checking(engine, request, worker, present, facts, outcome, report, progress)
         except FileProblem as problem:
+            _nothing_written(outcome)
             outcome.file_problems = problem.messages
             outcome.state = REFUSED
             report.finish()
             audit_alone(engine, request, outcome, Resident.__tablename__)
             return outcome
-        if request.full_refresh:
-            _report_absent(engine, request, spool, report, outcome, progress)
-        report.finish()
-        if outcome.bad_rows and not request.partial:
-            outcome.state = REFUSED
-        elif request.dry_run:
-            _write_residents(engine, request, checked, outcome, progress, write=False)
-            outcome.state = CHECKED
+        if written:
+            outcome.state = DONE if not request.dry_run else CHECKED
         else:
-            _write_residents(engine, request, checked, outcome, progress, write=True)
-            outcome.state = DONE
+            _nothing_written(outcome)
+            if outcome.bad_rows and not request.partial:
+                outcome.state = REFUSED
+            else:  # partial, with duplicate NIKs found at the end: the valid rows again, from the spool
+                _write_from_spool(engine, request, folder, present, outcome, progress)
+                outcome.state = DONE if not request.dry_run else CHECKED
+        report.finish()
         if outcome.state != DONE:
             audit_alone(engine, request, outcome, Resident.__tablename__)
         progress("done", outcome.rows, outcome.rows, force=True)
         return outcome
     finally:
-        if spool is not None:
-            spool.close()
+        if worker is not None:
+            worker.close()
+        if os.path.exists(os.path.join(folder, SPOOL_NAME)):
+            os.remove(os.path.join(folder, SPOOL_NAME))
 
 
-def _check_residents(engine: sa.Engine, request: ImportRequest, table: Table, facts: FileFacts, spool: Spool,
-                     report: Report, outcome: ImportOutcome, progress: Progress) -> Checked:
-    columns = map_columns(table.header, vocabulary.column_names(vocabulary.RESIDENT_COLUMNS), REQUIRED_RESIDENT,
+def _nothing_written(outcome: ImportOutcome) -> None:
+    outcome.added = outcome.updated = outcome.unchanged = outcome.moved = 0
+    outcome.departures_set = outcome.departures_cleared = 0
+
+
+def _check_job(engine: sa.Engine, request: ImportRequest, facts: FileFacts, folder: str,
+               outcome: ImportOutcome) -> tuple[CheckJob, list[str]]:
+    """The header mapped to fields and the regions loaded (a file without a needed column
+    is refused here, before any row is read): what the checker needs, and the fields the
+    file gives."""
+    with open_table(facts) as table:
+        header = table.header
+    columns = map_columns(header, vocabulary.column_names(vocabulary.RESIDENT_COLUMNS), REQUIRED_RESIDENT,
                           FIELD_LABELS)
     outcome.unused_columns = columns.unused
-    regions = load_regions(engine)
-    if request.kecamatan_code and request.kecamatan_code not in regions.kecamatan_names:
+    regions = load_region_rows(engine)
+    if request.kecamatan_code and request.kecamatan_code not in {k for _, _, k, _ in regions}:
         raise FileProblem(Message("import_no_kecamatan", N_("There is no kecamatan %(kecamatan)s."),
                                   {"kecamatan": request.kecamatan_code}))
-    checker = ResidentRows(columns, regions, today=request.today,
-                           reference_date=request.reference_date or request.today,
-                           kecamatan_code=request.kecamatan_code)
-    dates = [i for i, f in enumerate(RESIDENT_FIELDS) if f in DATE_FIELDS]
-    total = facts.lines
-    for line, cells in table.rows:
-        outcome.rows += 1
-        result = checker.check(cells)
-        if result.problems:
-            note(report, outcome, line, result.nik, result.problems, checker.column_of)
-        values: list[Any] | None = None
-        if result.values is not None:
-            values = list(result.values)  # dates as day numbers: marshal stores no date
-            for i in dates:
-                if values[i] is not None:
-                    values[i] = values[i].toordinal()
-        spool.add(line, result.nik, values)
-        if outcome.rows % 1000 == 0:
-            progress("checking", line, total)
-    progress("checking", total or outcome.rows, total, force=True)
-    spool.loaded()
-    refuse_duplicates(spool, report, outcome, checker.column_of("nik"))
-    if outcome.rows == 0:
-        raise FileProblem(Message("import_no_rows", N_("The file has column names but no rows.")))
-    return Checked(spool, report, checker.present)
+    job = CheckJob(facts, columns, regions, folder, today=request.today,
+                   reference_date=request.reference_date or request.today, kecamatan_code=request.kecamatan_code)
+    present = ResidentRows(columns, Regions(regions), today=job.today, reference_date=job.reference_date).present
+    return job, present
+
+
+def _write_while_checking(engine: sa.Engine, request: ImportRequest, worker: CheckingWorker, present: list[str],
+                          facts: FileFacts, outcome: ImportOutcome, report: Report, progress: Progress) -> bool:
+    """Write (or, for a dry run, compare) each batch as the checker hands it over, in one
+    transaction that is committed only when the whole file turned out writable.
+    False: nothing was written (a bad row, or duplicate NIKs the end of the check found)."""
+    counts: CheckCounts | None = None
+
+    def checked_all(conn: sa.Connection) -> bool:
+        nonlocal counts
+        counts = worker.counts
+        assert counts is not None
+        _take_counts(outcome, counts)
+        if request.full_refresh:
+            _report_absent(conn, request, report, outcome, progress)
+        return not counts.duplicate_rows and (request.partial or not counts.bad_rows)
+
+    phase = "checking_comparing" if request.dry_run else "checking_writing"
+    progress(phase, 0, facts.lines, force=True)  # the checker is starting
+    try:
+        return _write_residents(engine, request, present, worker.batches(), facts.lines, outcome, progress,
+                                write=not request.dry_run, phase=phase, checked_all=checked_all)
+    except (FileProblem, CheckerFailed):
+        raise
+    except Exception:
+        if counts is not None:  # the check had ended well: the database failed
+            raise
+        # Duplicate NIKs make the writing fail (the unique index): let the check end and say so.
+        counts = worker.wait()
+        if not counts.duplicate_rows:
+            raise
+        _take_counts(outcome, counts)
+        if request.full_refresh:
+            with engine.connect() as conn:
+                _report_absent(conn, request, report, outcome, progress)
+        return False
+
+
+def _take_counts(outcome: ImportOutcome, counts: CheckCounts) -> None:
+    outcome.rows, outcome.bad_rows, outcome.warning_rows = counts.rows, counts.bad_rows, counts.warning_rows
+
+
+def _write_from_spool(engine: sa.Engine, request: ImportRequest, folder: str, present: list[str],
+                      outcome: ImportOutcome, progress: Progress) -> None:
+    """The valid rows once more, from the spool the checker left (``--partial`` with duplicate NIKs)."""
+    spool = Spool(folder, existing=True)
+    try:
+        batches = ((rows[-1][0], [values for _, values in rows]) for rows in spool.batches(BATCH))
+        _write_residents(engine, request, present, batches, spool.count(ok=True), outcome, progress,
+                         write=not request.dry_run, phase="comparing" if request.dry_run else "writing")
+    finally:
+        spool.close(remove=False)
 
 
 def _scope(request: ImportRequest) -> Any:
     return Resident.kecamatan_code == request.kecamatan_code if request.kecamatan_code else sa.true()
 
 
-def _report_absent(engine: sa.Engine, request: ImportRequest, spool: Spool, report: Report,
-                   outcome: ImportOutcome, progress: Progress) -> None:
-    """Residents of the import's region the file does not name: reported, never removed."""
+def _report_absent(conn: sa.Connection, request: ImportRequest, report: Report, outcome: ImportOutcome,
+                   progress: Progress) -> None:
+    """Residents of the import's region the file does not name: reported, never removed.
+    (On the import's own connection the rows it wrote are all named by the file, so the
+    answer is the one the database gave before.)"""
+    spool = Spool(report.folder, existing=True)
     query = (sa.select(Resident.nik, Resident.name, Resident.desa_code).where(_scope(request))
              .order_by(Resident.nik))
     done = 0
-    with engine.connect() as conn:
-        result = conn.execution_options(stream_results=True, max_row_buffer=BATCH).execute(query)
+    try:
+        # the options on the statement: on the connection they would stay for the import's next ones
+        result = conn.execute(query.execution_options(stream_results=True, max_row_buffer=BATCH))
         for chunk in result.partitions(BATCH):
             present = spool.niks_present([row.nik for row in chunk])
             for row in chunk:
@@ -391,6 +431,8 @@ def _report_absent(engine: sa.Engine, request: ImportRequest, spool: Spool, repo
                     outcome.absent += 1
             done += len(chunk)
             progress("comparing", done, None)
+    finally:
+        spool.close(remove=False)
 
 
 _RESIDENT_TABLE = Resident.__table__
@@ -451,11 +493,15 @@ def _departure_change(row: dict[str, Any], old: Any, source: str) -> tuple[Any, 
     return wanted, row["departed_on"], note or source
 
 
-def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked, outcome: ImportOutcome,
-                     progress: Progress, *, write: bool) -> None:
+def _write_residents(engine: sa.Engine, request: ImportRequest, present: list[str],
+                     batches: Iterable[tuple[int, list[list[Any]]]], total: int | None, outcome: ImportOutcome,
+                     progress: Progress, *, write: bool, phase: str,
+                     checked_all: Callable[[sa.Connection], bool] | None = None) -> bool:
     """Upsert the valid rows by NIK in one transaction (``write=False``: only count
-    what would change, for a dry run)."""
-    present = checked.present
+    what would change, for a dry run). ``batches``: (last line, rows of values) as
+    they come, ``total`` the progress bar's end. ``checked_all(conn)``, once the
+    batches are over, says whether the writes may stay; if not, the transaction is
+    rolled back and False returned."""
     compared = [f for f in present if f not in INSERT_ONLY and f != "nik" and f not in DEPARTURE_FIELDS]
     departures = "departure" in present
     lookup_columns = [_RESIDENT_TABLE.c.id, _RESIDENT_TABLE.c.nik, *(_COLUMNS[f] for f in compared)]
@@ -467,7 +513,6 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
     insert: BulkInsert | None = None
     bulk_update: BulkStatement | None = None
     bulk_departure: BulkStatement | None = None
-    total = checked.spool.count(ok=True)
     done = 0
     now = utcnow()
     note = f"import: {request.file_name}"[:200]
@@ -485,11 +530,11 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
                 # An empty table (a regency's first load) has nobody to look up: every row is new
                 # (the file's NIKs are unique, and the unique index stops anyone added meanwhile).
                 empty = conn.execute(sa.select(_RESIDENT_TABLE.c.id).limit(1)).first() is None
-                rebuilt = _drop_indexes_for_a_load(conn, total) if write else []
+                rebuilt = _drop_indexes_for_a_load(conn, total or 0) if write else []
                 if rebuilt:  # a big load: the names' word index too is filled once at the end
                     rebuilt += search_index.suspend_for_a_load(conn)
-                for batch in checked.spool.batches(BATCH):
-                    rows = [_decode(values) for _, values in batch]
+                for last_line, batch in batches:
+                    rows = [_decode(values) for values in batch]
                     existing = {} if empty else {
                         r.nik: r for r in conn.execute(lookup, {"niks": [r["nik"] for r in rows]})}
                     inserts, updates, departed, dated = [], [], [], []
@@ -535,9 +580,14 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
                             bulk_departure.execute(departed)
                         if dated:
                             _date_first_status(conn, dated, request, now, note)
-                    done += len(batch)
-                    progress("writing" if write else "comparing", done, total)
+                    done = last_line
+                    progress(phase, done, total)
+                if checked_all is not None and not checked_all(conn):
+                    transaction.rollback()
+                    return False
                 if rebuilt:
+                    if conn.dialect.name == "postgresql":  # memory to sort in, for this transaction only
+                        conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY_MB}MB'")
                     progress("indexing", 0, len(rebuilt), force=True)
                     for number, sql in enumerate(rebuilt, start=1):
                         conn.exec_driver_sql(sql)
@@ -557,6 +607,7 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, checked: Checked
                 conn.commit()
     if write and (outcome.added or outcome.updated):
         refresh_statistics(engine, [Resident.__tablename__, StatusChange.__tablename__])
+    return True
 
 
 def _drop_indexes_for_a_load(conn: sa.Connection, rows: int) -> list[str]:

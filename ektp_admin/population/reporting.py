@@ -108,6 +108,9 @@ PHASES = {
     "checking": N_("Checking rows"),
     "comparing": N_("Comparing with the database"),
     "writing": N_("Writing"),
+    # the rows are checked and written (compared, for a dry run) side by side
+    "checking_writing": N_("Checking and writing rows"),
+    "checking_comparing": N_("Checking rows and comparing with the database"),
     "indexing": N_("Rebuilding indexes"),
     "committing": N_("Committing"),
     "done": N_("Done"),

@@ -39,12 +39,18 @@ def _connect(path: str) -> sqlite3.Connection:
 class Spool:
     """Rows read, in a scratch SQLite file (see the module's docstring)."""
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, *, existing: bool = False) -> None:
+        """A new spool in ``folder``, or (``existing``) the one the checker filled."""
         self.path = os.path.join(folder, SPOOL_NAME)
-        if os.path.exists(self.path):
-            os.remove(self.path)
-        self.conn = _connect(self.path)
-        self.conn.execute("CREATE TABLE rows (line INTEGER PRIMARY KEY, nik TEXT, ok INTEGER NOT NULL, data BLOB)")
+        if existing:
+            if not os.path.exists(self.path):
+                raise FileNotFoundError(self.path)
+            self.conn = _connect(self.path)
+        else:
+            if os.path.exists(self.path):
+                os.remove(self.path)
+            self.conn = _connect(self.path)
+            self.conn.execute("CREATE TABLE rows (line INTEGER PRIMARY KEY, nik TEXT, ok INTEGER NOT NULL, data BLOB)")
         self._buffer: list[tuple[int, str, int, bytes | None]] = []
 
     def add(self, line: int, nik: str, values: tuple[Any, ...] | list[Any] | None) -> None:
@@ -145,6 +151,7 @@ class Report:
     """Each bad row's problems, and the residents a full refresh did not name."""
 
     def __init__(self, folder: str, *, create: bool = False) -> None:
+        self.folder = folder
         self.path = os.path.join(folder, REPORT_NAME)
         if create and os.path.exists(self.path):
             os.remove(self.path)
