@@ -186,26 +186,24 @@ def _has_indexes(found: dict[str, frozenset[str]], wanted: dict[str, frozenset[s
     return all(names <= found.get(table, frozenset()) for table, names in wanted.items())
 
 
-@functools.lru_cache(maxsize=None)
 def _indexes_at(revision: str, manages_users: bool) -> dict[str, frozenset[str]]:
-    """The indexes a revision makes (upgraded into an in-memory SQLite)."""
-    engine = sa.create_engine("sqlite://")
-    try:
-        with engine.begin() as connection:
-            command.upgrade(make_config(connection=connection, manages_users=manages_users), revision)
-            return _indexes(connection, manages_users)
-    finally:
-        engine.dispose()
+    """The indexes a revision makes."""
+    return _schema_at(revision, manages_users)[1]
+
+
+def _columns_at(revision: str, manages_users: bool) -> dict[str, frozenset[str]]:
+    """The tables and columns a revision makes."""
+    return _schema_at(revision, manages_users)[0]
 
 
 @functools.lru_cache(maxsize=None)
-def _columns_at(revision: str, manages_users: bool) -> dict[str, frozenset[str]]:
-    """The tables and columns a revision makes (upgraded into an in-memory SQLite)."""
+def _schema_at(revision: str, manages_users: bool) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """The tables' columns and indexes a revision makes (upgraded into an in-memory SQLite)."""
     engine = sa.create_engine("sqlite://")
     try:
         with engine.begin() as connection:
             command.upgrade(make_config(connection=connection, manages_users=manages_users), revision)
-            return _columns(connection, manages_users)
+            return _columns(connection, manages_users), _indexes(connection, manages_users)
     finally:
         engine.dispose()
 

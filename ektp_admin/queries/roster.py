@@ -17,6 +17,7 @@ from ..models import Campaign, Desa, Device, Kecamatan, Team, Visit
 from .clauses import region_prefixes
 from .outstanding import outstanding_by_desa
 from .planner import bookings_between, released_days
+from .visits import team_bookings_where
 
 
 def dinas_teams(session: Any, reach: Reach) -> list[RosterTeam]:
@@ -53,18 +54,7 @@ def team_bookings_between(session: Any, team_ids: list[int], first: dt.date, las
     """Every non-cancelled visit holding one of the teams from ``first`` to ``last``."""
     if not team_ids:
         return []
-    rows = session.execute(
-        sa.select(Visit.id, Team.name, Visit.day, Visit.start_time, Visit.end_time, Visit.state,
-                  sa.func.coalesce(Desa.name, Kecamatan.name))
-        .join(Team, Team.id == Visit.team_id)
-        .join(Kecamatan, Kecamatan.code == Visit.kecamatan_code)
-        .outerjoin(Desa, Desa.code == Visit.desa_code)
-        .where(Visit.team_id.in_(team_ids), Visit.day >= first, Visit.day <= last,
-               Visit.state != VisitState.CANCELLED.value)
-        .order_by(Visit.day, Visit.start_time, Visit.id)
-    )
-    return [TeamBooking(vid, name, day, start, end, VisitState(state), place or "")
-            for vid, name, day, start, end, state, place in rows]
+    return team_bookings_where(session, Visit.team_id.in_(team_ids), Visit.day >= first, Visit.day <= last)
 
 
 def desa_backlog(session: Any, reach: Reach, on: dt.date) -> list[DesaBacklog]:

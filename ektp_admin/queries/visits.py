@@ -65,14 +65,20 @@ def kecamatan_names(session: Any, kecamatan_code: str | None = None) -> dict[str
 def team_bookings(session: Any, team_id: int, day: dt.date) -> list[TeamBooking]:
     """Every non-cancelled visit holding the team on ``day`` (any kecamatan), with
     where it is (the desa, or the kecamatan of an office visit)."""
+    return team_bookings_where(session, Visit.team_id == team_id, Visit.day == day)
+
+
+def team_bookings_where(session: Any, *criteria: Any) -> list[TeamBooking]:
+    """The non-cancelled visits matching ``criteria`` as the team rule sees them: the
+    team, the hours and where (the desa, or the kecamatan of an office visit)."""
     rows = session.execute(
         sa.select(Visit.id, Team.name, Visit.day, Visit.start_time, Visit.end_time, Visit.state,
                   sa.func.coalesce(Desa.name, Kecamatan.name))
         .join(Team, Team.id == Visit.team_id)
         .join(Kecamatan, Kecamatan.code == Visit.kecamatan_code)
         .outerjoin(Desa, Desa.code == Visit.desa_code)
-        .where(Visit.team_id == team_id, Visit.day == day, Visit.state != VisitState.CANCELLED.value)
-        .order_by(Visit.start_time, Visit.id)
+        .where(*criteria, Visit.state != VisitState.CANCELLED.value)
+        .order_by(Visit.day, Visit.start_time, Visit.id)
     )
     return [
         TeamBooking(visit_id=vid, team_name=name, day=vday, start=start, end=end, state=VisitState(state),
