@@ -358,6 +358,7 @@ class Bench:
                            f"{base} WHERE r.name_key >= :lo AND r.name_key < :hi {order}",
                            lo=p.name_prefix, hi=_upper_bound(p.name_prefix)))
         ops.extend(self.summary_operations())
+        ops.extend(self.campaign_screen_operations())
         ops.extend(self.export_operations())
         return ops
 
@@ -465,6 +466,27 @@ class Bench:
                 raw=Impl(lambda: self.raw_desa_page(p.desa_code)),
                 kind="summary",
             ),
+        ]
+
+    def campaign_screen_operations(self) -> list[Operation]:
+        """Issue 12's screens, each within the dashboard's 200 ms (no stock or raw
+        equivalent: they plan from the counters, the kits and the visits)."""
+        p = self.p
+        dinas = [str(r.id) for r in self.sql_all("SELECT id FROM ektp_team WHERE kind = 'dinas' ORDER BY id")]
+        roster = self.url("ektp_team_roster.index", propose=1, team=dinas)
+        screens = [
+            ("kit_board", "Kit board (every kit, today)", self.url("ektp_kit_map.index")),
+            ("planner", f"Home-visit planner, one desa ({p.desa_name})",
+             self.url("ektp_home_visit_planner.index", desa=p.desa_code)),
+            ("roster", f"Team roster proposed, {len(dinas)} Dinas teams x 7 days", roster),
+            ("roster_schedule", "Team roster, per team and per kit (7 days)",
+             self.url("ektp_team_roster.schedule")),
+            ("migrants", "Migrants per desa, whole regency", self.url("ektp_migrants.index")),
+        ]
+        return [
+            Operation(key, label, 0.200, ektp=Impl(lambda url=url: self.get(url), url=url), stock=None, raw=None,
+                      kind="summary")
+            for key, label, url in screens
         ]
 
     # ------------------------------------------------------------------ exports

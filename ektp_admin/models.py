@@ -176,6 +176,12 @@ class Resident(VersionedMixin, Base):
         sa.Index("ix_ektp_resident_birth_date", "birth_date"),
         # Residents back from away (``away until`` passed) count again for home visits.
         sa.Index("ix_ektp_resident_away_until", "away_until"),
+        # The migrants screen: the outstanding residents away, counted per desa and per
+        # month of return from the index alone (of the residents away only, where the
+        # database has partial indexes).
+        sa.Index("ix_ektp_resident_away_outstanding", "away", "ktp_status", "departure", "citizenship",
+                 "birth_date", "marital_status", "desa_code", "kecamatan_code", "away_until", "rw", "rt", "name_key",
+                 sqlite_where=sa.text("away = 1"), postgresql_where=sa.text("away")),
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)

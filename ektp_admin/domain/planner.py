@@ -30,6 +30,7 @@ from .visits import (
     check_device_booking,
     check_standby_kit,
     check_visit_time,
+    overlaps,
 )
 
 __all__ = [
@@ -128,14 +129,20 @@ def _free_slot(
         kits_of_day = usable_kits(kits, day)
         if not kits_of_day:
             continue
+        # Each kit's bookings of the day, picked once (not from every booking per slot tried).
+        kit_taken: dict[str, list[Booking]] = {kit.serial: [] for kit in kits_of_day}
+        for booking in taken:
+            if booking.day == day and booking.device_serial in kit_taken:
+                kit_taken[booking.device_serial].append(booking)
         start = _at(day, hours.start)
         while start + length <= _at(day, hours.end):
             end = start + length
             if check_visit_time(day, start.time(), end.time(), hours):
                 break  # a weekend without recording
             for kit in kits_of_day:
-                candidate = Booking(None, kit.serial, day, start.time(), end.time(), VisitState.PLANNED)
-                if not check_device_booking(kit.condition, candidate, taken):
+                # The kit's condition was checked by usable_kits: what is left of the
+                # device rule (check_device_booking) is an overlap with its bookings.
+                if not any(overlaps(start.time(), end.time(), b.start, b.end) for b in kit_taken[kit.serial]):
                     return Slot(kit, day, start.time(), end.time())
             start += step
     return None

@@ -45,7 +45,8 @@ def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
 
 def away_clause(on: dt.date, reach_clause: Any, region: str | None = None, month: dt.date | None = None) -> Any:
     """Outstanding on ``on``, marked away, within reach and ``region``; back in ``month`` when given."""
-    clauses = [Resident.away.is_(True), outstanding_clause(on), reach_clause,
+    # ``= true`` (not ``IS``): an equality the away index can seek on every database.
+    clauses = [Resident.away == sa.true(), outstanding_clause(on), reach_clause,
                region_clause(region, Resident.desa_code, Resident.kecamatan_code)]
     if month is not None:
         first, after = month_bounds(month)
@@ -64,6 +65,16 @@ def away_residents(on: dt.date | None, reach_clause: Any, region: str | None = N
     )
 
 
+def away_page(session: Any, on: dt.date | None, reach_clause: Any, region: str | None = None,
+              month: dt.date | None = None, *, size: int, offset: int = 0) -> list[Resident]:
+    """One page of :func:`away_residents`: the page's ids first, sorted in the away
+    index alone (it carries RW, RT and the name), then those rows."""
+    keys = away_residents(on, reach_clause, region, month).with_only_columns(Resident.id)
+    ids = list(session.execute(keys.limit(size).offset(offset)).scalars())
+    rows = {r.id: r for r in session.execute(sa.select(Resident).where(Resident.id.in_(ids))).scalars()}
+    return [rows[i] for i in ids]
+
+
 def away_count(session: Any, on: dt.date | None, reach_clause: Any, region: str | None = None,
                month: dt.date | None = None) -> int:
     on = on or reference_date()
@@ -74,14 +85,20 @@ def away_count(session: Any, on: dt.date | None, reach_clause: Any, region: str 
 def away_by_desa(session: Any, on: dt.date | None, reach_clause: Any, region: str | None = None) -> list[DesaAway]:
     """Per desa with anyone away: how many, how many without a return date; by kecamatan and desa name."""
     on = on or reference_date()
-    query = (
-        sa.select(Kecamatan.code, Kecamatan.name, Desa.code, Desa.name, sa.func.count(Resident.id),
-                  sa.func.coalesce(sa.func.sum(sa.case((Resident.away_until.is_(None), 1), else_=0)), 0))
-        .select_from(Resident)
-        .join(Desa, Desa.code == Resident.desa_code)
-        .join(Kecamatan, Kecamatan.code == Desa.kecamatan_code)
+    # Counted per desa in the away index first, then named (a join first would walk the desa).
+    counted = (
+        sa.select(Resident.desa_code.label("desa_code"), sa.func.count(Resident.id).label("away"),
+                  sa.func.coalesce(sa.func.sum(sa.case((Resident.away_until.is_(None), 1), else_=0)), 0)
+                  .label("undated"))
         .where(away_clause(on, reach_clause, region))
-        .group_by(Kecamatan.code, Kecamatan.name, Desa.code, Desa.name)
+        .group_by(Resident.desa_code)
+        .subquery("counted")
+    )
+    query = (
+        sa.select(Kecamatan.code, Kecamatan.name, Desa.code, Desa.name, counted.c.away, counted.c.undated)
+        .select_from(counted)
+        .join(Desa, Desa.code == counted.c.desa_code)
+        .join(Kecamatan, Kecamatan.code == Desa.kecamatan_code)
         .order_by(Kecamatan.name, Kecamatan.code, Desa.name, Desa.code)
     )
     return [DesaAway(k, kn, d, dn, int(n), int(u)) for k, kn, d, dn, n, u in session.execute(query)]

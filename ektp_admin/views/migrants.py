@@ -22,7 +22,7 @@ from ..domain.messages import N_
 from ..formatting import fmt_month
 from ..i18n import gettext
 from ..models import Desa, Kecamatan, Resident
-from ..queries.migrants import away_by_desa, away_count, away_residents, expected_returns
+from ..queries.migrants import away_by_desa, away_count, away_page, away_residents, expected_returns
 from .reports import REPORT_GRANTS, EktpReportView
 
 HEADER = [N_("Kecamatan"), N_("Desa/Kelurahan"), "RW", "RT", N_("Name"), "NIK", N_("Address"), N_("Phone"),
@@ -66,7 +66,6 @@ class MigrantView(EktpReportView):
         session = self.session
         reach = self.reach.clause(Resident)
         page = self.page(away_count(session, on, reach, region, month))
-        statement = away_residents(on, reach, region, month).limit(page.size).offset(page.offset)
         return self.render(
             "ektp_admin/migrants/index.html",
             kecamatan=kecamatan,
@@ -75,7 +74,7 @@ class MigrantView(EktpReportView):
             kecamatan_options=self.kecamatan_options(),
             by_desa=away_by_desa(session, on, reach, kecamatan.code if kecamatan else None),
             returns=expected_returns(session, on, reach, region),
-            residents=list(session.execute(statement).scalars()),
+            residents=away_page(session, on, reach, region, month, size=page.size, offset=page.offset),
             page=page,
             on=on,
             fmt_month=fmt_month,
