@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from flask_admin import babel
+# Flask-Admin's own words, from its catalogue (not extracted into ours).
+from flask_admin.babel import gettext as admin_gettext
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
@@ -48,7 +49,7 @@ class RowWriter:
         self.columns = columns
         # (markup before the id, markup after it): the id is escaped in between
         self.checkbox = ('<td><input type="checkbox" name="rowid" class="action-checkbox" value="',
-                         f'" title="{escape(babel.gettext("Select record"))}" /></td>') if checkbox else None
+                         f'" title="{escape(admin_gettext("Select record"))}" /></td>') if checkbox else None
         self.display_actions = bool(view.column_display_actions)
         self.editable = frozenset(c for c in columns if view.is_editable(c))
         self.actions: list[Any] = []
@@ -64,8 +65,8 @@ class RowWriter:
                 self.actions.append((
                     f'<button type="submit" form="{DELETE_FORM_ID}" name="id" value="',
                     f'" class="ektp-row-delete" data-ektp-confirm="'
-                    f'{escape(babel.gettext("Are you sure you want to delete this record?"))}" '
-                    f'title="{escape(babel.gettext("Delete Record"))}"><span class="fa fa-trash glyphicon glyphicon-trash">'
+                    f'{escape(admin_gettext("Are you sure you want to delete this record?"))}" '
+                    f'title="{escape(admin_gettext("Delete Record"))}"><span class="fa fa-trash glyphicon glyphicon-trash">'
                     '</span></button>'))
             else:
                 self.actions.append(action)  # the view's own: its template
