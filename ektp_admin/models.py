@@ -180,7 +180,7 @@ class Resident(VersionedMixin, Base):
         # month of return from the index alone (of the residents away only, where the
         # database has partial indexes).
         sa.Index("ix_ektp_resident_away_outstanding", "away", "ktp_status", "departure", "citizenship",
-                 "birth_date", "marital_status", "desa_code", "kecamatan_code", "away_until", "rw", "rt", "name_key",
+                 "birth_date", "marital_status", "desa_code", "kecamatan_code", "away_until", "rw", "rt", "name_key", "id",
                  sqlite_where=sa.text("away = 1"), postgresql_where=sa.text("away")),
     )
 

@@ -31,7 +31,7 @@ def upgrade() -> None:
     with op.batch_alter_table('ektp_resident', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ektp_resident_away_outstanding'),
                               ['away', 'ktp_status', 'departure', 'citizenship', 'birth_date', 'marital_status',
-                               'desa_code', 'kecamatan_code', 'away_until', 'rw', 'rt', 'name_key'], unique=False,
+                               'desa_code', 'kecamatan_code', 'away_until', 'rw', 'rt', 'name_key', 'id'], unique=False,
                               sqlite_where=sa.text('away = 1'), postgresql_where=sa.text('away'))
 
 
