@@ -210,6 +210,22 @@ def login_as(client: Any) -> Any:
 
 # ------------------------------------------------------------------ data factories
 
+
+def add_objects(app: Any, *objs: Any) -> list[int]:
+    """Add model objects in one commit; their ids."""
+    with app.app_context():
+        models.db.session.add_all(objs)
+        models.db.session.commit()
+        return [o.id for o in objs]
+
+
+def sql_value(app: Any, statement: str, **params: Any) -> Any:
+    """One value of a hand-written SELECT: the direct count a screen's number is checked against."""
+    with app.app_context():
+        # Dates bound as dates (the sqlite3 driver's own date adapter is deprecated since Python 3.12).
+        typed = [sa.bindparam(k, type_=sa.Date) for k, v in params.items() if isinstance(v, dt.date)]
+        return models.db.session.execute(sa.text(statement).bindparams(*typed), params).scalar_one()
+
 _serial = itertools.count(1)
 
 

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from conftest import DESA_A, DESA_B, KEC_A, KEC_B, REFERENCE_DATE, add_objects as _add, sql_value as sql
 
 from ektp_admin import models
 from ektp_admin.domain.enums import DeviceRole
-from conftest import DESA_A, DESA_B, KEC_A, KEC_B, REFERENCE_DATE
 
 PLANNER = "/admin/home-visit-planner/"
 TOMORROW = REFERENCE_DATE + dt.timedelta(days=1)
@@ -38,18 +38,6 @@ def plan_forms(page: str) -> list[dict[str, list[str]]]:
     return forms
 
 
-def _add(app: Any, *objs: Any) -> list[int]:
-    with app.app_context():
-        models.db.session.add_all(objs)
-        models.db.session.commit()
-        return [o.id for o in objs]
-
-
-def sql(app: Any, statement: str, **params: Any) -> Any:
-    with app.app_context():
-        # Dates bound as dates (the sqlite3 driver's own date adapter is deprecated since Python 3.12).
-        typed = [sa.bindparam(k, type_=sa.Date) for k, v in params.items() if isinstance(v, dt.date)]
-        return models.db.session.execute(sa.text(statement).bindparams(*typed), params).scalar_one()
 
 
 @pytest.fixture

@@ -14,10 +14,20 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from conftest import (
+    DESA_A,
+    DESA_A2,
+    DESA_B,
+    KEC_A,
+    KEC_B,
+    REFERENCE_DATE,
+    add_objects as _add,
+    csrf_token,
+    sql_value as sql,
+)
 
 from ektp_admin import models
 from ektp_admin.domain.enums import KtpStatus
-from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, KEC_B, REFERENCE_DATE, csrf_token
 
 ROSTER = "/admin/team-roster/"
 TOMORROW = REFERENCE_DATE + dt.timedelta(days=1)  # Thursday 22-09-2016
@@ -28,17 +38,6 @@ def text(response: Any) -> str:
     return html.unescape(response.get_data(as_text=True))
 
 
-def _add(app: Any, *objs: Any) -> list[int]:
-    with app.app_context():
-        models.db.session.add_all(objs)
-        models.db.session.commit()
-        return [o.id for o in objs]
-
-
-def sql(app: Any, statement: str, **params: Any) -> Any:
-    with app.app_context():
-        typed = [sa.bindparam(k, type_=sa.Date) for k, v in params.items() if isinstance(v, dt.date)]
-        return models.db.session.execute(sa.text(statement).bindparams(*typed), params).scalar_one()
 
 
 def roster_rows(page: str) -> list[dict[str, str]]:
