@@ -85,7 +85,11 @@ def _recorded_between(
         query = _recorded_select(campaign, region_code, *group).where(Visit.day >= start, Visit.day <= end)
         if group:
             query = query.group_by(*group)
-    rows = session.execute(query).all()
+    return _counts(session.execute(query).all(), by_kecamatan)
+
+
+def _counts(rows: list[Any], by_kecamatan: bool) -> dict[str, int]:
+    """A count query's rows as {kecamatan code: n} (zeros left out), or {"": total}."""
     if by_kecamatan:
         return {code: int(n) for code, n in rows if n}
     return {"": int(rows[0][0] or 0)} if rows else {}
@@ -139,10 +143,7 @@ def _turning_17(session: Any, region_code: str | None, on: dt.date, until: dt.da
         )
     if group:
         query = query.group_by(*group)
-    rows = session.execute(query).all()
-    if by_kecamatan:
-        return {code: int(n) for code, n in rows if n}
-    return {"": int(rows[0][0] or 0)} if rows else {}
+    return _counts(session.execute(query).all(), by_kecamatan)
 
 
 # ------------------------------------------------------------------ the forecast
