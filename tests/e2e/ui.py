@@ -170,6 +170,9 @@ def cell(table: Locator, row_text: str, header: str) -> str:
 
 def open_menu(page: Page, category: str | None, entry: str) -> None:
     """Click a top-menu entry as a person does (its category first)."""
+    # Bootstrap binds the menu's toggles at the end of the page: a click before the page has
+    # loaded opens nothing (a person would see the page still loading and wait).
+    page.wait_for_load_state("load")
     nav = page.locator("#admin-navbar-collapse > ul.navbar-nav").first
     if category is not None:
         nav.locator("a.dropdown-toggle", has_text=category).first.click()
