@@ -144,12 +144,13 @@ class EktpAdmin:
             )
         )
 
-        from . import audit, cli, counters, http_policy
+        from . import audit, cli, counters, http_policy, list_marks
         from .views import register_views
 
         http_policy.install(app)
         audit.install(db)
         counters.install(db)  # per-desa counters kept in the flush's transaction
+        list_marks.install(db)  # the residents list's page marks, likewise
         # Before anything reads the form (a host's CSRFProtect does, first): the upload
         # screens' own size limit, so a too-large upload is refused before it is parsed.
         app.before_request_funcs.setdefault(None, []).insert(0, _limit_uploads)

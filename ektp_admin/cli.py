@@ -104,8 +104,9 @@ def init_db() -> None:
               "naming the desa.")
 @with_appcontext
 def counters_command(rebuild: bool, check: bool) -> None:
-    """The per-desa counters the summaries read: rebuild them, or check them against the residents."""
-    from . import counters
+    """The per-desa counters the summaries read (and the residents list's page marks):
+    rebuild them, or check them against the residents."""
+    from . import counters, list_marks
     from .queries.clauses import reference_date
 
     if not rebuild and not check:
@@ -114,15 +115,24 @@ def counters_command(rebuild: bool, check: bool) -> None:
     if rebuild:
         with db.engine.begin() as conn:
             window = counters.rebuild(conn, reference_date(), recentre=True)
-        click.echo(f"Counters rebuilt; exact from {window.first:%d-%m-%Y} to {window.last:%d-%m-%Y}.")
+        click.echo(f"Counters rebuilt; exact from {window.first:%d-%m-%Y} to {window.last:%d-%m-%Y}. "
+                   "The residents list's page marks set again.")
     if check:
         with db.engine.connect() as conn:
             differences = counters.check(conn)
             built = counters.read_window(conn) is not None
+            misplaced = list_marks.check(conn)
         if not built:
             click.echo("The counters were never built: run `flask ektp counters --rebuild`.")
+        for scope, stored, counted in misplaced[:5]:
+            click.echo(f"Page mark of {'the regency' if scope == list_marks.REGENCY else 'kecamatan ' + scope}: "
+                       f"{stored} residents before it stored, {counted} counted")
+        if misplaced:
+            click.echo(f"{len(misplaced)} page marks differ; `flask ektp counters --rebuild` sets them again.")
         if not differences:
             click.echo("Counters agree with a direct count.")
+            if misplaced:
+                raise SystemExit(1)
             return
         by_desa: dict[str, list[counters.Difference]] = {}
         for difference in differences:

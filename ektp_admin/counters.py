@@ -23,6 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from . import list_marks
 from .domain import counting
 from .domain.counting import CounterWindow
 from .domain.eligibility import LANSIA_AGE, OUTSTANDING_STATUSES, WAJIB_KTP_AGE
@@ -158,6 +159,9 @@ def rebuild(conn: Any, on: dt.date | None = None, kecamatan: Iterable[str] | Non
         codes = None
     if codes is None:
         conn.execute(_COUNTER.delete())
+        # A full count comes after the bulk writes (a load, an import, the CLI): the
+        # list's page marks are set again at the same moments, in the same transaction.
+        list_marks.rebuild(conn)
     elif not codes:
         return window
     else:

@@ -693,6 +693,30 @@ class CounterWindow(Base):
     built_at: Mapped[dt.datetime] = mapped_column(sa.DateTime, default=_utcnow, nullable=False)
 
 
+class ListMark(Base):
+    """Every ``SPACING``-th resident of the residents list in its order (name, then id),
+    for the whole regency and for each kecamatan: where a page asked for by its number
+    starts, without counting past every resident before it.
+
+    ``position`` is how many residents of the scope sort before (``name_key``,
+    ``resident_id``); it stays true when that resident is gone. Kept in the same
+    transaction as the residents (:mod:`ektp_admin.list_marks`).
+    """
+
+    __tablename__ = "ektp_list_mark"
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("scope", "name_key", "resident_id", name="pk_ektp_list_mark"),
+        sa.Index("ix_ektp_list_mark_scope_position", "scope", "position"),
+    )
+
+    #: a kecamatan code, or ``*``: the whole regency
+    scope: Mapped[str] = mapped_column(_code(8), nullable=False)
+    name_key: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    #: the resident's id when the mark was set (no foreign key: the mark outlives the row)
+    resident_id: Mapped[int] = mapped_column(sa.Integer, nullable=False, autoincrement=False)
+    position: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+
+
 MODELS = (
     Kecamatan,
     Desa,
@@ -711,6 +735,7 @@ MODELS = (
     ImportJob,
     Counter,
     CounterWindow,
+    ListMark,
 )
 
 

@@ -577,3 +577,36 @@ def test_ektp_0010_counts_the_home_visits_into_the_counters_already_built(
     assert {"ix_ektp_resident_desa_status_wajib", "ix_ektp_resident_away_until"} <= indexes
     assert "ix_ektp_resident_desa_status" not in indexes
     engine.dispose()
+
+
+def test_ektp_0012_marks_the_residents_already_there(scratch_database: ScratchDatabase) -> None:
+    """Every 1,000th resident in list order, of the regency and of each kecamatan, with how
+    many sort before it: the marks ``list_marks.rebuild`` sets, each checked by a direct count."""
+    from ektp_admin import list_marks
+
+    engine = scratch_database.engine()
+    runner.upgrade(engine, target="ektp_0011")
+    meta = sa.MetaData()
+    meta.reflect(engine, only=["ektp_kecamatan", "ektp_desa", "ektp_resident"])
+    kecamatan, desa, resident = (meta.tables[f"ektp_{name}"] for name in ("kecamatan", "desa", "resident"))
+    now = dt.datetime(2016, 9, 20, 10, 0)
+    with engine.begin() as conn:
+        for number, (code, name) in enumerate((("35.10.01", "Pesanggaran"), ("35.10.02", "Bangorejo")), 1):
+            conn.execute(kecamatan.insert(), {"code": code, "name": name, "regency_code": "35.10"})
+            conn.execute(desa.insert(), {"code": f"{code}.2001", "name": f"Desa {number}", "is_kelurahan": False,
+                                         "kecamatan_code": code})
+        conn.execute(resident.insert(), [{
+            "nik": make_nik(dt.date(1980, 1, 1) + dt.timedelta(days=n % 3000), serial=n + 1),
+            "name": f"WARGA {n % 97:02d}", "name_key": f"WARGA {n % 97:02d}", "sex": "P",
+            "birth_date": dt.date(1980, 1, 1) + dt.timedelta(days=n % 3000), "marital_status": "single",
+            "citizenship": "wni", "desa_code": "35.10.01.2001" if n < 1700 else "35.10.02.2001",
+            "kecamatan_code": "35.10.01" if n < 1700 else "35.10.02", "ktp_status": "not_recorded",
+            "disabled": False, "seriously_ill": False, "away": False, "version": 1, "created_at": now,
+            "updated_at": now} for n in range(2500)])
+    runner.upgrade(engine)
+    mark = sa.table("ektp_list_mark", sa.column("scope"), sa.column("position"))
+    with engine.connect() as conn:
+        assert list_marks.check(conn) == []
+        found = sorted(conn.execute(sa.select(mark.c.scope, mark.c.position)).all())
+    assert found == [("*", 0), ("*", 1000), ("*", 2000), ("35.10.01", 0), ("35.10.01", 1000), ("35.10.02", 0)]
+    engine.dispose()

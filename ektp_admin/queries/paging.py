@@ -4,7 +4,8 @@ A list is ordered by one column and the primary key (the tie-break), which an
 index serves. A page that follows a row already shown starts right after that
 row's key (keyset, or "seek", paging): no OFFSET, so page 20,000 costs what
 page 1 costs. A page asked for by number alone (a typed page number, an old
-link) is reached by OFFSET from the nearest row known, the start, or the end.
+link) is reached by OFFSET from the nearest row known: a page mark
+(:mod:`ektp_admin.list_marks`) where the view has them, the start, or the end.
 """
 from __future__ import annotations
 
@@ -26,18 +27,21 @@ class Order:
         down = self.desc != reverse
         return [self.column.desc() if down else self.column.asc(), self.key.desc() if down else self.key.asc()]
 
-    def beyond(self, value: Any, key: Any, reverse: bool = False) -> Any:
-        """The rows after (value, key) in this order (before it when ``reverse``).
+    def beyond(self, value: Any, key: Any, reverse: bool = False, *, inclusive: bool = False) -> Any:
+        """The rows after (value, key) in this order (before it when ``reverse``; the
+        row itself too when ``inclusive``).
 
         Written as ``column >= value AND (column > value OR key > key)`` rather than
         a row comparison: every database serves it as a range of the column's index.
         """
         down = self.desc != reverse
+        past = (self.key <= key if inclusive else self.key < key) if down else (
+            self.key >= key if inclusive else self.key > key)
         if value is None:  # a NULL sorts apart on each database: restart from the key alone
-            return self.key < key if down else self.key > key
+            return past
         if down:
-            return sa.and_(self.column <= value, sa.or_(self.column < value, self.key < key))
-        return sa.and_(self.column >= value, sa.or_(self.column > value, self.key > key))
+            return sa.and_(self.column <= value, sa.or_(self.column < value, past))
+        return sa.and_(self.column >= value, sa.or_(self.column > value, past))
 
 
 def capped_count(query: Any, key: Any, limit: int) -> tuple[int, bool]:
@@ -56,13 +60,14 @@ def anchor_values(query: Any, order: Order, key: Any) -> tuple[Any, Any] | None:
 
 
 def page_after(query: Any, order: Order, anchor: tuple[Any, Any] | None, *, skip: int, size: int,
-               keys_first: bool = False) -> list[Any]:
-    """``size`` rows from ``skip`` rows past the anchor (or the start).
+               keys_first: bool = False, inclusive: bool = False) -> list[Any]:
+    """``size`` rows from ``skip`` rows past the anchor (or the start); ``inclusive``:
+    counting the anchor's row as the first.
 
     ``keys_first``: read the page's keys before its rows even without a skip (a
     filtered list: see :func:`_rows`)."""
     if anchor is not None:
-        query = query.filter(order.beyond(*anchor))
+        query = query.filter(order.beyond(*anchor, inclusive=inclusive))
     return _rows(query, order, order.clauses(), skip, size, keys_first)
 
 

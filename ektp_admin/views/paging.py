@@ -12,7 +12,9 @@ Mixed into a screen before :class:`~ektp_admin.views.base.EktpModelView`
   carries the row it follows (``after=<id>``) or precedes (``before=<id>``) and
   the page number next to that row (``at``), so the database seeks into the
   sort order's index instead of counting past every row before it. A page asked
-  for by number alone (the box, an old link) is reached from the nearer end.
+  for by number alone (the box, an old link) starts from the last page mark
+  before it (:mod:`ektp_admin.list_marks`) where the list has marks, else from
+  the nearer end.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from typing import Any
 
 from flask import current_app, g, request
 
+from .. import list_marks
 from ..formatting import fmt_num
 from ..i18n import ngettext
 from ..queries.paging import Order, anchor_values, capped_count, page_after, page_before
@@ -128,7 +131,8 @@ class SeekPaging:
         if first is not None:
             rows, more = first[:size], len(first) > size
         else:
-            rows, more = self._rows(query, order, page, size, total, exact, keys_first=bool(filters))
+            scope = None if search else self.marked_scope(filters or [], order)
+            rows, more = self._rows(query, order, page, size, total, exact, keys_first=bool(filters), scope=scope)
         shown = _Shown(page=page, size=size, total=total, exact=exact, more=more)
         if rows:
             shown.first_id, shown.last_id = self.get_pk_value(rows[0]), self.get_pk_value(rows[-1])  # type: ignore[attr-defined]
@@ -142,8 +146,13 @@ class SeekPaging:
         count the rows (up to ``limit``)."""
         return None
 
+    def marked_scope(self, filters: list[Any], order: Order) -> str | None:
+        """The page marks' scope (:mod:`ektp_admin.list_marks`) of this list with these
+        filters (no search) in this order, where it has marks; None: it has none."""
+        return None
+
     def _rows(self, query: Any, order: Order, page: int, size: int, total: int, exact: bool, *,
-              keys_first: bool = False) -> tuple[list[Any], bool]:
+              keys_first: bool = False, scope: str | None = None) -> tuple[list[Any], bool]:
         """The page's rows and whether more follow."""
         at = request.args.get("at", type=int)
         for name, forward in (("after", True), ("before", False)):
@@ -160,6 +169,11 @@ class SeekPaging:
                 rows = page_after(query, order, anchor, skip=skip * size, size=size + 1, keys_first=keys_first)
                 return rows[:size], len(rows) > size
             return page_before(query, order, anchor, skip=skip * size, size=size, keys_first=keys_first), True
+        mark = list_marks.nearest(query.session.connection(), scope, page * size) if scope and page else None
+        if mark is not None:  # from the last mark at or before the page's first row
+            rows = page_after(query, order, (mark.name_key, mark.resident_id), skip=page * size - mark.position,
+                              size=size + 1, keys_first=keys_first, inclusive=True)
+            return rows[:size], len(rows) > size
         if exact and page * size > total - (page + 1) * size:  # nearer the end: count back from it
             end = min((page + 1) * size, total)
             return page_before(query, order, None, skip=total - end, size=end - page * size,

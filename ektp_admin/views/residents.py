@@ -8,7 +8,7 @@ from markupsafe import Markup
 from wtforms import SelectField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
-from .. import queries
+from .. import list_marks, queries
 from ..access import ALL, CREATE, EDIT, EXPORT, READ, options
 from ..domain.eligibility import LANSIA_AGE, age_on, birth_date_cutoff, check_birth_date, check_departure, is_lansia
 from ..domain.enums import (
@@ -229,6 +229,13 @@ class ResidentView(SeekPaging, EktpModelView):
             return None if count is None else (count, True)
         lower = queries.counted_wajib_at_least(session, region, on, limit)
         return (limit, False) if lower is not None and lower > limit else None
+
+    def marked_scope(self, filters: list[Any], order: Any) -> str | None:
+        """The reach's whole list in name order has page marks (a supervisor's: the
+        regency; a clerk's: the kecamatan); a filtered or otherwise sorted list has none."""
+        if filters or order.desc or getattr(order.column, "key", None) != "name_key":
+            return None
+        return list_marks.scope_of(self.reach.kecamatan_code)
 
     # ------------------------------------------------------------------ forms
     def create_form(self, obj: Any = None) -> Any:

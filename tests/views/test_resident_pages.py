@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from ektp_admin import models
+from ektp_admin import list_marks, models
 from ektp_admin.queries.residents import resident_search_clause
 
-from security.ektp_support import DESA_A, DESA_B, KEC_A, sign_in, text
+from security.ektp_support import DESA_A, DESA_B, KEC_A, filter_arg, sign_in, text
 
 GIVEN = ["AGUS", "SITI", "BUDI", "DEWI", "EKO", "NUR", "WAYAN"]
 SURNAMES = ["HARIYANTO", "LESTARI", "SANTOSO", "RAHAYU", "WIBOWO"]
@@ -188,3 +188,76 @@ def test_an_anchor_out_of_reach_is_ignored(app: Any, client: Any, crowd: None) -
     assert listed(page) == expected(app, r.kecamatan_code == KEC_A, offset=2 * SIZE, limit=SIZE)
     for junk in ("after=x&at=1", "before=-5&at=zz", "after=1&at=999999999999999999999"):
         assert client.get(f"/admin/residents/?page=1&{junk}").status_code == 200
+
+
+# ------------------------------------------------------------------ page marks
+
+
+def marks_agree(app: Any) -> int:
+    """Every page mark's position equals a direct count; the number of marks."""
+    with app.app_context(), models.db.engine.connect() as conn:
+        assert list_marks.check(conn) == []
+        return conn.execute(sa.select(sa.func.count()).select_from(models.ListMark)).scalar_one()
+
+
+def go(client: Any, number: int) -> list[str]:
+    return listed(text(client.get(f"/admin/residents/?page_size={SIZE}&go={number}")))
+
+
+@pytest.fixture
+def marked(app: Any, crowd: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The crowd marked every 7th resident (a spacing under a page: every page starts at one)."""
+    monkeypatch.setattr(list_marks, "SPACING", 7)
+    with app.app_context(), models.db.engine.begin() as conn:
+        list_marks.rebuild(conn)
+
+
+def test_pages_by_number_start_at_the_page_marks(app: Any, client: Any, marked: None) -> None:
+    r = models.Resident
+    # the regency's 178 residents and each kecamatan's (137, 41), every 7th
+    assert marks_agree(app) == -(-178 // 7) + -(-137 // 7) + -(-41 // 7)
+    sign_in(client, "admin")
+    for number in (2, 5, 9):
+        assert go(client, number) == expected(app, offset=(number - 1) * SIZE, limit=SIZE), number
+    sign_in(client, "clerk")
+    for number in (2, 7):
+        assert go(client, number) == expected(app, r.kecamatan_code == KEC_A, offset=(number - 1) * SIZE,
+                                              limit=SIZE), number
+    # The marks are what places such a page: one moved by hand moves the page with it.
+    with app.app_context(), models.db.engine.begin() as conn:
+        conn.execute(sa.update(models.ListMark).where(models.ListMark.scope == list_marks.REGENCY)
+                     .values(position=models.ListMark.position + 1))
+    sign_in(client, "admin")
+    assert go(client, 5) == expected(app, offset=4 * SIZE - 1, limit=SIZE)
+    # a filtered list has no marks: counted from its start
+    in_kecamatan = filter_arg(app, "ektp_residents", "Kecamatan", "equals")
+    filtered = text(client.get(f"/admin/residents/?page_size={SIZE}&page=3&{in_kecamatan}={KEC_A}"))
+    assert listed(filtered) == expected(app, r.kecamatan_code == KEC_A, offset=3 * SIZE, limit=SIZE)
+
+
+def test_the_marks_follow_every_write_of_the_orm(app: Any, client: Any, marked: None, make_resident: Any) -> None:
+    """Added, removed, renamed, moved to another kecamatan: positions after the place
+    move by one in the same transaction, and every page by number stays exact."""
+    r = models.Resident
+    first = make_resident("AAN ABDULLAH")  # before every mark: all move
+    make_resident("ZAINAL ZULKARNAEN", desa=DESA_B)  # after them all
+    marks_agree(app)
+    with app.app_context():
+        session = models.db.session
+        crowd_ids = session.execute(sa.select(r.id).order_by(r.name_key, r.id)).scalars().all()
+        session.delete(session.get(r, crowd_ids[50]))
+        session.get(r, crowd_ids[3]).name = "YUSUF MANSUR"  # from near the start to near the end
+        session.get(r, crowd_ids[10]).desa_code = DESA_B if session.get(r, crowd_ids[10]).desa_code == DESA_A else DESA_A
+        session.commit()
+    marks_agree(app)
+    with app.app_context():
+        models.db.session.delete(models.db.session.get(r, first))
+        models.db.session.rollback()  # nothing happened: nothing moves
+    marks_agree(app)
+    sign_in(client, "admin")
+    for number in (2, 4, 9):
+        assert go(client, number) == expected(app, offset=(number - 1) * SIZE, limit=SIZE), number
+    sign_in(client, "clerk")
+    for number in (3, 7):
+        assert go(client, number) == expected(app, r.kecamatan_code == KEC_A, offset=(number - 1) * SIZE,
+                                              limit=SIZE), number
