@@ -157,10 +157,12 @@ class Resident(VersionedMixin, Base):
         sa.UniqueConstraint("nik", name="uq_ektp_resident_nik"),
         sa.Index("ix_ektp_resident_kk_number", "kk_number"),
         sa.Index("ix_ektp_resident_recorded_visit_id", "recorded_visit_id"),
-        # A desa's outstanding residents (its page, its home visits): the wajib test is
-        # read from the index, so only the rows shown are fetched.
-        sa.Index("ix_ektp_resident_desa_status_wajib", "desa_code", "ktp_status", "birth_date", "marital_status",
-                 "citizenship", "departure"),
+        # A desa's outstanding residents (its page, its home visits): the outstanding and
+        # home-visit tests and the RW/RT/name order are read from the index alone, so only
+        # the rows shown are fetched (a desa holds thousands of children in the
+        # outstanding statuses, not wajib yet).
+        sa.Index("ix_ektp_resident_desa_outstanding", "desa_code", "ktp_status", "birth_date", "marital_status",
+                 "citizenship", "departure", "disabled", "seriously_ill", "away", "away_until", "rw", "rt", "name_key"),
         sa.Index("ix_ektp_resident_kecamatan_status", "kecamatan_code", "ktp_status"),
         sa.Index("ix_ektp_resident_status_desa", "ktp_status", "desa_code"),
         sa.Index("ix_ektp_resident_name_key", "name_key"),

@@ -10,6 +10,7 @@ from ..models import Resident
 from . import counted
 from .clauses import lansia_clause, outstanding_clause, reference_date, region_clause, region_covers
 from .outstanding import rt_rw_order
+from .paging import rows_by_keys
 
 # ------------------------------------------------------------------ home visits
 
@@ -95,13 +96,8 @@ def home_visit_page(session: Any, region_code: str | None, on: dt.date | None, p
             break
     if not desa_codes:
         return []
-    statement = (
-        home_visit_residents(session, region_code, on)
-        .where(Resident.desa_code.in_(desa_codes))
-        .offset(skip)
-        .limit(limit)
-    )
-    return list(session.execute(statement).scalars())
+    statement = home_visit_residents(session, region_code, on).where(Resident.desa_code.in_(desa_codes))
+    return rows_by_keys(session, statement, Resident.id, limit=limit, offset=skip)
 
 
 def home_visit_cluster_sizes(
@@ -149,7 +145,7 @@ def residents_in_reach(session: Any, reach: Any, ids: Sequence[int]) -> list[Res
 def home_visit_group_rows(session: Any, desa_code: str, on: dt.date | None = None, limit: int = 500) -> list[Resident]:
     """A desa's residents to record at home, in list order (RW/RT, name), at most ``limit``:
     the desa page proposes its record actions from them."""
-    return list(session.execute(home_visit_residents(session, desa_code, on).limit(limit)).scalars())
+    return rows_by_keys(session, home_visit_residents(session, desa_code, on), Resident.id, limit=limit)
 
 
 def still_to_visit(session: Any, ids: Sequence[int], on: dt.date | None = None) -> set[int]:

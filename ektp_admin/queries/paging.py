@@ -92,3 +92,14 @@ def _rows(query: Any, order: Order, clauses: list[Any], skip: int, size: int, ke
     # page's keys only.
     keys = [row[0] for row in query.with_entities(order.key).offset(skip).limit(size)]
     return list(query.filter(order.key.in_(keys))) if keys else []
+
+
+def rows_by_keys(session: Any, statement: Any, key: Any, *, limit: int, offset: int = 0) -> list[Any]:
+    """One page of ``statement`` (a select of one model, ordered) with its keys read first:
+    where an index carries the statement's filter and order, the keys come from the
+    index alone and only the page's rows are read from the table (see :func:`_rows`)."""
+    keys = list(session.execute(statement.with_only_columns(key).limit(limit).offset(offset)).scalars())
+    if not keys:
+        return []
+    found = {getattr(obj, key.key): obj for obj in session.execute(statement.order_by(None).where(key.in_(keys))).scalars()}
+    return [found[k] for k in keys if k in found]

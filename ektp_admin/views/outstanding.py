@@ -32,6 +32,7 @@ from ..formatting import fmt_day, fmt_long_date, fmt_num, fmt_time
 from ..i18n import label, ngettext
 from ..models import Desa, Kecamatan, Resident, Visit
 from ..queries.home_visits import home_visit_group_rows
+from ..queries.paging import rows_by_keys
 from .home_visits import record_actions
 from .reasons import outstanding_reason
 from .reports import REPORT_GRANTS, EktpReportView, resident_list_links, resident_list_url
@@ -110,11 +111,11 @@ class OutstandingView(EktpReportView):
         session = self.session
         counts = queries.outstanding_totals(session, desa.code, on)
         page = self.page(counts.outstanding)
-        statement = queries.outstanding_residents(session, desa.code, on).limit(page.size).offset(page.offset)
+        statement = queries.outstanding_residents(session, desa.code, on)
         since = queries.newly_17_since(session, desa.code, on)
         residents = [
             (resident, outstanding_reason(resident, on, since))
-            for resident in session.execute(statement).scalars()
+            for resident in rows_by_keys(session, statement, Resident.id, limit=page.size, offset=page.offset)
         ]
         return self.render(
             "ektp_admin/outstanding/desa.html",
