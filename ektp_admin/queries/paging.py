@@ -60,19 +60,20 @@ def anchor_values(query: Any, order: Order, key: Any) -> tuple[Any, Any] | None:
 
 
 def page_after(query: Any, order: Order, anchor: tuple[Any, Any] | None, *, skip: int, size: int,
-               keys_first: bool = False, inclusive: bool = False) -> list[Any]:
+               keys_first: Any = None, inclusive: bool = False) -> list[Any]:
     """``size`` rows from ``skip`` rows past the anchor (or the start); ``inclusive``:
     counting the anchor's row as the first.
 
-    ``keys_first``: read the page's keys before its rows even without a skip (a
-    filtered list: see :func:`_rows`)."""
+    ``keys_first``: a query to read the page's rows from by key once ``query`` gave
+    the keys, even without a skip (a searched or filtered list: the list's query
+    without its search and filters, so they are not evaluated twice; see :func:`_rows`)."""
     if anchor is not None:
         query = query.filter(order.beyond(*anchor, inclusive=inclusive))
     return _rows(query, order, order.clauses(), skip, size, keys_first)
 
 
 def page_before(query: Any, order: Order, anchor: tuple[Any, Any] | None, *, skip: int, size: int,
-                keys_first: bool = False) -> list[Any]:
+                keys_first: Any = None) -> list[Any]:
     """``size`` rows ending ``skip`` rows before the anchor (or the end), in list order."""
     if anchor is not None:
         query = query.filter(order.beyond(*anchor, reverse=True))
@@ -81,17 +82,21 @@ def page_before(query: Any, order: Order, anchor: tuple[Any, Any] | None, *, ski
     return rows
 
 
-def _rows(query: Any, order: Order, clauses: list[Any], skip: int, size: int, keys_first: bool) -> list[Any]:
+def _rows(query: Any, order: Order, clauses: list[Any], skip: int, size: int, keys_first: Any) -> list[Any]:
     query = query.order_by(None).order_by(*clauses)
-    if not skip and not keys_first:
+    if not skip and keys_first is None:
         return list(query.limit(size))
     # The keys alone first: an OFFSET walks the sort order's index, and a filter whose
     # columns an index in sort order carries (the outstanding: ix_ektp_resident_name_outstanding)
     # is checked there (PostgreSQL reads such an index alone only for a query of its
     # columns); the rows (and the joins their display needs) are then read for the
-    # page's keys only.
+    # page's keys only, in the page's order.
     keys = [row[0] for row in query.with_entities(order.key).offset(skip).limit(size)]
-    return list(query.filter(order.key.in_(keys))) if keys else []
+    if not keys:
+        return []
+    rows = (keys_first if keys_first is not None else query).order_by(None).filter(order.key.in_(keys))
+    found = {getattr(row, order.key.key): row for row in rows}
+    return [found[key] for key in keys if key in found]
 
 
 def rows_by_keys(session: Any, statement: Any, key: Any, *, limit: int, offset: int = 0) -> list[Any]:

@@ -110,7 +110,7 @@ class SeekPaging:
         if not execute:
             return super().get_list(page, sort_column, sort_desc, search, filters,  # type: ignore[misc]
                                     execute=execute, page_size=page_size)
-        query = self.get_query()  # type: ignore[attr-defined]
+        query = base = self.get_query()  # type: ignore[attr-defined]
         if self._search_supported and search:  # type: ignore[attr-defined]
             query = self._apply_search(query, None, {}, {}, search)[0]  # type: ignore[attr-defined]
         if filters and self._filters:  # type: ignore[attr-defined]
@@ -120,9 +120,12 @@ class SeekPaging:
         limit = current_app.config["EKTP_ADMIN_LIST_COUNT_LIMIT"]
         known = None if search else self.known_total(filters or [], limit)
         page = page or 0
+        # A searched or filtered list reads its page's keys first, then the rows from the
+        # list's query without the search and filters (see queries.paging._rows).
+        keys_first = base if (filters or search) else None
         first = None
         if known is None and page == 0:  # the first page first: a list shorter than a page counts itself
-            first = page_after(query, order, None, skip=0, size=size + 1, keys_first=bool(filters))
+            first = page_after(query, order, None, skip=0, size=size + 1, keys_first=keys_first)
             if len(first) <= size:
                 known = (len(first), True)
         total, exact = known if known is not None else capped_count(query, order.key, limit)
@@ -132,7 +135,7 @@ class SeekPaging:
             rows, more = first[:size], len(first) > size
         else:
             scope = None if search else self.marked_scope(filters or [], order)
-            rows, more = self._rows(query, order, page, size, total, exact, keys_first=bool(filters), scope=scope)
+            rows, more = self._rows(query, order, page, size, total, exact, keys_first=keys_first, scope=scope)
         shown = _Shown(page=page, size=size, total=total, exact=exact, more=more)
         if rows:
             shown.first_id, shown.last_id = self.get_pk_value(rows[0]), self.get_pk_value(rows[-1])  # type: ignore[attr-defined]
@@ -152,7 +155,7 @@ class SeekPaging:
         return None
 
     def _rows(self, query: Any, order: Order, page: int, size: int, total: int, exact: bool, *,
-              keys_first: bool = False, scope: str | None = None) -> tuple[list[Any], bool]:
+              keys_first: Any = None, scope: str | None = None) -> tuple[list[Any], bool]:
         """The page's rows and whether more follow."""
         at = request.args.get("at", type=int)
         for name, forward in (("after", True), ("before", False)):
