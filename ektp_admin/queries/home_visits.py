@@ -5,6 +5,7 @@ import datetime as dt
 from typing import Any, Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.orm import load_only
 
 from ..models import Resident
 from . import counted
@@ -145,7 +146,10 @@ def residents_in_reach(session: Any, reach: Any, ids: Sequence[int]) -> list[Res
 def home_visit_group_rows(session: Any, desa_code: str, on: dt.date | None = None, limit: int = 500) -> list[Resident]:
     """A desa's residents to record at home, in list order (RW/RT, name), at most ``limit``:
     the desa page proposes its record actions from them."""
-    return rows_by_keys(session, home_visit_residents(session, desa_code, on), Resident.id, limit=limit)
+    # What the groups show and split by (name, RW/RT, age, the least mobile first): no more.
+    statement = home_visit_residents(session, desa_code, on).options(load_only(
+        Resident.name, Resident.rw, Resident.rt, Resident.birth_date, Resident.seriously_ill, Resident.disabled))
+    return rows_by_keys(session, statement, Resident.id, limit=limit)
 
 
 def still_to_visit(session: Any, ids: Sequence[int], on: dt.date | None = None) -> set[int]:

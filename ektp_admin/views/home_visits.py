@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, Sequence
 
-from flask import request, url_for
+from flask import g, request, url_for
 from flask_admin import expose
 
 from .. import queries
@@ -42,10 +42,18 @@ VISITS_ENDPOINT = "ektp_visits"
 def record_visit_url(admin: Any, resident_ids: Sequence[int], return_url: str) -> str | None:
     """The visit form opened with these residents (the first hosts), or None when the
     host has no visit screen or the user may not create visits."""
-    view = next((v for v in getattr(admin, "_views", []) if v.endpoint == VISITS_ENDPOINT), None)
-    if view is None or not resident_ids or not view.allowed(CREATE):
+    if not resident_ids or not _may_record(admin):
         return None
     return url_for(f"{VISITS_ENDPOINT}.create_view", resident=list(resident_ids), url=return_url)
+
+
+def _may_record(admin: Any) -> bool:
+    """Whether the host has the visit screen and the user may create visits (once a request)."""
+    known = g.get("ektp_may_record")
+    if known is None:
+        view = next((v for v in getattr(admin, "_views", []) if v.endpoint == VISITS_ENDPOINT), None)
+        known = g.ektp_may_record = view is not None and bool(view.allowed(CREATE))
+    return known
 
 
 def record_actions(admin: Any, members: Iterable[Resident], return_url: str) -> list[dict[str, Any]]:
