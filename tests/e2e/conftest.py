@@ -83,6 +83,15 @@ class Portal:
         return self.log_path.read_text(errors="replace")[-4000:]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test of this folder is a browser test (``-m "not e2e"`` leaves it out), marked
+    or not: the server runs of CI must never start a browser."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

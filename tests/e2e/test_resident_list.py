@@ -10,10 +10,13 @@ import re
 import sqlite3
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from .seed import KECAMATAN, SARONGAN, nik
-from .ui import ID, screenshot, sign_in
+
+pytestmark = pytest.mark.e2e
+from .ui import ID, open_dropdown, screenshot, sign_in
 
 NURUL = SARONGAN[6]
 SITI = SARONGAN[0]
@@ -72,8 +75,8 @@ def test_a_clerk_types_a_surname_and_a_spaced_nik_reads_the_total_and_clicks_pag
     expect(page.locator(".ektp-list-total")).to_have_text(f"{everyone} penduduk")
 
     # 20 a page, then the page numbers the pager shows.
-    page.locator(".nav-link.dropdown-toggle", has_text=re.compile(r"^\s*50\s")).click()
-    page.get_by_role("link", name=re.compile(r"^20\b")).click()
+    sizes = open_dropdown(page, page.locator(".nav-link.dropdown-toggle", has_text=re.compile(r"^\s*50\s")))
+    sizes.get_by_role("link", name=re.compile(r"^20\b")).click()
     order = [row[0] for row in _direct(
         portal, "SELECT nik FROM ektp_resident WHERE kecamatan_code = ? ORDER BY name_key, id", KECAMATAN)]
     pager = page.get_by_role("navigation", name=ID.get("pages", "Halaman"))

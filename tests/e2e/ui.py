@@ -168,15 +168,25 @@ def cell(table: Locator, row_text: str, header: str) -> str:
     return row.locator("td").nth(headers.index(header)).inner_text().strip()
 
 
+def open_dropdown(page: Page, toggle: Locator) -> Locator:
+    """Open a Bootstrap drop-down by its toggle and return its open menu.
+
+    Bootstrap binds the toggles at the end of the page: a click before the page has
+    loaded opens nothing (a person would see the page still loading and wait)."""
+    page.wait_for_load_state("load")
+    toggle.click()
+    menu = toggle.locator("xpath=..").locator(".dropdown-menu.show")
+    expect(menu).to_be_visible()
+    return menu
+
+
 def open_menu(page: Page, category: str | None, entry: str) -> None:
     """Click a top-menu entry as a person does (its category first)."""
-    # Bootstrap binds the menu's toggles at the end of the page: a click before the page has
-    # loaded opens nothing (a person would see the page still loading and wait).
     page.wait_for_load_state("load")
     nav = page.locator("#admin-navbar-collapse > ul.navbar-nav").first
     if category is not None:
-        nav.locator("a.dropdown-toggle", has_text=category).first.click()
-        nav.locator(".dropdown-menu.show").get_by_text(entry, exact=True).first.click()
+        menu = open_dropdown(page, nav.locator("a.dropdown-toggle", has_text=category).first)
+        menu.get_by_text(entry, exact=True).first.click()
     else:
         nav.get_by_role("link", name=entry, exact=True).first.click()
     page.wait_for_load_state()
