@@ -162,7 +162,8 @@ class Resident(VersionedMixin, Base):
         # the rows shown are fetched (a desa holds thousands of children in the
         # outstanding statuses, not wajib yet).
         sa.Index("ix_ektp_resident_desa_outstanding", "desa_code", "ktp_status", "birth_date", "marital_status",
-                 "citizenship", "departure", "disabled", "seriously_ill", "away", "away_until", "rw", "rt", "name_key"),
+                 "citizenship", "departure", "disabled", "seriously_ill", "away", "away_until", "rw", "rt", "name_key",
+                 "id"),
         sa.Index("ix_ektp_resident_kecamatan_status", "kecamatan_code", "ktp_status"),
         sa.Index("ix_ektp_resident_status_desa", "ktp_status", "desa_code"),
         sa.Index("ix_ektp_resident_name_key", "name_key"),

@@ -8,8 +8,9 @@ name. A desa holds thousands of residents in the outstanding statuses who are
 not wajib KTP yet (children): ``ix_ektp_resident_desa_status_wajib`` found them
 by desa and status, and each was read from the table to be tested and sorted.
 ``ix_ektp_resident_desa_outstanding`` carries everything those tests and that
-order read (and the home-visit marks: disabled, seriously ill, away until), so
-the page's keys come from the index alone and only the rows shown are read. It
+order read (and the home-visit marks: disabled, seriously ill, away until) and
+the id (PostgreSQL reads an index alone only when it holds every column asked
+for), so the page's keys come from the index alone and only the rows shown are read. It
 starts with the same columns, so it serves every query the old one did; the old
 one goes. Rules (ektp_admin/migrations/__init__.py): only ``op`` and
 sqlalchemy, never the models; every name as ``op.f("...")``.
@@ -26,7 +27,7 @@ branch_labels = None
 depends_on = None
 
 _WIDE = ['desa_code', 'ktp_status', 'birth_date', 'marital_status', 'citizenship', 'departure',
-         'disabled', 'seriously_ill', 'away', 'away_until', 'rw', 'rt', 'name_key']
+         'disabled', 'seriously_ill', 'away', 'away_until', 'rw', 'rt', 'name_key', 'id']
 
 
 def upgrade() -> None:
