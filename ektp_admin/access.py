@@ -19,6 +19,7 @@ reaches nothing.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
@@ -353,6 +354,11 @@ def current_reach() -> Reach:
     return g.ektp_reach
 
 
+#: how long a list of kecamatan or desa options is reused (a region loaded shows after this)
+REGION_OPTIONS_SECONDS = 30.0
+_REGION_KINDS = frozenset({"kecamatan", "desa"})
+
+
 def options(kind: str) -> Callable[[], list[tuple[str, str]]]:
     """A callable giving the current user's option list of ``kind`` (for filters and forms).
 
@@ -366,7 +372,18 @@ def options(kind: str) -> Callable[[], list[tuple[str, str]]]:
     }[kind]
 
     def read() -> list[tuple[str, str]]:
-        return method(current_reach(), db_session())
+        reach = current_reach()
+        if kind not in _REGION_KINDS:
+            return method(reach, db_session())
+        # Every list page offers the regions as filters: read them at most every few
+        # seconds per app and reach (they change only when regions are loaded).
+        cache = get_state().region_options
+        key = (kind, reach.kecamatan_code, reach.signed_in)
+        now = time.monotonic()
+        held = cache.get(key)
+        if held is None or now - held[0] > REGION_OPTIONS_SECONDS:
+            held = cache[key] = (now, method(reach, db_session()))
+        return list(held[1])
 
     read.reach_kind = kind  # type: ignore[attr-defined]
     return read

@@ -171,6 +171,7 @@ def revision_command(message: str, empty: bool) -> None:
 @with_appcontext
 def load_regions_command(code: str) -> None:
     """Load the kecamatan and desa/kelurahan of kab/kota CODE (e.g. 35.10 for Banyuwangi)."""
+    from . import get_state
     from .regions import UnknownRegion, load_regions
 
     db = _db()
@@ -182,6 +183,7 @@ def load_regions_command(code: str) -> None:
             f"Unknown kabupaten/kota code {code!r}: give a Kemendagri code such as 35.10 (Kabupaten Banyuwangi)."
         ) from None
     db.session.commit()
+    get_state().region_options.clear()  # this process's lists (a server's workers re-read within 30 s)
     click.echo(
         f"{result.regency_name} ({result.regency_code}): {result.kecamatan} kecamatan, "
         f"{result.desa + result.kelurahan} desa/kelurahan ({result.desa} desa, {result.kelurahan} kelurahan); "

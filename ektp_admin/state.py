@@ -17,6 +17,8 @@ class State:
         self.db = db
         self.user_loader = user_loader
         self.manages_users = manages_users
+        #: the region option lists read lately (``access.options``): {key: (read at, options)}
+        self.region_options: dict[Any, tuple[float, list[tuple[str, str]]]] = {}
 
 
 def get_state(app: Flask | None = None) -> State:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ektp_admin import models
-from conftest import DESA_A
+from conftest import DESA_A, DESA_B
 
 
 def test_desa_of_the_same_name_are_told_apart_by_their_kecamatan(app: Any, login_as: Any) -> None:
@@ -30,3 +30,24 @@ def test_a_resident_is_offered_with_nik_desa_and_rt(app: Any, login_as: Any, mak
         desa = models.db.session.get(models.Desa, DESA_A).name
     assert [rid, f"SITI AMINAH - {resident.nik} - {desa} RT 003/RW 001"] in found
     assert len({label for _, label in found}) == 2
+
+
+def test_region_filters_are_reused_per_reach_and_read_again_after_a_while(
+        app: Any, client: Any, login_as: Any, monkeypatch: Any) -> None:
+    """Every list page offers the kecamatan and desa as filters: read once for a while per
+    app and reach, never one user's list shown to another."""
+    from ektp_admin import access
+
+    login_as("admin")
+    assert DESA_B in client.get("/admin/residents/").get_data(as_text=True)
+    with app.app_context():
+        models.db.session.get(models.Desa, DESA_A).name = "Sarongan Baru"
+        models.db.session.commit()
+    assert "Sarongan Baru" not in client.get("/admin/residents/").get_data(as_text=True)  # reused
+    monkeypatch.setattr(access, "REGION_OPTIONS_SECONDS", 0.0)
+    assert "Sarongan Baru" in client.get("/admin/residents/").get_data(as_text=True)  # read again
+    monkeypatch.setattr(access, "REGION_OPTIONS_SECONDS", 3600.0)
+    client.get("/logout")
+    login_as("clerk")  # of KEC_A: the regency's lists, just read, are not theirs
+    page = client.get("/admin/residents/").get_data(as_text=True)
+    assert DESA_A in page and DESA_B not in page
