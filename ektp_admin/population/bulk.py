@@ -10,13 +10,10 @@ same stored values, without the per-row overhead.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Callable, Sequence
 
 import sqlalchemy as sa
 
-#: values worth remembering the processed form of (dates repeat a lot; so do flags)
-_MEMO_TYPES = (dt.date, bool, str)
 
 
 class BulkStatement:
@@ -86,17 +83,12 @@ class BulkStatement:
 def _processed(values: Sequence[Any], processor: Callable[[Any], Any]) -> list[Any]:
     """``processor`` over a column, once per distinct value (the same timestamp on every
     row, the same birthdays over and over)."""
-    memo: dict[Any, Any] = {None: None}
-    out = []
-    for value in values:
-        if isinstance(value, _MEMO_TYPES):
-            found = memo.get(value, memo)
-            if found is memo:
-                found = memo[value] = processor(value)
-            out.append(found)
-        else:
-            out.append(None if value is None else processor(value))
-    return out
+    try:
+        memo = {value: processor(value) for value in set(values) if value is not None}
+    except TypeError:  # a value that cannot be a key
+        return [None if value is None else processor(value) for value in values]
+    memo[None] = None
+    return list(map(memo.__getitem__, values))
 
 
 class BulkInsert:

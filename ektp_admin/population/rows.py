@@ -13,12 +13,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, Callable, Iterable
 
 from ..domain.eligibility import EARLIEST_BIRTH_DATE, check_birth_date, check_departure
 from ..domain.enums import Departure, KtpStatus, Sex
 from ..domain.messages import N_, Message
-from ..domain.nik import check_nik_matches, parse_nik
+from ..domain.nik import NikParts, check_nik_matches, is_ordinary_nik, parse_nik
 from ..domain.text import clean_text
 from . import vocabulary as words
 from .reading import Columns, Label
@@ -87,6 +88,8 @@ _DESA_DIGITS = re.compile(r"^\d{10}$")
 _KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 _FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 _SEX = {s.value: s for s in Sex}
+#: how many (birth part of a NIK, sex, birth date) combinations a check remembers (a fixed cap)
+PERSONS_REMEMBERED = 65536
 
 
 @dataclass(frozen=True)
@@ -275,9 +278,18 @@ class ResidentRows:
         if columns.has("desa_name") and not columns.has("desa_code"):
             self.present.append("desa_code")
         self.present = [f for f in RESIDENT_FIELDS if f in self.present]
-        self._at = [(f, columns.index[f], f in DATE_FIELDS)
-                    for f in (*RESIDENT_FIELDS, "desa_name", "kecamatan_code", "kecamatan_name") if columns.has(f)]
+        #: the fields the file has, and a row's cells in that order
+        self._fields = [f for f in (*RESIDENT_FIELDS, "desa_name", "kecamatan_code", "kecamatan_name")
+                        if columns.has(f)]
+        at = [columns.index[f] for f in self._fields]
+        self._pick: Callable[[list[Any]], tuple[Any, ...]] = itemgetter(*at) if len(at) > 1 else (
+            lambda cells: (cells[at[0]],))
+        self._width = max(at) + 1
         self._sex = _lookup(words.sex_values())
+        #: (NIK digits 7-12, sex cell, birth date cell) -> what :meth:`_person` says of them
+        self._persons: dict[tuple[str, str, Any], tuple[str | None, dt.date | None, tuple[Problem, ...]]] = {}
+        #: a file names its few hundred desa over and over: each spelling looked up once
+        self._desa = lru_cache(maxsize=4096)(regions.desa)
         self._marital = _lookup(words.marital_values())
         self._citizenship = _lookup(words.citizenship_values())
         self._status = _lookup(words.status_values())
@@ -304,33 +316,59 @@ class ResidentRows:
             field = "desa_name"
         return self.columns.names.get(field, "")
 
-    def check(self, cells: list[Any]) -> RowResult:
-        raw: dict[str, Any] = {}
+    def _cells(self, cells: list[Any]) -> tuple[dict[str, Any], dict[str, str]]:
+        """The row's cells by field: as they are (``raw``, for the dates) and as text."""
+        if len(cells) < self._width:  # a short row: the missing cells are empty
+            cells = [*cells, *[None] * (self._width - len(cells))]
+        picked = self._pick(cells)
+        raw = dict(zip(self._fields, picked))
+        try:
+            joined = "".join(picked)
+        except TypeError:  # a spreadsheet's number, date or empty cell
+            joined = "'"
+        if joined.isprintable() and "'" not in joined:
+            # CSV cells with nothing to clean (the common case): stripped, all at once
+            return raw, dict(zip(self._fields, map(str.strip, picked)))
         text: dict[str, str] = {}
-        width = len(cells)
-        for field, at, is_date in self._at:
-            value = cells[at] if at < width else None
-            if is_date:
-                raw[field] = value
-            elif type(value) is str:  # a CSV cell: the common case, kept short
+        for field, value in raw.items():
+            if type(value) is str:
                 value = value.strip()
                 text[field] = cell_text(value) if value and (value[0] == "'" or not value.isprintable()) else value
             else:
                 text[field] = cell_text(value)
+        return raw, text
+
+    def check(self, cells: list[Any]) -> RowResult:
+        raw, text = self._cells(cells)
         problems: list[Problem] = []
         values: dict[str, Any] = {}
 
         nik = text.get("nik", "")
-        parts = None
-        if not nik:
-            problems.append(_empty("nik"))
+        sex_text = text.get("sex", "")
+        birth_cell = raw.get("birth_date")
+        if nik and is_ordinary_nik(nik, self.reference):
+            # Nothing to say about the NIK itself, and all it says about its holder is in its
+            # digits 7-12 (birth day and sex): checked against the row's sex and birth date
+            # once per combination (a regency repeats them all the time).
+            key = (nik[6:12], sex_text, birth_cell)
+            person = self._persons.get(key)
+            if person is None:
+                if len(self._persons) >= PERSONS_REMEMBERED:
+                    self._persons.clear()
+                person = self._persons[key] = self._person(parse_nik(nik, self.reference).parts, sex_text,
+                                                           birth_cell)
         else:
-            check = parse_nik(nik, self.reference, lenient_region=True)
-            if check.errors:
-                problems.extend(Problem("nik", m) for m in check.errors)
-            if check.warnings:
-                problems.extend(Problem("nik", m, WARNING) for m in check.warnings)
-            parts = check.parts
+            parts = None
+            if not nik:
+                problems.append(_empty("nik"))
+            else:
+                check = parse_nik(nik, self.reference, lenient_region=True)
+                if check.errors:
+                    problems.extend(Problem("nik", m) for m in check.errors)
+                if check.warnings:
+                    problems.extend(Problem("nik", m, WARNING) for m in check.warnings)
+                parts = check.parts
+            person = self._person(parts, sex_text, birth_cell)
         values["nik"] = nik
 
         name = " ".join(text.get("name", "").split())
@@ -338,31 +376,12 @@ class ResidentRows:
             problems.append(_empty("name"))
         values["name"] = name
 
-        sex_text = text.get("sex", "")
-        sex: str | None = self._sex(sex_text) if sex_text else None
-        if not sex_text:
-            problems.append(_empty("sex"))
-        elif sex is None:
-            problems.append(_unknown("sex", sex_text, "L, P"))
-        values["sex"] = sex
+        values["sex"], values["birth_date"], person_problems = person
+        if person_problems:
+            problems.extend(person_problems)
 
-        birth_cell = raw.get("birth_date")
-        birth = parse_date(birth_cell) if birth_cell not in (None, "") else None
-        if birth_cell in (None, "") or (isinstance(birth_cell, str) and not birth_cell.strip()):
-            problems.append(_empty("birth_date"))
-        elif birth is None:
-            problems.append(_bad_date("birth_date", cell_text(birth_cell)))
-        elif not EARLIEST_BIRTH_DATE <= birth <= self.today:
-            problems.extend(Problem("birth_date", m) for m in check_birth_date(birth, self.today))
-        values["birth_date"] = birth
-
-        if parts is not None and birth is not None and sex is not None:
-            mismatches = check_nik_matches(parts, birth, _SEX[sex])
-            if mismatches:
-                problems.extend(Problem("nik", m) for m in mismatches)
-
-        desa, problem = self.regions.desa(text.get("desa_code", ""), text.get("desa_name", ""),
-                                          text.get("kecamatan_code") or text.get("kecamatan_name", ""))
+        desa, problem = self._desa(text.get("desa_code", ""), text.get("desa_name", ""),
+                                   text.get("kecamatan_code") or text.get("kecamatan_name", ""))
         if problem is not None:
             problems.append(problem)
         elif desa is not None and self.kecamatan_code and self.regions.kecamatan_of[desa] != self.kecamatan_code:
@@ -378,6 +397,29 @@ class ResidentRows:
         if problems and any(p.severity == ERROR for p in problems):
             return RowResult(nik, None, problems)
         return RowResult(nik, tuple(map(values.get, RESIDENT_FIELDS)), problems)
+
+    def _person(self, parts: NikParts | None, sex_text: str,
+                birth_cell: Any) -> tuple[str | None, dt.date | None, tuple[Problem, ...]]:
+        """Sex and birth date (None when not valid), and their problems: each on its own,
+        and their agreement with the NIK's ``parts`` (when the NIK has them)."""
+        problems: list[Problem] = []
+        sex: str | None = self._sex(sex_text) if sex_text else None
+        if not sex_text:
+            problems.append(_empty("sex"))
+        elif sex is None:
+            problems.append(_unknown("sex", sex_text, "L, P"))
+
+        birth = parse_date(birth_cell) if birth_cell not in (None, "") else None
+        if birth_cell in (None, "") or (isinstance(birth_cell, str) and not birth_cell.strip()):
+            problems.append(_empty("birth_date"))
+        elif birth is None:
+            problems.append(_bad_date("birth_date", cell_text(birth_cell)))
+        elif not EARLIEST_BIRTH_DATE <= birth <= self.today:
+            problems.extend(Problem("birth_date", m) for m in check_birth_date(birth, self.today))
+
+        if parts is not None and birth is not None and sex is not None:
+            problems.extend(Problem("nik", m) for m in check_nik_matches(parts, birth, _SEX[sex]))
+        return sex, birth, tuple(problems)
 
     def _optional(self, text: dict[str, str], raw: dict[str, Any], values: dict[str, Any],
                   problems: list[Problem]) -> None:
