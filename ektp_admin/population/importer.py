@@ -552,7 +552,7 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, present: list[st
                 for last_line, batch in batches:
                     rows = [_decode(values) for values in batch]
                     existing = {} if empty else {
-                        r.nik: r for r in conn.execute(lookup, {"niks": [r[_NIK] for r in rows]})}
+                        r.nik: r for r in conn.execute(lookup, {"niks": [r[_NIK] for r in rows]}).all()}
                     inserts, updates, departed, dated = [], [], [], []
                     for row in rows:
                         old = existing.get(row[_NIK])
@@ -668,10 +668,10 @@ def _drop_indexes_for_a_load(conn: sa.Connection, rows: int) -> list[str]:
     return [sql for _name, sql in indexes]
 
 
-def nik_in(engine: sa.Engine) -> Any:
+def nik_in(bind: sa.Engine | sa.Connection) -> Any:
     """``nik IN :niks`` for a batch of NIKs: one array parameter on PostgreSQL
-    (``= ANY``), an expanding IN elsewhere."""
-    if engine.dialect.name == "postgresql":
+    (``= ANY``: one statement whatever the batch's size), an expanding IN elsewhere."""
+    if bind.dialect.name == "postgresql":
         return _RESIDENT_TABLE.c.nik == sa.any_(sa.bindparam("niks", type_=ARRAY(sa.String)))
     return _RESIDENT_TABLE.c.nik.in_(sa.bindparam("niks", expanding=True))
 
@@ -723,8 +723,8 @@ def _date_first_status(conn: sa.Connection, niks: list[str], request: ImportRequ
         ["resident_id", "old_status", "new_status", "changed_on", "changed_at", "changed_by", "note"],
         sa.select(table.c.id, sa.null(), table.c.ktp_status, sa.literal(request.today, sa.Date),
                   sa.literal(now, sa.DateTime), sa.literal(request.username, sa.String),
-                  sa.literal(note, sa.String)).where(table.c.nik.in_(niks)),
-    ))
+                  sa.literal(note, sa.String)).where(nik_in(conn)),
+    ), {"niks": niks})
 
 
 __all__ = [
