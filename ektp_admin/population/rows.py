@@ -66,6 +66,9 @@ RESIDENT_FIELDS: tuple[str, ...] = (
     "away_until", "ktp_status", "notes", "departure", "departed_on", "departure_note",
 )
 DATE_FIELDS = frozenset({"birth_date", "away_until", "departed_on"})
+#: where each field is in a checked row's values
+_AT = {f: i for i, f in enumerate(RESIDENT_FIELDS)}
+_NIK, _NAME, _SEX_AT, _BIRTH_DATE, _DESA = (_AT[f] for f in ("nik", "name", "sex", "birth_date", "desa_code"))
 #: Deceased or moved out: written together (see importer._departure_change), never one by one.
 DEPARTURE_FIELDS = ("departure", "departed_on", "departure_note")
 RETURNED = words.RETURNED
@@ -186,6 +189,53 @@ def _lookup(values: dict[str, str]) -> Callable[[str], str | None]:
     return find
 
 
+def _pattern_rule(pattern: re.Pattern[str], problem: Problem) -> Callable[[str], tuple[str | None, Problem | None]]:
+    """An optional text that must match ``pattern`` (empty: None)."""
+
+    def rule(text: str) -> tuple[str | None, Problem | None]:
+        return (text, problem if not pattern.match(text) else None) if text else (None, None)
+
+    return rule
+
+
+def _length_rule(field: str, limit: int) -> Callable[[str], tuple[str | None, Problem | None]]:
+    """A text of at most ``limit`` characters (empty: None)."""
+    problem = Problem(field, Message("import_too_long", N_("%(field)s is longer than %(max)s characters."),
+                                     {"field": _label(field), "max": limit}))
+
+    def rule(text: str) -> tuple[str | None, Problem | None]:
+        return (text or None), (problem if len(text) > limit else None)
+
+    return rule
+
+
+def _choice_rule(field: str, choices: Callable[[str], str | None],
+                 allowed: str) -> Callable[[str], tuple[str | None, Problem | None]]:
+    """One of a vocabulary's words, as its code (empty: None)."""
+
+    def rule(text: str) -> tuple[str | None, Problem | None]:
+        code = choices(text) if text else None
+        return code, (_unknown(field, text, allowed) if text and code is None else None)
+
+    return rule
+
+
+def _flag_rule(field: str) -> Callable[[str], tuple[bool | None, Problem | None]]:
+    """Yes or no (empty: None)."""
+
+    def rule(text: str) -> tuple[bool | None, Problem | None]:
+        folded = words.fold(text) if text else ""
+        if not text:
+            return None, None
+        if folded in words.YES:
+            return True, None
+        if folded in words.NO:
+            return False, None
+        return None, _unknown(field, text, "Ya, Tidak")
+
+    return rule
+
+
 # ---------------------------------------------------------------------- regions
 
 
@@ -296,15 +346,40 @@ class ResidentRows:
         self._departure = _lookup(words.departure_values())
         # The optional columns this file has, decided once for all its rows.
         self._has = {f for f in RESIDENT_FIELDS if columns.has(f)}
-        self._rt_rw: list[str] = [f for f in ("rt", "rw") if f in self._has]
-        self._lengths = [(f, limit) for f, limit in MAX_LENGTH.items() if f == "name" or f in self._has]
-        self._choices = [(f, choices, allowed) for f, choices, allowed in (
+        self._rules = self._column_rules()
+        self._departures = any(f in self._has for f in DEPARTURE_FIELDS)
+
+    def _column_rules(self) -> list[tuple[str, int, Callable[[str], tuple[Any, Problem | None]]]]:
+        """(field, its place in the values, ``text -> (value, problem or None)``) of each
+        optional column the file has (and the name's length), in the order their problems
+        are reported. A column with few distinct values (RT, a status, a flag...) has
+        each value's answer remembered."""
+        has = self._has
+        rules: list[tuple[str, Callable[[str], tuple[Any, Problem | None]], bool]] = []
+        if "kk_number" in has:
+            rules.append(("kk_number", _pattern_rule(_KK, Problem("kk_number", Message(
+                "import_kk", N_("KK number must be exactly 16 digits.")))), False))
+        for field, message in (("rt", N_("RT is a number of at most 3 digits.")),
+                               ("rw", N_("RW is a number of at most 3 digits."))):
+            if field in has:
+                rules.append((field, _pattern_rule(_RT, Problem(field, Message("import_" + field, message))), True))
+        if "phone" in has:
+            rules.append(("phone", _pattern_rule(_PHONE, Problem("phone", Message(
+                "import_phone", N_("Phone number: digits only, 8 to 20.")))), False))
+        for field, limit in MAX_LENGTH.items():
+            if field == "name" or field in has:
+                rules.append((field, _length_rule(field, limit), field == "birth_place"))
+        for field, choices, allowed in (
             ("marital_status", self._marital, "Belum kawin, Kawin, Cerai hidup, Cerai mati"),
             ("citizenship", self._citizenship, "WNI, WNA KITAP, WNA KITAS"),
             ("ktp_status", self._status, "Belum rekam, Sudah rekam, SFE, PRR, ..."),
-        ) if f in self._has]
-        self._flags: list[str] = [f for f in ("disabled", "seriously_ill", "away") if f in self._has]
-        self._departures = any(f in self._has for f in DEPARTURE_FIELDS)
+        ):
+            if field in has:
+                rules.append((field, _choice_rule(field, choices, allowed), True))
+        for field in ("disabled", "seriously_ill", "away"):
+            if field in has:
+                rules.append((field, _flag_rule(field), True))
+        return [(field, _AT[field], lru_cache(maxsize=4096)(rule) if few else rule) for field, rule, few in rules]
 
     def column_of(self, field: str | None) -> str:
         """The file's own name of the column holding ``field`` ('' for the whole row)."""
@@ -341,7 +416,7 @@ class ResidentRows:
     def check(self, cells: list[Any]) -> RowResult:
         raw, text = self._cells(cells)
         problems: list[Problem] = []
-        values: dict[str, Any] = {}
+        values: list[Any] = [None] * len(RESIDENT_FIELDS)
 
         nik = text.get("nik", "")
         sex_text = text.get("sex", "")
@@ -369,14 +444,14 @@ class ResidentRows:
                     problems.extend(Problem("nik", m, WARNING) for m in check.warnings)
                 parts = check.parts
             person = self._person(parts, sex_text, birth_cell)
-        values["nik"] = nik
+        values[_NIK] = nik
 
-        name = " ".join(text.get("name", "").split())
+        name = text["name"] = " ".join(text.get("name", "").split())
         if not name:
             problems.append(_empty("name"))
-        values["name"] = name
+        values[_NAME] = name
 
-        values["sex"], values["birth_date"], person_problems = person
+        values[_SEX_AT], values[_BIRTH_DATE], person_problems = person
         if person_problems:
             problems.extend(person_problems)
 
@@ -391,12 +466,12 @@ class ResidentRows:
                    "%(chosen)s."),
                 {"kecamatan": self.regions.kecamatan_names.get(self.regions.kecamatan_of[desa], ""),
                  "chosen": self.regions.kecamatan_names.get(self.kecamatan_code, self.kecamatan_code)})))
-        values["desa_code"] = desa
+        values[_DESA] = desa
 
         self._optional(text, raw, values, problems)
         if problems and any(p.severity == ERROR for p in problems):
             return RowResult(nik, None, problems)
-        return RowResult(nik, tuple(map(values.get, RESIDENT_FIELDS)), problems)
+        return RowResult(nik, tuple(values), problems)
 
     def _person(self, parts: NikParts | None, sex_text: str,
                 birth_cell: Any) -> tuple[str | None, dt.date | None, tuple[Problem, ...]]:
@@ -421,73 +496,33 @@ class ResidentRows:
             problems.extend(Problem("nik", m) for m in check_nik_matches(parts, birth, _SEX[sex]))
         return sex, birth, tuple(problems)
 
-    def _optional(self, text: dict[str, str], raw: dict[str, Any], values: dict[str, Any],
+    def _optional(self, text: dict[str, str], raw: dict[str, Any], values: list[Any],
                   problems: list[Problem]) -> None:
         """The optional columns the file has (a column it lacks stays None: a million
         rows need not look for it)."""
-        has = self._has
-        if "kk_number" in has:
-            kk = text.get("kk_number", "")
-            if kk and not _KK.match(kk):
-                problems.append(Problem("kk_number", Message("import_kk",
-                                                             N_("KK number must be exactly 16 digits."))))
-            values["kk_number"] = kk or None
-        for field in self._rt_rw:
-            value = text.get(field, "")
-            if value and not _RT.match(value):
-                message = (N_("RT is a number of at most 3 digits.") if field == "rt"
-                           else N_("RW is a number of at most 3 digits."))
-                problems.append(Problem(field, Message("import_" + field, message)))
-            values[field] = value or None
-        if "phone" in has:
-            phone = text.get("phone", "")
-            if phone and not _PHONE.match(phone):
-                problems.append(Problem("phone", Message("import_phone", N_("Phone number: digits only, 8 to 20."))))
-            values["phone"] = phone or None
-        for field, limit in self._lengths:
-            if field == "name":
-                limited = values["name"]
-            else:
-                limited = text.get(field, "") or None
-                values[field] = limited
-            if limited and len(limited) > limit:
-                problems.append(Problem(field, Message("import_too_long", N_("%(field)s is longer than %(max)s "
-                                                                              "characters."),
-                                                       {"field": _label(field), "max": limit})))
-        for field, choices, allowed in self._choices:
-            value = text.get(field, "")
-            code = choices(value) if value else None
-            if value and code is None:
-                problems.append(_unknown(field, value, allowed))
-            values[field] = code
-        for field in self._flags:
-            value = text.get(field, "")
-            folded = words.fold(value) if value else ""
-            if not value:
-                values[field] = None
-            elif folded in words.YES:
-                values[field] = True
-            elif folded in words.NO:
-                values[field] = False
-            else:
-                problems.append(_unknown(field, value, "Ya, Tidak"))
-        if "away_until" in has:
+        for field, at, rule in self._rules:
+            value, problem = rule(text.get(field, ""))
+            if at != _NAME:  # the name is the row's own, spaces folded (the rule checks its length)
+                values[at] = value
+            if problem is not None:
+                problems.append(problem)
+        if "away_until" in self._has:
             until_cell = raw.get("away_until")
             until = None
             if until_cell not in (None, "") and cell_text(until_cell):
                 until = parse_date(until_cell)
                 if until is None:
                     problems.append(_bad_date("away_until", cell_text(until_cell)))
-            values["away_until"] = until
+            values[_AT["away_until"]] = until
         if self._departures:
             self._departure_values(text, raw, values, problems)
 
-    def _departure_values(self, text: dict[str, str], raw: dict[str, Any], values: dict[str, Any],
+    def _departure_values(self, text: dict[str, str], raw: dict[str, Any], values: list[Any],
                           problems: list[Problem]) -> None:
         """Deceased or moved out, since when, where to: checked as the resident form checks them,
         except that a death needs no source here (the import is the source)."""
         given = text.get("departure", "")
-        note = values.get("departure_note")
+        note = values[_AT["departure_note"]]
         on_cell = raw.get("departed_on")
         on = None
         bad_date = False
@@ -512,11 +547,11 @@ class ResidentRows:
         elif not bad_date:
             departure = Departure(code)
             source = note if departure == Departure.MOVED_OUT else (note or "import")
-            for message in check_departure(departure, on, source, values.get("birth_date"), self.reference):
+            for message in check_departure(departure, on, source, values[_AT["birth_date"]], self.reference):
                 field = "departure_note" if message.code == "departure_needs_destination" else "departed_on"
                 problems.append(Problem(field, message))
-        values["departure"] = code
-        values["departed_on"] = on
+        values[_AT["departure"]] = code
+        values[_AT["departed_on"]] = on
 
 
 # ---------------------------------------------------------------------- statuses
