@@ -36,6 +36,9 @@ class BulkStatement:
         else:
             names = list(compiled.binds)
         self.names = names
+        for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
+            # SQLAlchemy would compute these per execution; the rows must give them
+            raise ValueError(f"the column {column.key!r} has a default made in Python: the rows must give it")
         #: per parameter of the statement: (the row's index of its value, or None for a
         #: value written into the statement itself, such as the 1 of ``version + 1``; its processor)
         self._sources: list[tuple[int | None, Callable[[Any], Any] | None]] = []
