@@ -328,13 +328,18 @@ class ResidentRows:
         if columns.has("desa_name") and not columns.has("desa_code"):
             self.present.append("desa_code")
         self.present = [f for f in RESIDENT_FIELDS if f in self.present]
-        #: the fields the file has, and a row's cells in that order
-        self._fields = [f for f in (*RESIDENT_FIELDS, "desa_name", "kecamatan_code", "kecamatan_name")
-                        if columns.has(f)]
-        at = [columns.index[f] for f in self._fields]
+        #: the fields the file has, and a row's cells in that order (:meth:`_cells`); a field
+        #: it lacks has the slot after them, always empty
+        fields = [f for f in (*RESIDENT_FIELDS, "desa_name", "kecamatan_code", "kecamatan_name") if columns.has(f)]
+        self._slots = {f: i for i, f in enumerate(fields)}
+        self._empty_slot = len(fields)
+        at = [columns.index[f] for f in fields]
         self._pick: Callable[[list[Any]], tuple[Any, ...]] = itemgetter(*at) if len(at) > 1 else (
             lambda cells: (cells[at[0]],))
         self._width = max(at) + 1
+        (self._nik, self._name, self._sex_slot, self._birth, self._desa_code, self._desa_name, self._kecamatan,
+         self._kecamatan_name) = map(self.slot, ("nik", "name", "sex", "birth_date", "desa_code", "desa_name",
+                                                 "kecamatan_code", "kecamatan_name"))
         self._sex = _lookup(words.sex_values())
         #: (NIK digits 7-12, sex cell, birth date cell) -> what :meth:`_person` says of them
         self._persons: dict[tuple[str, str, Any], tuple[str | None, dt.date | None, tuple[Problem, ...]]] = {}
@@ -349,8 +354,12 @@ class ResidentRows:
         self._rules = self._column_rules()
         self._departures = any(f in self._has for f in DEPARTURE_FIELDS)
 
-    def _column_rules(self) -> list[tuple[str, int, Callable[[str], tuple[Any, Problem | None]]]]:
-        """(field, its place in the values, ``text -> (value, problem or None)``) of each
+    def slot(self, field: str) -> int:
+        """Where :meth:`_cells` puts ``field``'s cell."""
+        return self._slots.get(field, self._empty_slot)
+
+    def _column_rules(self) -> list[tuple[int, int, Callable[[str], tuple[Any, Problem | None]]]]:
+        """(its cell's slot, its place in the values, ``text -> (value, problem or None)``) of each
         optional column the file has (and the name's length), in the order their problems
         are reported. A column with few distinct values (RT, a status, a flag...) has
         each value's answer remembered."""
@@ -379,7 +388,8 @@ class ResidentRows:
         for field in ("disabled", "seriously_ill", "away"):
             if field in has:
                 rules.append((field, _flag_rule(field), True))
-        return [(field, _AT[field], lru_cache(maxsize=4096)(rule) if few else rule) for field, rule, few in rules]
+        return [(self.slot(field), _AT[field], lru_cache(maxsize=4096)(rule) if few else rule)
+                for field, rule, few in rules]
 
     def column_of(self, field: str | None) -> str:
         """The file's own name of the column holding ``field`` ('' for the whole row)."""
@@ -391,26 +401,26 @@ class ResidentRows:
             field = "desa_name"
         return self.columns.names.get(field, "")
 
-    def _cells(self, cells: list[Any]) -> tuple[dict[str, Any], dict[str, str]]:
-        """The row's cells by field: as they are (``raw``, for the dates) and as text."""
+    def _cells(self, cells: list[Any]) -> tuple[tuple[Any, ...], list[str]]:
+        """The cells of the fields the file has, by slot (:meth:`slot`): as they are
+        (``raw``, for the dates) and as text."""
         if len(cells) < self._width:  # a short row: the missing cells are empty
             cells = [*cells, *[None] * (self._width - len(cells))]
-        picked = self._pick(cells)
-        raw = dict(zip(self._fields, picked))
+        raw = (*self._pick(cells), None)
         try:
-            joined = "".join(picked)
+            joined = "".join(raw[:-1])
         except TypeError:  # a spreadsheet's number, date or empty cell
             joined = "'"
         if joined.isprintable() and "'" not in joined:
             # CSV cells with nothing to clean (the common case): stripped, all at once
-            return raw, dict(zip(self._fields, map(str.strip, picked)))
-        text: dict[str, str] = {}
-        for field, value in raw.items():
+            return raw, [*map(str.strip, raw[:-1]), ""]
+        text: list[str] = []
+        for value in raw:
             if type(value) is str:
                 value = value.strip()
-                text[field] = cell_text(value) if value and (value[0] == "'" or not value.isprintable()) else value
+                text.append(cell_text(value) if value and (value[0] == "'" or not value.isprintable()) else value)
             else:
-                text[field] = cell_text(value)
+                text.append(cell_text(value))
         return raw, text
 
     def check(self, cells: list[Any]) -> RowResult:
@@ -418,9 +428,9 @@ class ResidentRows:
         problems: list[Problem] = []
         values: list[Any] = [None] * len(RESIDENT_FIELDS)
 
-        nik = text.get("nik", "")
-        sex_text = text.get("sex", "")
-        birth_cell = raw.get("birth_date")
+        nik = text[self._nik]
+        sex_text = text[self._sex_slot]
+        birth_cell = raw[self._birth]
         if nik and is_ordinary_nik(nik, self.reference):
             # Nothing to say about the NIK itself, and all it says about its holder is in its
             # digits 7-12 (birth day and sex): checked against the row's sex and birth date
@@ -446,7 +456,7 @@ class ResidentRows:
             person = self._person(parts, sex_text, birth_cell)
         values[_NIK] = nik
 
-        name = text["name"] = " ".join(text.get("name", "").split())
+        name = " ".join(text[self._name].split())
         if not name:
             problems.append(_empty("name"))
         values[_NAME] = name
@@ -455,8 +465,8 @@ class ResidentRows:
         if person_problems:
             problems.extend(person_problems)
 
-        desa, problem = self._desa(text.get("desa_code", ""), text.get("desa_name", ""),
-                                   text.get("kecamatan_code") or text.get("kecamatan_name", ""))
+        desa, problem = self._desa(text[self._desa_code], text[self._desa_name],
+                                   text[self._kecamatan] or text[self._kecamatan_name])
         if problem is not None:
             problems.append(problem)
         elif desa is not None and self.kecamatan_code and self.regions.kecamatan_of[desa] != self.kecamatan_code:
@@ -468,7 +478,7 @@ class ResidentRows:
                  "chosen": self.regions.kecamatan_names.get(self.kecamatan_code, self.kecamatan_code)})))
         values[_DESA] = desa
 
-        self._optional(text, raw, values, problems)
+        self._optional(text, raw, values, problems, name)
         if problems and any(p.severity == ERROR for p in problems):
             return RowResult(nik, None, problems)
         return RowResult(nik, tuple(values), problems)
@@ -496,18 +506,19 @@ class ResidentRows:
             problems.extend(Problem("nik", m) for m in check_nik_matches(parts, birth, _SEX[sex]))
         return sex, birth, tuple(problems)
 
-    def _optional(self, text: dict[str, str], raw: dict[str, Any], values: list[Any],
-                  problems: list[Problem]) -> None:
+    def _optional(self, text: list[str], raw: tuple[Any, ...], values: list[Any], problems: list[Problem],
+                  name: str) -> None:
         """The optional columns the file has (a column it lacks stays None: a million
-        rows need not look for it)."""
-        for field, at, rule in self._rules:
-            value, problem = rule(text.get(field, ""))
-            if at != _NAME:  # the name is the row's own, spaces folded (the rule checks its length)
-                values[at] = value
+        rows need not look for it), and the length of the ``name`` (spaces folded)."""
+        for slot, at, rule in self._rules:
+            if at == _NAME:
+                problem = rule(name)[1]
+            else:
+                values[at], problem = rule(text[slot])
             if problem is not None:
                 problems.append(problem)
         if "away_until" in self._has:
-            until_cell = raw.get("away_until")
+            until_cell = raw[self.slot("away_until")]
             until = None
             if until_cell not in (None, "") and cell_text(until_cell):
                 until = parse_date(until_cell)
@@ -517,13 +528,13 @@ class ResidentRows:
         if self._departures:
             self._departure_values(text, raw, values, problems)
 
-    def _departure_values(self, text: dict[str, str], raw: dict[str, Any], values: list[Any],
+    def _departure_values(self, text: list[str], raw: tuple[Any, ...], values: list[Any],
                           problems: list[Problem]) -> None:
         """Deceased or moved out, since when, where to: checked as the resident form checks them,
         except that a death needs no source here (the import is the source)."""
-        given = text.get("departure", "")
+        given = text[self.slot("departure")]
         note = values[_AT["departure_note"]]
-        on_cell = raw.get("departed_on")
+        on_cell = raw[self.slot("departed_on")]
         on = None
         bad_date = False
         if on_cell not in (None, "") and cell_text(on_cell):
