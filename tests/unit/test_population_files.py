@@ -366,3 +366,28 @@ def test_a_row_checked_with_what_earlier_rows_taught_is_checked_as_on_its_own(re
     assert alone[0] == alone[1] == [] and alone[2] and alone[2][0] in alone[3]
     assert {code for _, code, _ in alone[6]} >= {"import_unknown_value", "import_date"}
     assert alone[8] and alone[9] and alone[9][0][2] == WARNING
+
+
+def test_the_spool_gives_back_the_valid_rows_of_its_batches_less_those_refused(tmp_path: Path) -> None:
+    """The resident check stores each batch it hands the writer once, as marshalled; a
+    second write (``--partial`` after duplicate NIKs) reads the valid rows back in line
+    order, regrouped, without the rows refused meanwhile."""
+    import marshal
+
+    from ektp_admin.population.work import Spool
+
+    spool = Spool(str(tmp_path))
+    lines = list(range(2, 30))
+    for start in range(0, len(lines), 5):
+        batch_lines = [n for n in lines[start:start + 5] if n % 7]  # every 7th line a bad row
+        for line in lines[start:start + 5]:
+            spool.add_row(line, f"nik{line}", bool(line % 7))
+        spool.add_batch(batch_lines, marshal.dumps([[f"nik{n}", n] for n in batch_lines]))
+    spool.loaded()
+    spool.refuse([3, 4, 14, 20])
+    valid = [n for n in lines if n % 7 and n not in (3, 4, 20)]
+    got = list(spool.batches(4))
+    assert [len(b) for b in got] == [4] * (len(valid) // 4) + ([len(valid) % 4] if len(valid) % 4 else [])
+    assert [(line, values) for batch in got for line, values in batch] == [(n, [f"nik{n}", n]) for n in valid]
+    assert spool.count(ok=True) == len(valid)
+    spool.close()
