@@ -15,7 +15,6 @@ from typing import Any, Callable, Sequence
 import sqlalchemy as sa
 
 
-
 class BulkStatement:
     """A Core INSERT or UPDATE compiled once, run with ``executemany`` on many rows.
 
