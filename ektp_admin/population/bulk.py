@@ -10,24 +10,24 @@ same stored values, without the per-row overhead.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Callable, Sequence
 
 import sqlalchemy as sa
-
-#: values worth remembering the processed form of (dates repeat a lot; so do flags)
-_MEMO_TYPES = (dt.date, bool, str)
 
 
 class BulkStatement:
     """A Core INSERT or UPDATE compiled once, run with ``executemany`` on many rows.
 
-    ``keys``: the parameter names each row supplies (for an INSERT, the columns).
+    ``keys``: the parameter names; each row gives its values in that order (a
+    tuple or a list: no dict per row). Only the columns whose type has a bind
+    processor are processed (on SQLite the dates, the flags and the timestamps);
+    rows that need nothing go to the driver as they are.
     """
 
     def __init__(self, conn: sa.Connection, statement: Any, keys: Sequence[str]) -> None:
         dialect = conn.dialect
-        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        keys = list(keys)
+        compiled = statement.compile(dialect=dialect, column_keys=keys)
         self.sql = str(compiled)
         self.positional = bool(compiled.positional)
         if self.positional:
@@ -35,8 +35,13 @@ class BulkStatement:
         else:
             names = list(compiled.binds)
         self.names = names
-        processors: list[tuple[str, Callable[[Any], Any] | None]] = []
-        #: values written into the statement itself (the 1 of ``version + 1``)
+        for column in (*compiled.insert_prefetch, *compiled.update_prefetch):
+            # SQLAlchemy would compute these per execution; the rows must give them
+            raise ValueError(f"the column {column.key!r} has a default made in Python: the rows must give it")
+        #: per parameter of the statement: (the row's index of its value, or None for a
+        #: value written into the statement itself, such as the 1 of ``version + 1``; its processor)
+        self._sources: list[tuple[int | None, Callable[[Any], Any] | None]] = []
+        #: values written into the statement itself
         self.constants: dict[str, Any] = {}
         for name in names:
             bind = compiled.binds[name]
@@ -46,39 +51,53 @@ class BulkStatement:
                     raise ValueError(f"the statement needs the parameter {name!r} that the rows do not give")
                 value = bind.value
                 self.constants[name] = processor(value) if processor is not None and value is not None else value
+                self._sources.append((None, None))
                 continue
-            processors.append((name, processor))
-        self.processors = processors
+            self._sources.append((keys.index(name), processor))
+        #: the rows go to the driver untouched: the parameters are the keys, in order, none processed
+        self._as_given = self.positional and [at for at, _ in self._sources] == list(range(len(keys))) \
+            and not any(processor for _, processor in self._sources)
         self.conn = conn
 
-    def rows(self, rows: Sequence[dict[str, Any]]) -> list[Any]:
-        columns: list[list[Any]] = []
-        given = dict(self.processors)
-        for name in self.names:
-            if name not in given:
+    def rows(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        """The driver's parameters for ``rows``."""
+        if self._as_given:
+            return list(rows)
+        given = list(zip(*rows))
+        columns: list[Sequence[Any]] = []
+        for name, (at, processor) in zip(self.names, self._sources):
+            if at is None:
                 columns.append([self.constants[name]] * len(rows))
-                continue
-            processor = given[name]
-            values = [row[name] for row in rows]
-            if processor is not None:
-                memo: dict[Any, Any] = {}  # the same timestamp on every row: process it once
-                values = [None if v is None else (memo[v] if v in memo else memo.setdefault(v, processor(v)))
-                          if isinstance(v, _MEMO_TYPES) else processor(v) for v in values]
-            columns.append(values)
+            elif processor is None:
+                columns.append(given[at])
+            else:
+                columns.append(_processed(given[at], processor))
         if self.positional:
             return list(zip(*columns))
         names = self.names
         return [dict(zip(names, values)) for values in zip(*columns)]
 
-    def execute(self, rows: Sequence[dict[str, Any]]) -> None:
+    def execute(self, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             self.conn.exec_driver_sql(self.sql, self.rows(rows))
 
 
+def _processed(values: Sequence[Any], processor: Callable[[Any], Any]) -> list[Any]:
+    """``processor`` over a column, once per distinct value (the same timestamp on every
+    row, the same birthdays over and over)."""
+    try:
+        memo = {value: processor(value) for value in set(values) if value is not None}
+    except TypeError:  # a value that cannot be a key
+        return [None if value is None else processor(value) for value in values]
+    memo[None] = None
+    return list(map(memo.__getitem__, values))
+
+
 class BulkInsert:
-    """INSERTs of many rows into ``table``: PostgreSQL (psycopg 3) gets them through
-    ``COPY ... FROM STDIN`` in the connection's own transaction, several times
-    faster than an INSERT per row; other databases a :class:`BulkStatement`."""
+    """INSERTs of many rows into ``table`` (each row its values in ``keys`` order):
+    PostgreSQL (psycopg 3) gets them through ``COPY ... FROM STDIN`` in the
+    connection's own transaction, several times faster than an INSERT per row;
+    other databases a :class:`BulkStatement`."""
 
     def __init__(self, conn: sa.Connection, table: sa.Table, keys: Sequence[str]) -> None:
         self.conn = conn
@@ -91,15 +110,14 @@ class BulkInsert:
         else:
             self.statement = BulkStatement(conn, sa.insert(table), self.keys)
 
-    def execute(self, rows: Sequence[dict[str, Any]]) -> None:
+    def execute(self, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
         if self.statement is not None:
             self.statement.execute(rows)
             return
-        keys = self.keys
         raw = self.conn.connection.driver_connection
         with raw.cursor() as cursor:  # type: ignore[union-attr]
             with cursor.copy(self.copy_sql) as copy:
                 for row in rows:
-                    copy.write_row([row[k] for k in keys])
+                    copy.write_row(row)

@@ -113,6 +113,15 @@ def _check(job: CheckJob, send: Callable[[Any], None]) -> CheckCounts:
     column_of = checker.column_of
     try:
         batch: list[list[Any]] = []
+        lines: list[int] = []
+
+        def hand_over(line: int) -> None:
+            data = marshal.dumps(batch)
+            spool.add_batch(lines, data)
+            send(("batch", line, counts.bad_rows, data))
+            batch.clear()
+            lines.clear()
+
         with open_table(job.facts) as table:
             line = 0
             for line, cells in table.rows:
@@ -124,19 +133,18 @@ def _check(job: CheckJob, send: Callable[[Any], None]) -> CheckCounts:
                         counts.bad_rows += 1
                     elif warned:
                         counts.warning_rows += 1
-                values: list[Any] | None = None
+                spool.add_row(line, result.nik, result.values is not None)
                 if result.values is not None:
                     values = list(result.values)  # dates as day numbers: marshal stores no date
                     for i in dates:
                         if values[i] is not None:
                             values[i] = values[i].toordinal()
                     batch.append(values)
-                spool.add(line, result.nik, values)
-                if len(batch) >= size:
-                    send(("batch", line, counts.bad_rows, marshal.dumps(batch)))
-                    batch = []
+                    lines.append(line)
+                    if len(batch) >= size:
+                        hand_over(line)
             if batch:
-                send(("batch", line, counts.bad_rows, marshal.dumps(batch)))
+                hand_over(line)
         spool.loaded()
         counts.duplicate_rows = refuse_duplicates(spool, report, column_of("nik"))
         counts.bad_rows += counts.duplicate_rows

@@ -30,6 +30,7 @@ import os
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, Callable, Iterable, Iterator
 
 import sqlalchemy as sa
@@ -437,14 +438,24 @@ def _report_absent(conn: sa.Connection, request: ImportRequest, report: Report, 
 
 _RESIDENT_TABLE = Resident.__table__
 _COLUMNS = {f: _RESIDENT_TABLE.c[f] for f in RESIDENT_FIELDS}
+#: where each field is in a checked row (the checker's order, RESIDENT_FIELDS)
+_AT = {f: i for i, f in enumerate(RESIDENT_FIELDS)}
+_DATES_AT = tuple(_AT[f] for f in RESIDENT_FIELDS if f in DATE_FIELDS)
+(_NIK, _NAME, _DESA, _MARITAL, _CITIZENSHIP, _DISABLED, _ILL, _AWAY, _STATUS, _DEPARTURE, _DEPARTED_ON,
+ _DEPARTURE_NOTE) = (_AT[f] for f in ("nik", "name", "desa_code", "marital_status", "citizenship", "disabled",
+                                      "seriously_ill", "away", "ktp_status", "departure", "departed_on",
+                                      "departure_note"))
+#: the columns of a new resident, in the order :func:`_new_resident` gives them
+_INSERT_KEYS = (*RESIDENT_FIELDS, "ktp_status_changed_on", "name_key", "kecamatan_code", "version", "created_at",
+                "updated_at")
 
 
-def _decode(values: list[Any]) -> dict[str, Any]:
-    row = dict(zip(RESIDENT_FIELDS, values))
-    for f in DATE_FIELDS:
-        if row[f] is not None:
-            row[f] = _from_day_number(row[f])
-    return row
+def _decode(values: list[Any]) -> list[Any]:
+    """A checked row as the checker sent it (dates as day numbers) with its dates back, in place."""
+    for i in _DATES_AT:
+        if values[i] is not None:
+            values[i] = _from_day_number(values[i])
+    return values
 
 
 @lru_cache(maxsize=65536)
@@ -475,22 +486,22 @@ def _update_statement(present: list[str], *, departure: bool = False) -> Any:
     return sa.update(table).where(table.c.id == sa.bindparam("p_id")).values(values)
 
 
-def _departure_change(row: dict[str, Any], old: Any, source: str) -> tuple[Any, Any, Any] | None:
+def _departure_change(row: list[Any], old: Any, source: str) -> tuple[Any, Any, Any] | None:
     """(departure, since, note) to store for an existing resident, or None to keep what is stored.
 
     An empty cell keeps; "returned" clears; a departure the database already has (same
     kind, same day) is kept with its note (or its visit) unless the file gives another
     note. ``source`` is the note of a death the file gives no source for.
     """
-    wanted = row["departure"]
+    wanted = row[_DEPARTURE]
     if wanted is None:
         return None
     if wanted == RETURNED:
         return (None, None, None) if old.departure is not None else None
-    note = row["departure_note"]
-    if old.departure == wanted and old.departed_on == row["departed_on"] and note in (None, old.departure_note):
+    note = row[_DEPARTURE_NOTE]
+    if old.departure == wanted and old.departed_on == row[_DEPARTED_ON] and note in (None, old.departure_note):
         return None
-    return wanted, row["departed_on"], note or source
+    return wanted, row[_DEPARTED_ON], note or source
 
 
 def _write_residents(engine: sa.Engine, request: ImportRequest, present: list[str],
@@ -510,6 +521,11 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, present: list[st
     update = _update_statement(present)
     departure_update = _update_statement(present, departure=True)
     lookup = sa.select(*lookup_columns).where(nik_in(engine))
+    # a checked row's compared values, as a tuple in the order the lookup reads them
+    stored_end = 2 + len(compared)
+    compared_values = _values_of([_AT[f] for f in compared])
+    update_keys = [*("p_" + f for f in compared), "p_id", "p_now", "p_name_key", "p_kecamatan_code"]
+    departure_keys = ["p_" + f for f in DEPARTURE_FIELDS]
     insert: BulkInsert | None = None
     bulk_update: BulkStatement | None = None
     bulk_departure: BulkStatement | None = None
@@ -536,47 +552,51 @@ def _write_residents(engine: sa.Engine, request: ImportRequest, present: list[st
                 for last_line, batch in batches:
                     rows = [_decode(values) for values in batch]
                     existing = {} if empty else {
-                        r.nik: r for r in conn.execute(lookup, {"niks": [r["nik"] for r in rows]})}
+                        r.nik: r for r in conn.execute(lookup, {"niks": [r[_NIK] for r in rows]}).all()}
                     inserts, updates, departed, dated = [], [], [], []
                     for row in rows:
-                        old = existing.get(row["nik"])
+                        old = existing.get(row[_NIK])
                         if old is None:
-                            inserts.append(_new_resident(row, now, request.today, note))
-                            if inserts[-1]["ktp_status"] != _NOT_RECORDED:
-                                dated.append(row["nik"])
-                            if inserts[-1]["departure"] is not None:
+                            new = _new_resident(row, now, request.today, note)
+                            inserts.append(new)
+                            if new[_STATUS] != _NOT_RECORDED:
+                                dated.append(row[_NIK])
+                            if new[_DEPARTURE] is not None:
                                 outcome.departures_set += 1
                             continue
                         change = _departure_change(row, old, note) if departures else None
-                        if change is not None or any(_differs(f, row[f], getattr(old, f)) for f in compared):
-                            params = {"p_" + f: row[f] for f in compared}
-                            params.update(p_id=old.id, p_now=now, p_name_key=name_key(row["name"]),
-                                          p_kecamatan_code=row["desa_code"][:8])
-                            if change is None:
-                                updates.append(params)
-                                continue
-                            params.update(zip(("p_" + f for f in DEPARTURE_FIELDS), change))
-                            departed.append(params)
-                            if change[0] is None:
-                                outcome.departures_cleared += 1
-                            else:
-                                outcome.departures_set += 1
-                        else:
+                        given = compared_values(row)
+                        # the same values as stored: unchanged (one tuple comparison); otherwise
+                        # field by field (an empty "keep" cell, "" stored for None, is no change)
+                        if change is None and (given == old[2:stored_end] or not any(
+                                _differs(f, new_value, old_value)
+                                for f, new_value, old_value in zip(compared, given, old[2:stored_end]))):
                             outcome.unchanged += 1
+                            continue
+                        params = [*given, old.id, now, name_key(row[_NAME]), row[_DESA][:8]]
+                        if change is None:
+                            updates.append(params)
+                            continue
+                        departed.append([*params, *change])
+                        if change[0] is None:
+                            outcome.departures_cleared += 1
+                        else:
+                            outcome.departures_set += 1
                     outcome.added += len(inserts)
                     outcome.updated += len(updates) + len(departed)
                     if write:
                         if inserts:
                             if insert is None:
-                                insert = BulkInsert(conn, _RESIDENT_TABLE, list(inserts[0]))
+                                insert = BulkInsert(conn, _RESIDENT_TABLE, _INSERT_KEYS)
                             insert.execute(inserts)
                         if updates:
                             if bulk_update is None:
-                                bulk_update = BulkStatement(conn, update, list(updates[0]))
+                                bulk_update = BulkStatement(conn, update, update_keys)
                             bulk_update.execute(updates)
                         if departed:
                             if bulk_departure is None:
-                                bulk_departure = BulkStatement(conn, departure_update, list(departed[0]))
+                                bulk_departure = BulkStatement(conn, departure_update,
+                                                               [*update_keys, *departure_keys])
                             bulk_departure.execute(departed)
                         if dated:
                             _date_first_status(conn, dated, request, now, note)
@@ -648,10 +668,10 @@ def _drop_indexes_for_a_load(conn: sa.Connection, rows: int) -> list[str]:
     return [sql for _name, sql in indexes]
 
 
-def nik_in(engine: sa.Engine) -> Any:
+def nik_in(bind: sa.Engine | sa.Connection) -> Any:
     """``nik IN :niks`` for a batch of NIKs: one array parameter on PostgreSQL
-    (``= ANY``), an expanding IN elsewhere."""
-    if engine.dialect.name == "postgresql":
+    (``= ANY``: one statement whatever the batch's size), an expanding IN elsewhere."""
+    if bind.dialect.name == "postgresql":
         return _RESIDENT_TABLE.c.nik == sa.any_(sa.bindparam("niks", type_=ARRAY(sa.String)))
     return _RESIDENT_TABLE.c.nik.in_(sa.bindparam("niks", expanding=True))
 
@@ -667,27 +687,31 @@ def _differs(field_name: str, new: Any, old: Any) -> bool:
 _NOT_RECORDED, _SINGLE, _WNI = KtpStatus.NOT_RECORDED.value, MaritalStatus.SINGLE.value, Citizenship.WNI.value
 
 
-def _new_resident(row: dict[str, Any], now: dt.datetime, today: dt.date, source: str) -> dict[str, Any]:
-    status = row["ktp_status"] or _NOT_RECORDED
-    departure = row["departure"] if row["departure"] != RETURNED else None
-    return {
-        **row,
-        "departure": departure,
-        "departed_on": row["departed_on"] if departure else None,
-        "departure_note": (row["departure_note"] or source) if departure else None,
-        "marital_status": row["marital_status"] or _SINGLE,
-        "citizenship": row["citizenship"] or _WNI,
-        "disabled": bool(row["disabled"]),
-        "seriously_ill": bool(row["seriously_ill"]),
-        "away": bool(row["away"]),
-        "ktp_status": status,
-        "ktp_status_changed_on": today if status != _NOT_RECORDED else None,
-        "name_key": name_key(row["name"]),
-        "kecamatan_code": row["desa_code"][:8],
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
-    }
+def _values_of(indexes: list[int]) -> Callable[[list[Any]], tuple[Any, ...]]:
+    """``row -> (row[i] for i in indexes)`` as a tuple, at C speed."""
+    if len(indexes) == 1:
+        first = indexes[0]
+        return lambda row: (row[first],)
+    return itemgetter(*indexes)
+
+
+def _new_resident(row: list[Any], now: dt.datetime, today: dt.date, source: str) -> list[Any]:
+    """A new resident's columns (:data:`_INSERT_KEYS`) from a checked row (which it reuses)."""
+    status = row[_STATUS] or _NOT_RECORDED
+    departure = row[_DEPARTURE] if row[_DEPARTURE] != RETURNED else None
+    row[_DEPARTURE] = departure
+    if departure:
+        row[_DEPARTURE_NOTE] = row[_DEPARTURE_NOTE] or source
+    else:
+        row[_DEPARTED_ON] = row[_DEPARTURE_NOTE] = None
+    row[_MARITAL] = row[_MARITAL] or _SINGLE
+    row[_CITIZENSHIP] = row[_CITIZENSHIP] or _WNI
+    row[_DISABLED] = bool(row[_DISABLED])
+    row[_ILL] = bool(row[_ILL])
+    row[_AWAY] = bool(row[_AWAY])
+    row[_STATUS] = status
+    row += (today if status != _NOT_RECORDED else None, name_key(row[_NAME]), row[_DESA][:8], 1, now, now)
+    return row
 
 
 def _date_first_status(conn: sa.Connection, niks: list[str], request: ImportRequest, now: dt.datetime,
@@ -699,8 +723,8 @@ def _date_first_status(conn: sa.Connection, niks: list[str], request: ImportRequ
         ["resident_id", "old_status", "new_status", "changed_on", "changed_at", "changed_by", "note"],
         sa.select(table.c.id, sa.null(), table.c.ktp_status, sa.literal(request.today, sa.Date),
                   sa.literal(now, sa.DateTime), sa.literal(request.username, sa.String),
-                  sa.literal(note, sa.String)).where(table.c.nik.in_(niks)),
-    ))
+                  sa.literal(note, sa.String)).where(nik_in(conn)),
+    ), {"niks": niks})
 
 
 __all__ = [

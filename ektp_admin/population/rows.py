@@ -13,12 +13,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, Callable, Iterable
 
 from ..domain.eligibility import EARLIEST_BIRTH_DATE, check_birth_date, check_departure
 from ..domain.enums import Departure, KtpStatus, Sex
 from ..domain.messages import N_, Message
-from ..domain.nik import check_nik_matches, parse_nik
+from ..domain.nik import NikParts, check_nik_matches, is_ordinary_nik, parse_nik
 from ..domain.text import clean_text
 from . import vocabulary as words
 from .reading import Columns, Label
@@ -65,6 +66,9 @@ RESIDENT_FIELDS: tuple[str, ...] = (
     "away_until", "ktp_status", "notes", "departure", "departed_on", "departure_note",
 )
 DATE_FIELDS = frozenset({"birth_date", "away_until", "departed_on"})
+#: where each field is in a checked row's values
+_AT = {f: i for i, f in enumerate(RESIDENT_FIELDS)}
+_NIK, _NAME, _SEX_AT, _BIRTH_DATE, _DESA = (_AT[f] for f in ("nik", "name", "sex", "birth_date", "desa_code"))
 #: Deceased or moved out: written together (see importer._departure_change), never one by one.
 DEPARTURE_FIELDS = ("departure", "departed_on", "departure_note")
 RETURNED = words.RETURNED
@@ -87,6 +91,8 @@ _DESA_DIGITS = re.compile(r"^\d{10}$")
 _KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 _FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 _SEX = {s.value: s for s in Sex}
+#: how many (birth part of a NIK, sex, birth date) combinations a check remembers (a fixed cap)
+PERSONS_REMEMBERED = 65536
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,53 @@ def _lookup(values: dict[str, str]) -> Callable[[str], str | None]:
     return find
 
 
+def _pattern_rule(pattern: re.Pattern[str], problem: Problem) -> Callable[[str], tuple[str | None, Problem | None]]:
+    """An optional text that must match ``pattern`` (empty: None)."""
+
+    def rule(text: str) -> tuple[str | None, Problem | None]:
+        return (text, problem if not pattern.match(text) else None) if text else (None, None)
+
+    return rule
+
+
+def _length_rule(field: str, limit: int) -> Callable[[str], tuple[str | None, Problem | None]]:
+    """A text of at most ``limit`` characters (empty: None)."""
+    problem = Problem(field, Message("import_too_long", N_("%(field)s is longer than %(max)s characters."),
+                                     {"field": _label(field), "max": limit}))
+
+    def rule(text: str) -> tuple[str | None, Problem | None]:
+        return (text or None), (problem if len(text) > limit else None)
+
+    return rule
+
+
+def _choice_rule(field: str, choices: Callable[[str], str | None],
+                 allowed: str) -> Callable[[str], tuple[str | None, Problem | None]]:
+    """One of a vocabulary's words, as its code (empty: None)."""
+
+    def rule(text: str) -> tuple[str | None, Problem | None]:
+        code = choices(text) if text else None
+        return code, (_unknown(field, text, allowed) if text and code is None else None)
+
+    return rule
+
+
+def _flag_rule(field: str) -> Callable[[str], tuple[bool | None, Problem | None]]:
+    """Yes or no (empty: None)."""
+
+    def rule(text: str) -> tuple[bool | None, Problem | None]:
+        folded = words.fold(text) if text else ""
+        if not text:
+            return None, None
+        if folded in words.YES:
+            return True, None
+        if folded in words.NO:
+            return False, None
+        return None, _unknown(field, text, "Ya, Tidak")
+
+    return rule
+
+
 # ---------------------------------------------------------------------- regions
 
 
@@ -275,24 +328,68 @@ class ResidentRows:
         if columns.has("desa_name") and not columns.has("desa_code"):
             self.present.append("desa_code")
         self.present = [f for f in RESIDENT_FIELDS if f in self.present]
-        self._at = [(f, columns.index[f], f in DATE_FIELDS)
-                    for f in (*RESIDENT_FIELDS, "desa_name", "kecamatan_code", "kecamatan_name") if columns.has(f)]
+        #: the fields the file has, and a row's cells in that order (:meth:`_cells`); a field
+        #: it lacks has the slot after them, always empty
+        fields = [f for f in (*RESIDENT_FIELDS, "desa_name", "kecamatan_code", "kecamatan_name") if columns.has(f)]
+        self._slots = {f: i for i, f in enumerate(fields)}
+        self._empty_slot = len(fields)
+        at = [columns.index[f] for f in fields]
+        self._pick: Callable[[list[Any]], tuple[Any, ...]] = itemgetter(*at) if len(at) > 1 else (
+            lambda cells: (cells[at[0]],))
+        self._width = max(at) + 1
+        (self._nik, self._name, self._sex_slot, self._birth, self._desa_code, self._desa_name, self._kecamatan,
+         self._kecamatan_name) = map(self.slot, ("nik", "name", "sex", "birth_date", "desa_code", "desa_name",
+                                                 "kecamatan_code", "kecamatan_name"))
         self._sex = _lookup(words.sex_values())
+        #: (NIK digits 7-12, sex cell, birth date cell) -> what :meth:`_person` says of them
+        self._persons: dict[tuple[str, str, Any], tuple[str | None, dt.date | None, tuple[Problem, ...]]] = {}
+        #: a file names its few hundred desa over and over: each spelling looked up once
+        self._desa = lru_cache(maxsize=4096)(regions.desa)
         self._marital = _lookup(words.marital_values())
         self._citizenship = _lookup(words.citizenship_values())
         self._status = _lookup(words.status_values())
         self._departure = _lookup(words.departure_values())
         # The optional columns this file has, decided once for all its rows.
         self._has = {f for f in RESIDENT_FIELDS if columns.has(f)}
-        self._rt_rw: list[str] = [f for f in ("rt", "rw") if f in self._has]
-        self._lengths = [(f, limit) for f, limit in MAX_LENGTH.items() if f == "name" or f in self._has]
-        self._choices = [(f, choices, allowed) for f, choices, allowed in (
+        self._rules = self._column_rules()
+        self._departures = any(f in self._has for f in DEPARTURE_FIELDS)
+
+    def slot(self, field: str) -> int:
+        """Where :meth:`_cells` puts ``field``'s cell."""
+        return self._slots.get(field, self._empty_slot)
+
+    def _column_rules(self) -> list[tuple[int, int, Callable[[str], tuple[Any, Problem | None]]]]:
+        """(its cell's slot, its place in the values, ``text -> (value, problem or None)``) of each
+        optional column the file has (and the name's length), in the order their problems
+        are reported. A column with few distinct values (RT, a status, a flag...) has
+        each value's answer remembered."""
+        has = self._has
+        rules: list[tuple[str, Callable[[str], tuple[Any, Problem | None]], bool]] = []
+        if "kk_number" in has:
+            rules.append(("kk_number", _pattern_rule(_KK, Problem("kk_number", Message(
+                "import_kk", N_("KK number must be exactly 16 digits.")))), False))
+        for field, message in (("rt", N_("RT is a number of at most 3 digits.")),
+                               ("rw", N_("RW is a number of at most 3 digits."))):
+            if field in has:
+                rules.append((field, _pattern_rule(_RT, Problem(field, Message("import_" + field, message))), True))
+        if "phone" in has:
+            rules.append(("phone", _pattern_rule(_PHONE, Problem("phone", Message(
+                "import_phone", N_("Phone number: digits only, 8 to 20.")))), False))
+        for field, limit in MAX_LENGTH.items():
+            if field == "name" or field in has:
+                rules.append((field, _length_rule(field, limit), field == "birth_place"))
+        for field, choices, allowed in (
             ("marital_status", self._marital, "Belum kawin, Kawin, Cerai hidup, Cerai mati"),
             ("citizenship", self._citizenship, "WNI, WNA KITAP, WNA KITAS"),
             ("ktp_status", self._status, "Belum rekam, Sudah rekam, SFE, PRR, ..."),
-        ) if f in self._has]
-        self._flags: list[str] = [f for f in ("disabled", "seriously_ill", "away") if f in self._has]
-        self._departures = any(f in self._has for f in DEPARTURE_FIELDS)
+        ):
+            if field in has:
+                rules.append((field, _choice_rule(field, choices, allowed), True))
+        for field in ("disabled", "seriously_ill", "away"):
+            if field in has:
+                rules.append((field, _flag_rule(field), True))
+        return [(self.slot(field), _AT[field], lru_cache(maxsize=4096)(rule) if few else rule)
+                for field, rule, few in rules]
 
     def column_of(self, field: str | None) -> str:
         """The file's own name of the column holding ``field`` ('' for the whole row)."""
@@ -304,65 +401,72 @@ class ResidentRows:
             field = "desa_name"
         return self.columns.names.get(field, "")
 
-    def check(self, cells: list[Any]) -> RowResult:
-        raw: dict[str, Any] = {}
-        text: dict[str, str] = {}
-        width = len(cells)
-        for field, at, is_date in self._at:
-            value = cells[at] if at < width else None
-            if is_date:
-                raw[field] = value
-            elif type(value) is str:  # a CSV cell: the common case, kept short
+    def _cells(self, cells: list[Any]) -> tuple[tuple[Any, ...], list[str]]:
+        """The cells of the fields the file has, by slot (:meth:`slot`): as they are
+        (``raw``, for the dates) and as text."""
+        if len(cells) < self._width:  # a short row: the missing cells are empty
+            cells = [*cells, *[None] * (self._width - len(cells))]
+        raw = (*self._pick(cells), None)
+        try:
+            joined = "".join(raw[:-1])
+        except TypeError:  # a spreadsheet's number, date or empty cell
+            joined = "'"
+        if joined.isprintable() and "'" not in joined:
+            # CSV cells with nothing to clean (the common case): stripped, all at once
+            return raw, [*map(str.strip, raw[:-1]), ""]
+        text: list[str] = []
+        for value in raw:
+            if type(value) is str:
                 value = value.strip()
-                text[field] = cell_text(value) if value and (value[0] == "'" or not value.isprintable()) else value
+                text.append(cell_text(value) if value and (value[0] == "'" or not value.isprintable()) else value)
             else:
-                text[field] = cell_text(value)
+                text.append(cell_text(value))
+        return raw, text
+
+    def check(self, cells: list[Any]) -> RowResult:
+        raw, text = self._cells(cells)
         problems: list[Problem] = []
-        values: dict[str, Any] = {}
+        values: list[Any] = [None] * len(RESIDENT_FIELDS)
 
-        nik = text.get("nik", "")
-        parts = None
-        if not nik:
-            problems.append(_empty("nik"))
+        nik = text[self._nik]
+        sex_text = text[self._sex_slot]
+        birth_cell = raw[self._birth]
+        if nik and is_ordinary_nik(nik, self.reference):
+            # Nothing to say about the NIK itself, and all it says about its holder is in its
+            # digits 7-12 (birth day and sex): checked against the row's sex and birth date
+            # once per combination (a regency repeats them all the time).
+            key = (nik[6:12], sex_text, birth_cell)
+            person = self._persons.get(key)
+            if person is None:
+                if len(self._persons) >= PERSONS_REMEMBERED:
+                    self._persons.clear()
+                person = self._persons[key] = self._person(parse_nik(nik, self.reference).parts, sex_text,
+                                                           birth_cell)
         else:
-            check = parse_nik(nik, self.reference, lenient_region=True)
-            if check.errors:
-                problems.extend(Problem("nik", m) for m in check.errors)
-            if check.warnings:
-                problems.extend(Problem("nik", m, WARNING) for m in check.warnings)
-            parts = check.parts
-        values["nik"] = nik
+            parts = None
+            if not nik:
+                problems.append(_empty("nik"))
+            else:
+                check = parse_nik(nik, self.reference, lenient_region=True)
+                if check.errors:
+                    problems.extend(Problem("nik", m) for m in check.errors)
+                if check.warnings:
+                    problems.extend(Problem("nik", m, WARNING) for m in check.warnings)
+                parts = check.parts
+            person = self._person(parts, sex_text, birth_cell)
+        values[_NIK] = nik
 
-        name = " ".join(text.get("name", "").split())
+        name = " ".join(text[self._name].split())
         if not name:
             problems.append(_empty("name"))
-        values["name"] = name
+        values[_NAME] = name
 
-        sex_text = text.get("sex", "")
-        sex: str | None = self._sex(sex_text) if sex_text else None
-        if not sex_text:
-            problems.append(_empty("sex"))
-        elif sex is None:
-            problems.append(_unknown("sex", sex_text, "L, P"))
-        values["sex"] = sex
+        values[_SEX_AT], values[_BIRTH_DATE], person_problems = person
+        if person_problems:
+            problems.extend(person_problems)
 
-        birth_cell = raw.get("birth_date")
-        birth = parse_date(birth_cell) if birth_cell not in (None, "") else None
-        if birth_cell in (None, "") or (isinstance(birth_cell, str) and not birth_cell.strip()):
-            problems.append(_empty("birth_date"))
-        elif birth is None:
-            problems.append(_bad_date("birth_date", cell_text(birth_cell)))
-        elif not EARLIEST_BIRTH_DATE <= birth <= self.today:
-            problems.extend(Problem("birth_date", m) for m in check_birth_date(birth, self.today))
-        values["birth_date"] = birth
-
-        if parts is not None and birth is not None and sex is not None:
-            mismatches = check_nik_matches(parts, birth, _SEX[sex])
-            if mismatches:
-                problems.extend(Problem("nik", m) for m in mismatches)
-
-        desa, problem = self.regions.desa(text.get("desa_code", ""), text.get("desa_name", ""),
-                                          text.get("kecamatan_code") or text.get("kecamatan_name", ""))
+        desa, problem = self._desa(text[self._desa_code], text[self._desa_name],
+                                   text[self._kecamatan] or text[self._kecamatan_name])
         if problem is not None:
             problems.append(problem)
         elif desa is not None and self.kecamatan_code and self.regions.kecamatan_of[desa] != self.kecamatan_code:
@@ -372,81 +476,65 @@ class ResidentRows:
                    "%(chosen)s."),
                 {"kecamatan": self.regions.kecamatan_names.get(self.regions.kecamatan_of[desa], ""),
                  "chosen": self.regions.kecamatan_names.get(self.kecamatan_code, self.kecamatan_code)})))
-        values["desa_code"] = desa
+        values[_DESA] = desa
 
-        self._optional(text, raw, values, problems)
+        self._optional(text, raw, values, problems, name)
         if problems and any(p.severity == ERROR for p in problems):
             return RowResult(nik, None, problems)
-        return RowResult(nik, tuple(map(values.get, RESIDENT_FIELDS)), problems)
+        return RowResult(nik, tuple(values), problems)
 
-    def _optional(self, text: dict[str, str], raw: dict[str, Any], values: dict[str, Any],
-                  problems: list[Problem]) -> None:
+    def _person(self, parts: NikParts | None, sex_text: str,
+                birth_cell: Any) -> tuple[str | None, dt.date | None, tuple[Problem, ...]]:
+        """Sex and birth date (None when not valid), and their problems: each on its own,
+        and their agreement with the NIK's ``parts`` (when the NIK has them)."""
+        problems: list[Problem] = []
+        sex: str | None = self._sex(sex_text) if sex_text else None
+        if not sex_text:
+            problems.append(_empty("sex"))
+        elif sex is None:
+            problems.append(_unknown("sex", sex_text, "L, P"))
+
+        birth = parse_date(birth_cell) if birth_cell not in (None, "") else None
+        if birth_cell in (None, "") or (isinstance(birth_cell, str) and not birth_cell.strip()):
+            problems.append(_empty("birth_date"))
+        elif birth is None:
+            problems.append(_bad_date("birth_date", cell_text(birth_cell)))
+        elif not EARLIEST_BIRTH_DATE <= birth <= self.today:
+            problems.extend(Problem("birth_date", m) for m in check_birth_date(birth, self.today))
+
+        if parts is not None and birth is not None and sex is not None:
+            problems.extend(Problem("nik", m) for m in check_nik_matches(parts, birth, _SEX[sex]))
+        return sex, birth, tuple(problems)
+
+    def _optional(self, text: list[str], raw: tuple[Any, ...], values: list[Any], problems: list[Problem],
+                  name: str) -> None:
         """The optional columns the file has (a column it lacks stays None: a million
-        rows need not look for it)."""
-        has = self._has
-        if "kk_number" in has:
-            kk = text.get("kk_number", "")
-            if kk and not _KK.match(kk):
-                problems.append(Problem("kk_number", Message("import_kk",
-                                                             N_("KK number must be exactly 16 digits."))))
-            values["kk_number"] = kk or None
-        for field in self._rt_rw:
-            value = text.get(field, "")
-            if value and not _RT.match(value):
-                message = (N_("RT is a number of at most 3 digits.") if field == "rt"
-                           else N_("RW is a number of at most 3 digits."))
-                problems.append(Problem(field, Message("import_" + field, message)))
-            values[field] = value or None
-        if "phone" in has:
-            phone = text.get("phone", "")
-            if phone and not _PHONE.match(phone):
-                problems.append(Problem("phone", Message("import_phone", N_("Phone number: digits only, 8 to 20."))))
-            values["phone"] = phone or None
-        for field, limit in self._lengths:
-            if field == "name":
-                limited = values["name"]
+        rows need not look for it), and the length of the ``name`` (spaces folded)."""
+        for slot, at, rule in self._rules:
+            if at == _NAME:
+                problem = rule(name)[1]
             else:
-                limited = text.get(field, "") or None
-                values[field] = limited
-            if limited and len(limited) > limit:
-                problems.append(Problem(field, Message("import_too_long", N_("%(field)s is longer than %(max)s "
-                                                                              "characters."),
-                                                       {"field": _label(field), "max": limit})))
-        for field, choices, allowed in self._choices:
-            value = text.get(field, "")
-            code = choices(value) if value else None
-            if value and code is None:
-                problems.append(_unknown(field, value, allowed))
-            values[field] = code
-        for field in self._flags:
-            value = text.get(field, "")
-            folded = words.fold(value) if value else ""
-            if not value:
-                values[field] = None
-            elif folded in words.YES:
-                values[field] = True
-            elif folded in words.NO:
-                values[field] = False
-            else:
-                problems.append(_unknown(field, value, "Ya, Tidak"))
-        if "away_until" in has:
-            until_cell = raw.get("away_until")
+                values[at], problem = rule(text[slot])
+            if problem is not None:
+                problems.append(problem)
+        if "away_until" in self._has:
+            until_cell = raw[self.slot("away_until")]
             until = None
             if until_cell not in (None, "") and cell_text(until_cell):
                 until = parse_date(until_cell)
                 if until is None:
                     problems.append(_bad_date("away_until", cell_text(until_cell)))
-            values["away_until"] = until
+            values[_AT["away_until"]] = until
         if self._departures:
             self._departure_values(text, raw, values, problems)
 
-    def _departure_values(self, text: dict[str, str], raw: dict[str, Any], values: dict[str, Any],
+    def _departure_values(self, text: list[str], raw: tuple[Any, ...], values: list[Any],
                           problems: list[Problem]) -> None:
         """Deceased or moved out, since when, where to: checked as the resident form checks them,
         except that a death needs no source here (the import is the source)."""
-        given = text.get("departure", "")
-        note = values.get("departure_note")
-        on_cell = raw.get("departed_on")
+        given = text[self.slot("departure")]
+        note = values[_AT["departure_note"]]
+        on_cell = raw[self.slot("departed_on")]
         on = None
         bad_date = False
         if on_cell not in (None, "") and cell_text(on_cell):
@@ -470,11 +558,11 @@ class ResidentRows:
         elif not bad_date:
             departure = Departure(code)
             source = note if departure == Departure.MOVED_OUT else (note or "import")
-            for message in check_departure(departure, on, source, values.get("birth_date"), self.reference):
+            for message in check_departure(departure, on, source, values[_AT["birth_date"]], self.reference):
                 field = "departure_note" if message.code == "departure_needs_destination" else "departed_on"
                 problems.append(Problem(field, message))
-        values["departure"] = code
-        values["departed_on"] = on
+        values[_AT["departure"]] = code
+        values[_AT["departed_on"]] = on
 
 
 # ---------------------------------------------------------------------- statuses

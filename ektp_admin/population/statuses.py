@@ -226,11 +226,9 @@ def _write(engine: sa.Engine, request: ImportRequest, spool: Spool, report: Repo
                     if kind == SAME:
                         outcome.unchanged += 1
                         continue
-                    moves.append({"p_id": resident.id, "p_status": status, "p_on": on, "p_now": now})
+                    moves.append((resident.id, status, on, now))
                     touched.add(resident.kecamatan_code)
-                    changes.append({"resident_id": resident.id, "old_status": resident.ktp_status,
-                                    "new_status": status, "changed_on": on, "changed_at": now,
-                                    "changed_by": changed_by, "note": note_text})
+                    changes.append((resident.id, resident.ktp_status, status, on, now, changed_by, note_text))
                 outcome.moved += len(moves)
                 if write:
                     move.execute(moves)

@@ -3,10 +3,12 @@
 Both are SQLite files in the import's own folder, so memory does not grow with
 the file whatever its size:
 
-- the **spool** holds every row read (line, NIK, whether it may be written, its
-  checked values); duplicate NIKs are found with one GROUP BY over it, and the
-  write phase reads the valid rows back in line order without parsing the file
-  a second time. It is removed when the import ends.
+- the **spool** holds every row read (line, NIK, whether it may be written) and
+  the checked values of the valid ones (row by row, or - the resident import -
+  as the marshalled batches handed to the writer, stored once as they are);
+  duplicate NIKs are found with one GROUP BY over it, and a second write reads
+  the valid rows back in line order without parsing the file again. It is
+  removed when the import ends.
 - the **report** holds each bad row's problems (line, column, message) and,
   for a full refresh, the residents the file does not name. It stays, so the
   screen and the CSV download can show it later.
@@ -51,13 +53,26 @@ class Spool:
                 os.remove(self.path)
             self.conn = _connect(self.path)
             self.conn.execute("CREATE TABLE rows (line INTEGER PRIMARY KEY, nik TEXT, ok INTEGER NOT NULL, data BLOB)")
+            self.conn.execute("CREATE TABLE batches (last_line INTEGER PRIMARY KEY, lines BLOB, data BLOB)")
         self._buffer: list[tuple[int, str, int, bytes | None]] = []
 
     def add(self, line: int, nik: str, values: tuple[Any, ...] | list[Any] | None) -> None:
+        """A row and, when it may be written, its values."""
         self._buffer.append((line, nik, 0 if values is None else 1,
                              None if values is None else marshal.dumps(values)))
         if len(self._buffer) >= _BUFFER:
             self._flush()
+
+    def add_row(self, line: int, nik: str, ok: bool) -> None:
+        """A row whose values, when it may be written, come in a batch (:meth:`add_batch`)."""
+        self._buffer.append((line, nik, 1 if ok else 0, None))
+        if len(self._buffer) >= _BUFFER:
+            self._flush()
+
+    def add_batch(self, lines: list[int], data: bytes) -> None:
+        """The values of the valid rows ``lines`` (added with :meth:`add_row`), marshalled
+        as one list in that order: stored as they are."""
+        self.conn.execute("INSERT INTO batches VALUES (?, ?, ?)", (lines[-1], marshal.dumps(lines), data))
 
     def _flush(self) -> None:
         if self._buffer:
@@ -90,6 +105,9 @@ class Spool:
 
     def batches(self, size: int) -> Iterator[list[tuple[int, Any]]]:
         """The valid rows, ``size`` at a time, in line order: (line, values)."""
+        if self.conn.execute("SELECT 1 FROM batches LIMIT 1").fetchone() is not None:
+            yield from self._stored_batches(size)
+            return
         last = 0
         while True:
             rows = self.conn.execute("SELECT line, data FROM rows WHERE ok = 1 AND line > ? ORDER BY line LIMIT ?",
@@ -98,6 +116,35 @@ class Spool:
                 return
             last = rows[-1][0]
             yield [(line, marshal.loads(data)) for line, data in rows]
+
+    def _stored_batches(self, size: int) -> Iterator[list[tuple[int, Any]]]:
+        """:meth:`batches` of a spool filled with :meth:`add_batch`: each batch less the
+        rows refused since (:meth:`refuse`), regrouped by ``size``."""
+        pending: list[tuple[int, Any]] = []
+        last = 0
+        while True:
+            found = self.conn.execute("SELECT last_line, lines, data FROM batches WHERE last_line > ? "
+                                      "ORDER BY last_line LIMIT 1", (last,)).fetchone()
+            if found is None:
+                break
+            last, lines, data = found[0], marshal.loads(found[1]), marshal.loads(found[2])
+            refused = self._refused(lines)
+            pending += [(line, values) for line, values in zip(lines, data) if line not in refused]
+            while len(pending) >= size:
+                yield pending[:size]
+                pending = pending[size:]
+        if pending:
+            yield pending
+
+    def _refused(self, lines: list[int]) -> set[int]:
+        """Which of ``lines`` may no longer be written."""
+        found: set[int] = set()
+        for start in range(0, len(lines), 500):
+            chunk = lines[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(n for (n,) in self.conn.execute(f"SELECT line FROM rows WHERE ok = 0 AND line IN ({marks})",
+                                                        chunk))
+        return found
 
     def niks_present(self, niks: list[str]) -> set[str]:
         """Which of ``niks`` the file names (on any row, valid or not)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.mofile import read_mo
 
-from ektp_admin.domain.nik import _quick_parts, parse_nik
+from ektp_admin.domain.nik import _quick_parts, is_ordinary_nik, parse_nik
 from ektp_admin.population import vocabulary
 from ektp_admin.population.reading import FileProblem, inspect_file, map_columns, open_table
 from ektp_admin.population.rows import (
@@ -24,7 +24,7 @@ from ektp_admin.population.rows import (
     cell_text,
     parse_date,
 )
-from ektp_admin.population.sample import regency_desa
+from ektp_admin.population.sample import regency_desa, resident_rows
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ROOT = Path(__file__).resolve().parents[2]
@@ -303,3 +303,91 @@ def test_the_quick_nik_path_agrees_with_the_full_one() -> None:
             nik_module._quick_parts = original
         assert full.parts == quick, value
     assert answered > 1000
+
+
+def test_an_ordinary_nik_is_one_parse_nik_has_nothing_to_say_about() -> None:
+    """The import checks an ordinary NIK's birth part against a row once per spelling:
+    is_ordinary_nik must say yes only where parse_nik (lenient or strict) finds no error
+    and no warning, and yes to the NIKs of a generated regency."""
+    rng = random.Random(11)
+    reference = dt.date(2016, 9, 21)
+    samples = ["3510010101000001", "3510012902000001", "3510016902000001", "3510012902970001", "3510019912160001",
+               "3510014109160001", "3510012109160001", "3510012209160001", "3500011705800001", "3510001705800001",
+               "3510011705800000", "9910011705800001", "3599011705800001", "351001170580001", "35100117058000011",
+               "3510 11705800001", "３５10011705800001", ""]
+    samples += ["".join(rng.choice("0123456789") for _ in range(16)) for _ in range(3000)]
+    samples += [f"35{rng.randrange(100):02d}{rng.randrange(100):02d}{rng.randrange(1, 72):02d}"
+                f"{rng.randrange(1, 13):02d}{rng.randrange(100):02d}{rng.randrange(10000):04d}" for _ in range(3000)]
+    samples += [f"3510{rng.randrange(30):02d}{rng.randrange(72):02d}{rng.randrange(14):02d}{rng.randrange(100):02d}"
+                f"{rng.randrange(3):04d}" for _ in range(3000)]
+    ordinary = 0
+    for value in samples:
+        if not is_ordinary_nik(value, reference):
+            continue
+        ordinary += 1
+        for lenient in (True, False):
+            check = parse_nik(value, reference, lenient_region=lenient)
+            assert check.parts is not None and not check.errors and not check.warnings, value
+    assert ordinary > 500
+    generated = [row[0] for row in resident_rows(500)][1:]
+    assert all(is_ordinary_nik(nik, reference) for nik in generated)
+
+
+def test_a_row_checked_with_what_earlier_rows_taught_is_checked_as_on_its_own(regions: Regions) -> None:
+    """The check remembers each (NIK birth part, sex, birth date) it has seen and each
+    desa spelling: rows that repeat them, right or wrong, get the problems a first
+    sighting gets, in the same order."""
+    header = ["NIK", "Nama", "Jenis kelamin", "Tanggal lahir", "Kode kecamatan", "Desa/Kelurahan"]
+    columns = map_columns(header, vocabulary.column_names(vocabulary.RESIDENT_COLUMNS), REQUIRED_RESIDENT,
+                          FIELD_LABELS)
+    rows = [
+        ["3510011705800001", "A", "L", "17-05-1980", "35.10.01", "Sarongan"],
+        ["3510011705800002", "B", "L", "17-05-1980", "35.10.01", "Sarongan"],  # the same person part
+        ["3510015705800003", "C", "L", "17-05-1980", "35.10.01", "Sarongan"],  # a woman's NIK, sex male
+        ["3510015705800004", "", "L", "17-05-1980", "35.10.01", "Nowhere"],   # again, and no name nor desa
+        ["3510011705800005", "E", "L", "18-05-1980", "35.10.01", "Sarongan"],  # another birth day
+        ["3510011705800006", "F", "L", "18-05-1980", "35.10.01", "Sarongan"],
+        ["3510011705800007", "G", "X", "31-02-1980", "35.10.01", "Sarongan"],  # no sex, no date
+        ["3510011705800008", "H", "X", "31-02-1980", "35.10.01", "Sarongan"],
+        ["3510011705800000", "I", "L", "17-05-1980", "35.10.01", "Sarongan"],  # serial 0000: the full path
+        ["9910011705800009", "J", "L", "17-05-1980", "35.10.01", "Sarongan"],  # an unknown region: a warning
+    ]
+
+    def problems(checker: ResidentRows, cells: list[str]) -> list[tuple[str | None, str, str]]:
+        result = checker.check(cells)
+        return [(p.field, p.message.code, p.severity) for p in result.problems]
+
+    def fresh() -> ResidentRows:
+        return ResidentRows(columns, regions, today=TODAY, reference_date=TODAY)
+
+    alone = [problems(fresh(), cells) for cells in rows]
+    together = fresh()
+    assert [problems(together, cells) for cells in rows + rows] == alone + alone
+    assert alone[0] == alone[1] == [] and alone[2] and alone[2][0] in alone[3]
+    assert {code for _, code, _ in alone[6]} >= {"import_unknown_value", "import_date"}
+    assert alone[8] and alone[9] and alone[9][0][2] == WARNING
+
+
+def test_the_spool_gives_back_the_valid_rows_of_its_batches_less_those_refused(tmp_path: Path) -> None:
+    """The resident check stores each batch it hands the writer once, as marshalled; a
+    second write (``--partial`` after duplicate NIKs) reads the valid rows back in line
+    order, regrouped, without the rows refused meanwhile."""
+    import marshal
+
+    from ektp_admin.population.work import Spool
+
+    spool = Spool(str(tmp_path))
+    lines = list(range(2, 30))
+    for start in range(0, len(lines), 5):
+        batch_lines = [n for n in lines[start:start + 5] if n % 7]  # every 7th line a bad row
+        for line in lines[start:start + 5]:
+            spool.add_row(line, f"nik{line}", bool(line % 7))
+        spool.add_batch(batch_lines, marshal.dumps([[f"nik{n}", n] for n in batch_lines]))
+    spool.loaded()
+    spool.refuse([3, 4, 14, 20])
+    valid = [n for n in lines if n % 7 and n not in (3, 4, 20)]
+    got = list(spool.batches(4))
+    assert [len(b) for b in got] == [4] * (len(valid) // 4) + ([len(valid) % 4] if len(valid) % 4 else [])
+    assert [(line, values) for batch in got for line, values in batch] == [(n, [f"nik{n}", n]) for n in valid]
+    assert spool.count(ok=True) == len(valid)
+    spool.close()
