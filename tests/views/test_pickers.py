@@ -38,14 +38,22 @@ def test_region_filters_are_reused_per_reach_and_read_again_after_a_while(
     app and reach, never one user's list shown to another."""
     from ektp_admin import access
 
+    def rename(name: str) -> str:
+        with app.app_context():
+            desa = models.db.session.get(models.Desa, DESA_A)
+            old, desa.name = desa.name, name
+            models.db.session.commit()
+            return old
+
     login_as("admin")
     assert DESA_B in client.get("/admin/residents/").get_data(as_text=True)
-    with app.app_context():
-        models.db.session.get(models.Desa, DESA_A).name = "Sarongan Baru"
-        models.db.session.commit()
-    assert "Sarongan Baru" not in client.get("/admin/residents/").get_data(as_text=True)  # reused
-    monkeypatch.setattr(access, "REGION_OPTIONS_SECONDS", 0.0)
-    assert "Sarongan Baru" in client.get("/admin/residents/").get_data(as_text=True)  # read again
+    before = rename("Sarongan Baru")
+    try:
+        assert "Sarongan Baru" not in client.get("/admin/residents/").get_data(as_text=True)  # reused
+        monkeypatch.setattr(access, "REGION_OPTIONS_SECONDS", 0.0)
+        assert "Sarongan Baru" in client.get("/admin/residents/").get_data(as_text=True)  # read again
+    finally:
+        rename(before)  # the regions are kept from test to test
     monkeypatch.setattr(access, "REGION_OPTIONS_SECONDS", 3600.0)
     client.get("/logout")
     login_as("clerk")  # of KEC_A: the regency's lists, just read, are not theirs
