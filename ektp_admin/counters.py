@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -28,6 +27,7 @@ from .domain import counting
 from .domain.counting import CounterWindow
 from .domain.eligibility import LANSIA_AGE, OUTSTANDING_STATUSES, WAJIB_KTP_AGE
 from .domain.enums import Citizenship, KtpStatus, MaritalStatus, ResultKind
+from .flush_hooks import keep_on_flush
 from .models import Counter, CounterWindow as WindowRow, Resident, Visit, VisitResult
 from .queries.counted import _as_date, read_window
 
@@ -338,19 +338,6 @@ def add(conn: Any, deltas: dict[Cell, int]) -> None:
     conn.execute(statement, rows)
 
 
-def _forget_pending(session: Session, *args: Any) -> None:
-    session.info.pop(_PENDING, None)
-
-
-_installed: set[int] = set()
-
-
 def install(db: Any) -> None:
     """Keep the counters on the sessions of the given Flask-SQLAlchemy object (once)."""
-    if id(db) in _installed:
-        return
-    factory = db.session.session_factory
-    event.listen(factory, "before_flush", _before_flush)
-    event.listen(factory, "after_flush", _after_flush)
-    event.listen(factory, "after_rollback", _forget_pending)
-    _installed.add(id(db))
+    keep_on_flush(db, _PENDING, _before_flush, _after_flush)

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from .flush_hooks import keep_on_flush
 from .models import ListMark, Resident
 
 #: one mark per this many residents of a scope: a page by number skips fewer rows than this
@@ -168,20 +168,6 @@ def _after_flush(session: Session, flush_context: Any) -> None:
         move(conn, place, by)
 
 
-def _forget_pending(session: Session, *args: Any) -> None:
-    session.info.pop(_PENDING, None)
-
-
-_installed: set[int] = set()
-
-
 def install(db: Any) -> None:
     """Keep the marks on the sessions of the given Flask-SQLAlchemy object (once)."""
-    if id(db) in _installed:
-        return
-    factory = db.session.session_factory
-    event.listen(factory, "before_flush", _before_flush)
-    event.listen(factory, "after_flush", _after_flush)
-    event.listen(factory, "after_rollback", _forget_pending)
-    _installed.add(id(db))
-
+    keep_on_flush(db, _PENDING, _before_flush, _after_flush)

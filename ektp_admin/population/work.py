@@ -138,21 +138,19 @@ class Spool:
 
     def _refused(self, lines: list[int]) -> set[int]:
         """Which of ``lines`` may no longer be written."""
-        found: set[int] = set()
-        for start in range(0, len(lines), 500):
-            chunk = lines[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(n for (n,) in self.conn.execute(f"SELECT line FROM rows WHERE ok = 0 AND line IN ({marks})",
-                                                        chunk))
-        return found
+        return self._found("line", "ok = 0 AND line", lines)
 
     def niks_present(self, niks: list[str]) -> set[str]:
         """Which of ``niks`` the file names (on any row, valid or not)."""
-        found: set[str] = set()
-        for start in range(0, len(niks), 500):
-            chunk = niks[start:start + 500]
+        return self._found("nik", "nik", niks)
+
+    def _found(self, column: str, where: str, values: list[Any]) -> set[Any]:
+        """``column`` of the stored rows where ``<where> IN values`` (500 values a statement)."""
+        found: set[Any] = set()
+        for start in range(0, len(values), 500):
+            chunk = values[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            found.update(n for (n,) in self.conn.execute(f"SELECT nik FROM rows WHERE nik IN ({marks})", chunk))
+            found.update(v for (v,) in self.conn.execute(f"SELECT {column} FROM rows WHERE {where} IN ({marks})", chunk))
         return found
 
     def close(self, *, remove: bool = True) -> None:

@@ -95,8 +95,7 @@ def _rows(query: Any, order: Order, clauses: list[Any], skip: int, size: int, ke
     if not keys:
         return []
     rows = (keys_first if keys_first is not None else query).order_by(None).filter(order.key.in_(keys))
-    found = {getattr(row, order.key.key): row for row in rows}
-    return [found[key] for key in keys if key in found]
+    return _in_order(rows, order.key, keys)
 
 
 def rows_by_keys(session: Any, statement: Any, key: Any, *, limit: int, offset: int = 0) -> list[Any]:
@@ -106,5 +105,10 @@ def rows_by_keys(session: Any, statement: Any, key: Any, *, limit: int, offset: 
     keys = list(session.execute(statement.with_only_columns(key).limit(limit).offset(offset)).scalars())
     if not keys:
         return []
-    found = {getattr(obj, key.key): obj for obj in session.execute(statement.order_by(None).where(key.in_(keys))).scalars()}
+    return _in_order(session.execute(statement.order_by(None).where(key.in_(keys))).scalars(), key, keys)
+
+
+def _in_order(rows: Any, key: Any, keys: list[Any]) -> list[Any]:
+    """``rows`` (read by ``key IN keys``, in no order) in the order of ``keys``."""
+    found = {getattr(row, key.key): row for row in rows}
     return [found[k] for k in keys if k in found]
