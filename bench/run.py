@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 import time
@@ -75,6 +76,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-analyze", action="store_true", help="do not refresh planner statistics after a build")
     parser.add_argument("--reference-date", type=dt.date.fromisoformat, default=None)
     parser.add_argument("--output", type=Path, help="report path (default bench/results/<db>-<n>.md)")
+    parser.add_argument("--json", type=Path, help="also write each cell's median here (bench/scale.py reads it)")
     return parser.parse_args(argv)
 
 
@@ -251,9 +253,27 @@ def main(argv: list[str] | None = None) -> int:
     text = render(args, url, params, ops, impls, results, memory, checks, appendix, build_note)
     out = args.output or RESULTS / f"{dialect}-{params.residents}.md"
     out.write_text(text)
+    if args.json:
+        args.json.write_text(json.dumps(medians(url, params, ops, results), indent=1))
     print(text.split("\n## Appendix")[0])
     echo(f"Written to {out}")
     return 0
+
+
+def medians(url: str, p: Params, ops: list[Operation], results: dict[tuple[str, str], Any]) -> dict[str, Any]:
+    """Each cell's median in seconds (an export's: to the last byte), for bench/scale.py."""
+    cells: dict[str, Any] = {}
+    for op in ops:
+        row: dict[str, Any] = {"label": op.label, "kind": op.kind, "target": op.target, "ratio": op.ratio,
+                               "matches": p.matches.get(op.key)}
+        for impl in IMPLS:
+            cell = results.get((op.key, impl))
+            if cell is not None and not cell.error:
+                row[impl] = cell.median("total") if op.kind == "export" else cell.median
+        cells[op.key] = row
+    return {"database": make_url(url).get_backend_name(), "residents": p.residents,
+            "outstanding": p.matches.get("outstanding_total"),
+            "run": dt.datetime.now().isoformat(timespec="minutes"), "load": report.loadavg(), "cells": cells}
 
 
 def same_rows(ops: list[Operation]) -> list[str]:

@@ -163,6 +163,7 @@ class EktpAdmin:
         def _ektp_context() -> dict[str, Any]:
             from .formatting import fmt_day, fmt_moment
             from .i18n import current_language, gettext, label
+            from .views.chrome import cached_part
 
             return {
                 "ektp_day": fmt_day,  # 21-09-2016
@@ -172,6 +173,7 @@ class EktpAdmin:
                 "ektp_gettext": gettext,
                 "ektp_label": label,
                 "ektp_endpoints": app.view_functions,
+                "ektp_part": cached_part,
             }
 
     # ------------------------------------------------------------------ setup steps

@@ -50,20 +50,24 @@ def label(enum_member_or_code: Any, enum_cls: Any = None) -> str:
     """The translated label of an enum member (or of a stored code)."""
     if enum_member_or_code is None or enum_member_or_code == "":
         return ""
-    member = enum_member_or_code
+    if not has_request_context():
+        return _label(enum_member_or_code, enum_cls)
+    # A list shows the same few labels on every row: each is found and translated once a request.
+    said = request.environ.setdefault("ektp_admin.labels", {})
+    key = (enum_cls, enum_member_or_code)
+    text = said.get(key)
+    if text is None:
+        text = said[key] = _label(enum_member_or_code, enum_cls)
+    return text
+
+
+def _label(member: Any, enum_cls: Any) -> str:
     if enum_cls is not None and not hasattr(member, "label"):
         try:
             member = enum_cls(member)
         except ValueError:
-            return str(enum_member_or_code)
-    if not has_request_context():
-        return gettext(member.label)
-    # A list shows the same few labels on every row: each is translated once a request.
-    said = request.environ.setdefault("ektp_admin.labels", {})
-    text = said.get(member.label)
-    if text is None:
-        text = said[member.label] = gettext(member.label)
-    return text
+            return str(member)
+    return gettext(member.label)
 
 
 def translated_choices(enum_cls: Any) -> list[tuple[str, str]]:

@@ -166,11 +166,12 @@ class Resident(VersionedMixin, Base):
                  "id"),
         sa.Index("ix_ektp_resident_kecamatan_status", "kecamatan_code", "ktp_status"),
         sa.Index("ix_ektp_resident_status_desa", "ktp_status", "desa_code"),
-        sa.Index("ix_ektp_resident_name_key", "name_key"),
-        # The list filtered to the outstanding, in list order: the filter's columns are
-        # read from the index, so a page reads the table for its 50 rows only.
+        # The list in its order (name, id), and filtered to the outstanding: the filter's
+        # columns are read from the index, so a page reads the table for its 50 rows only.
         sa.Index("ix_ektp_resident_name_outstanding", "name_key", "id", "ktp_status", "birth_date",
                  "marital_status", "citizenship", "departure"),
+        # A search by a NIK's first digits, in list order, from the index alone.
+        sa.Index("ix_ektp_resident_nik_name", "nik", "name_key", "id"),
         # A desa's or a kecamatan's residents in list order (list pages, exports).
         sa.Index("ix_ektp_resident_desa_name", "desa_code", "name_key"),
         sa.Index("ix_ektp_resident_kecamatan_name", "kecamatan_code", "name_key"),

@@ -2,6 +2,7 @@
 without importing the package root."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from flask import Flask, current_app
@@ -19,6 +20,8 @@ class State:
         self.manages_users = manages_users
         #: the region option lists read lately (``access.options``): {key: (read at, options)}
         self.region_options: dict[Any, tuple[float, list[tuple[str, str]]]] = {}
+        #: the menu and static links as drawn for each kind of user (``views.chrome``): {key: HTML}
+        self.page_parts: OrderedDict[Any, Any] = OrderedDict()
 
 
 def get_state(app: Flask | None = None) -> State:

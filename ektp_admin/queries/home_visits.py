@@ -5,7 +5,6 @@ import datetime as dt
 from typing import Any, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.orm import load_only
 
 from ..models import Resident
 from . import counted
@@ -143,13 +142,19 @@ def residents_in_reach(session: Any, reach: Any, ids: Sequence[int]) -> list[Res
     return [found[i] for i in wanted if i in found]
 
 
-def home_visit_group_rows(session: Any, desa_code: str, on: dt.date | None = None, limit: int = 500) -> list[Resident]:
+def home_visit_group_rows(session: Any, desa_code: str, on: dt.date | None = None, limit: int = 500) -> list[Any]:
     """A desa's residents to record at home, in list order (RW/RT, name), at most ``limit``:
-    the desa page proposes its record actions from them."""
-    # What the groups show and split by (name, RW/RT, age, the least mobile first): no more.
-    statement = home_visit_residents(session, desa_code, on).options(load_only(
-        Resident.name, Resident.rw, Resident.rt, Resident.birth_date, Resident.seriously_ill, Resident.disabled))
-    return rows_by_keys(session, statement, Resident.id, limit=limit)
+    the desa page proposes its record actions from them. Rows of what the groups show and
+    split by (id, name, RW/RT, age, the least mobile first), no more: the keys are read
+    from the desa's outstanding index alone (a derived table), the rows joined to them."""
+    keys = home_visit_residents(session, desa_code, on).with_only_columns(Resident.id).limit(limit).subquery("keys")
+    statement = (
+        sa.select(Resident.id, Resident.name, Resident.rw, Resident.rt, Resident.birth_date,
+                  Resident.seriously_ill, Resident.disabled)
+        .join(keys, keys.c.id == Resident.id)
+        .order_by(*rt_rw_order(), Resident.name_key, Resident.id)
+    )
+    return list(session.execute(statement))
 
 
 def still_to_visit(session: Any, ids: Sequence[int], on: dt.date | None = None) -> set[int]:

@@ -206,15 +206,18 @@ def sum_counts(rows: Any) -> OutstandingCounts:
 
 
 def outstanding_totals(
-    session: Any, region_code: str | None = None, on: dt.date | None = None, *, direct: bool = False
+    session: Any, region_code: str | None = None, on: dt.date | None = None, *, direct: bool = False,
+    starts: list[tuple[str, dt.date]] | None = None,
 ) -> OutstandingCounts:
     """The totals row of the per-village list, and the "remaining" of campaign progress.
 
     ``region_code`` may name a kecamatan, a kab/kota, a desa or nothing (all).
     Read from the counters unless ``direct`` (or they cannot answer for ``on``).
+    ``starts``: the region's :func:`campaign_starts` on ``on``, when the caller has them.
     """
     on = on or reference_date()
-    starts = campaign_starts(session, on, region_code)
+    if starts is None:
+        starts = campaign_starts(session, on, region_code)
     if not direct and counted.usable_window(session, on, starts) is not None:
         cells = counted.per_desa(region_code, on, starts)
         query = sa.select(*(sa.func.coalesce(sa.func.sum(cells.c[name]), 0).label(name) for name in _COUNT_FIELDS))

@@ -13,7 +13,7 @@ before a delete), and its words are Flask-Admin's, from its catalogue.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import quote
 
 # Flask-Admin's own words, from its catalogue (not extracted into ours).
@@ -71,6 +71,7 @@ class RowWriter:
             else:
                 self.actions.append(action)  # the view's own: its template
         self._cells = [(column, f'<td class="col-{escape(column)}">') for column in columns]
+        self._values = [cell_value(view, column) for column in columns]
 
     @pass_context
     def draw(self, context: Any, row: Any) -> Markup:
@@ -95,8 +96,8 @@ class RowWriter:
                 else:
                     parts.append(str(escape(action.render_ctx(context, row_id, row))))
             parts.append("</td>")
-        for column, start in self._cells:
-            value = view.get_list_value(context, row, column)
+        for (column, start), value_of in zip(self._cells, self._values):
+            value = value_of(context, row)
             if column in self.editable:
                 value = self._editable(context, row_id, column, value)
             parts += start, str(escape(value)), "</td>"
@@ -113,3 +114,34 @@ class RowWriter:
         if csrf_token:
             return form[column](pk=row_id, display_value=value, csrf=csrf_token())
         return form[column](pk=row_id, display_value=value)
+
+
+def cell_value(view: Any, column: str) -> Callable[[Any, Any], Any]:
+    """``(context, row) -> value`` of one column: what Flask-Admin's ``get_list_value``
+    gives, with the column's formatter, choices and type formatter looked up once a
+    page rather than once a cell. A view that overrides ``get_list_value`` keeps it."""
+    from .base import EktpModelView
+
+    if type(view).get_list_value is not EktpModelView.get_list_value:
+        return lambda context, row: view.get_list_value(context, row, column)
+    formatter = view.column_formatters.get(column)
+    choices = view._column_choices_map.get(column)
+    by_type: dict[type, Any] = {}
+
+    def value(context: Any, row: Any) -> Any:
+        if formatter is not None:
+            found = formatter(view, context, row, column)
+        elif "." in column:
+            found = view._get_field_value(row, column)
+        else:
+            found = getattr(row, column)
+        if choices:
+            return choices.get(found) or found
+        kind = type(found)
+        try:
+            type_formatter = by_type[kind]
+        except KeyError:
+            type_formatter = by_type[kind] = view._type_formatter(kind)
+        return found if type_formatter is None else type_formatter(view, found, column)
+
+    return value

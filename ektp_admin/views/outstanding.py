@@ -109,10 +109,11 @@ class OutstandingView(EktpReportView):
         desa = self.get_desa(desa_code)
         on = queries.reference_date()
         session = self.session
-        counts = queries.outstanding_totals(session, desa.code, on)
+        starts = queries.campaign_starts(session, on, desa.code)
+        counts = queries.outstanding_totals(session, desa.code, on, starts=starts)
         page = self.page(counts.outstanding)
         statement = queries.outstanding_residents(session, desa.code, on)
-        since = queries.newly_17_since(session, desa.code, on)
+        since = queries.since_for_region(desa.code, starts, on)
         residents = [
             (resident, outstanding_reason(resident, on, since))
             for resident in rows_by_keys(session, statement, Resident.id, limit=page.size, offset=page.offset)

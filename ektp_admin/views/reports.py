@@ -20,6 +20,8 @@ import math
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
+from urllib.parse import quote
+from weakref import WeakKeyDictionary
 
 from flask import abort, current_app, request, url_for
 from flask_admin import BaseView
@@ -200,7 +202,21 @@ class EktpReportView(EktpAccess, BaseView):
         kwargs.setdefault("ngettext", ngettext)
         kwargs.setdefault("can_export", self.can_export)
         kwargs.setdefault("may_choose_all", self.may_choose_all)
+        kwargs.setdefault("resident_url", details_links("ektp_residents.details_view"))
         return super().render(template, **kwargs)
+
+
+def details_links(endpoint: str) -> Callable[[Any], str]:
+    """``id -> url_for(endpoint, id=id)`` for a page listing many records, the URL
+    built once (a ``url_for`` a row was a tenth of a desa page)."""
+    built: list[str] = []
+
+    def link(record_id: Any) -> str:
+        if not built:
+            built.append(url_for(endpoint))
+        return f"{built[0]}?id={quote(str(record_id), safe='')}"
+
+    return link
 
 
 def resident_list_url(admin: Any, desa_code: str, *, outstanding: bool = True) -> str | None:
@@ -217,13 +233,35 @@ def resident_list_links(admin: Any, *, outstanding: bool = True) -> Callable[[st
 
     Flask-Admin names filter arguments by their position in the list view's
     filters; look them up on the registered view rather than hard-coding them
-    (comparing each filter's SQL: done once per page, not once per row).
+    (comparing each filter's SQL: done once per view).
     """
-    from .. import queries
-
     view = next((v for v in getattr(admin, "_views", []) if v.endpoint == "ektp_residents"), None)
     if view is None or not view.is_accessible():
         return lambda desa_code: None
+    args = _LIST_LINK_ARGS.get(view, {})
+    if outstanding not in args:
+        args[outstanding] = _list_link_args(view, outstanding)
+        _LIST_LINK_ARGS[view] = args
+    desa_arg, outstanding_arg = args[outstanding]
+    if desa_arg is None:
+        return lambda desa_code: None
+    extra: dict[str, Any] = {f"flt1_{outstanding_arg}": "1"} if outstanding_arg is not None else {}
+
+    def link(desa_code: str) -> str | None:
+        values: dict[str, Any] = {f"flt0_{desa_arg}": desa_code, **extra}
+        return url_for("ektp_residents.index_view", **values)
+
+    return link
+
+
+#: the residents list's filter arguments (desa, outstanding) per view: its filters are
+#: set when the view is made, and finding them compares each filter's SQL
+_LIST_LINK_ARGS: WeakKeyDictionary[Any, dict[bool, tuple[str | None, str | None]]] = WeakKeyDictionary()
+
+
+def _list_link_args(view: Any, outstanding: bool) -> tuple[str | None, str | None]:
+    from .. import queries
+
     desa_arg = outstanding_arg = None
     wanted = str(queries.outstanding_clause()) if outstanding else None
     for index, flt in enumerate(getattr(view, "_filters", None) or []):
@@ -236,12 +274,4 @@ def resident_list_links(admin: Any, *, outstanding: bool = True) -> Callable[[st
                     outstanding_arg = view.get_filter_arg(index, flt)
             except Exception:  # a clause that needs other context is not the one we want
                 continue
-    if desa_arg is None:
-        return lambda desa_code: None
-    extra: dict[str, Any] = {f"flt1_{outstanding_arg}": "1"} if outstanding_arg is not None else {}
-
-    def link(desa_code: str) -> str | None:
-        values: dict[str, Any] = {f"flt0_{desa_arg}": desa_code, **extra}
-        return url_for("ektp_residents.index_view", **values)
-
-    return link
+    return desa_arg, outstanding_arg

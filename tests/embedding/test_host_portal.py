@@ -228,3 +228,15 @@ def test_supervisor_releases_a_standby_kit_with_or_without_csrfprotect(portal: A
     assert client.post("/admin/kits/release", data={"device": kit_id, "day": "23-09-2016",
                                                     "reason": "no token"}).status_code == 400
     assert client.get("/admin/").status_code == 200 and client.get("/admin/progress/").status_code == 200
+
+
+def test_a_host_admin_draws_its_menu_every_time(portal: Any) -> None:
+    """The menu and links the plugin reuses on its own Admin (views/chrome.py) are never
+    reused on a host's: its screens answer to its own rules."""
+    app, _ = portal
+    client = app.test_client()
+    client.post("/portal-login", data={"user": "camat"})
+    for _ in range(2):
+        page = client.get("/admin/residents/").get_data(as_text=True)
+        assert 'href="/admin/employees/"' in page
+    assert not app.extensions["ektp_admin"].page_parts
