@@ -279,6 +279,34 @@ def test_outside_the_window_the_summaries_count_directly(app: Any, people: dict[
             queries.outstanding_totals(session, None, far, direct=True)
 
 
+def test_a_list_total_sums_under_the_window_it_reads_in_the_same_statement(app: Any, people: dict[str, int]) -> None:
+    """``wajib_sum`` guesses the window last seen and reads the current one in its own
+    statement: after the counters are rebuilt around another day (and after they are
+    dropped), the totals are the direct counts, never a sum taken under the old window."""
+    from ektp_admin import counters
+    from ektp_admin.queries import counted
+
+    def direct(on: dt.date) -> int:
+        return queries.outstanding_totals(models.db.session, None, on, direct=True).outstanding
+
+    later = REFERENCE_DATE + dt.timedelta(days=6 * 366)  # past the window (5 years ahead)
+    with app.app_context():
+        session = models.db.session
+        assert queries.counted_outstanding(session, None, REFERENCE_DATE) == direct(REFERENCE_DATE)
+        assert queries.counted_outstanding(session, None, later) is None  # outside the window
+        old = counted._last_window[session.get_bind()]
+        counters.rebuild(session.connection(), on=later, recentre=True)
+        session.commit()
+        assert counted._last_window[session.get_bind()] == old  # the guess is now stale
+        assert queries.counted_outstanding(session, None, later) == direct(later)
+        assert counted._last_window[session.get_bind()] != old
+        assert queries.counted_outstanding(session, None, REFERENCE_DATE) is None  # before the new window
+        session.execute(sa.delete(models.CounterWindow))
+        session.commit()
+        assert queries.counted_outstanding(session, None, later) is None  # dropped: count directly
+        assert queries.counted_wajib_at_least(session, None, later, 1) is None
+
+
 # ------------------------------------------------------------------ home visits
 
 

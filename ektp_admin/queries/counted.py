@@ -10,7 +10,9 @@ count the residents directly: slower, never wrong.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 
@@ -66,8 +68,15 @@ def per_desa(region_code: str | None, on: dt.date, starts: list[tuple[str, dt.da
     """Subquery: one row per desa of the region with cells, its counts as of ``on``.
 
     Columns: desa_code and the outstanding summary's fields (wajib, outstanding,
-    lansia, disabled_or_ill, away, newly_17, duplicate).
+    lansia, disabled_or_ill, away, newly_17, duplicate). A pure function of its
+    arguments: the statement is built once for each and reused (building it was a
+    tenth of a desa page).
     """
+    return _per_desa(region_code, on, tuple(starts))
+
+
+@functools.lru_cache(maxsize=512)
+def _per_desa(region_code: str | None, on: dt.date, starts: tuple[tuple[str, dt.date], ...]) -> Any:
     c = Counter.__table__.c
     c17 = birth_date_cutoff(on, WAJIB_KTP_AGE)
     c60 = birth_date_cutoff(on, LANSIA_AGE)
@@ -118,16 +127,48 @@ def wajib_sum(session: Any, region_code: str | None, on: dt.date, kinds: tuple[s
     one index), or None when the counters' window does not cover ``on``.
 
     ``first_cell_only``: only the window's first cell (everyone already 17 or married
-    when it opens), a lower bound read from one cell a desa."""
-    window = read_window(session)
-    if window is None or not window.covers(on):
-        return None
-    c = Counter.__table__.c
-    first = window.bounds(WAJIB_KTP_AGE)[0]
-    day = c.day == _lit(first) if first_cell_only else c.day <= _lit(birth_date_cutoff(on, WAJIB_KTP_AGE))
-    query = sa.select(sa.func.coalesce(sa.func.sum(c.n), 0)).where(
-        c.kind.in_(kinds), day, region_clause(region_code, c.desa_code, c.kecamatan_code))
-    return int(session.execute(query).scalar_one())
+    when it opens), a lower bound read from one cell a desa.
+
+    Every list page asks this: one statement rather than two. The window last seen
+    through this database is a guess, and the statement reads the window it sums
+    under along with the sum; the sum is taken only when they agree (after the
+    counters are rebuilt, the first sum reads the new window and sums again)."""
+    bind = session.get_bind()
+    window = _last_window.get(bind)
+    for _attempt in range(2):
+        if window is None:
+            window = _last_window[bind] = read_window(session)
+            if window is None:
+                return None
+        if not window.covers(on):
+            fresh = read_window(session)
+            if fresh == window:
+                return None
+            window = _last_window[bind] = fresh
+            continue
+        c = Counter.__table__.c
+        first = window.bounds(WAJIB_KTP_AGE)[0]
+        day = c.day == _lit(first) if first_cell_only else c.day <= _lit(birth_date_cutoff(on, WAJIB_KTP_AGE))
+        query = sa.select(sa.func.coalesce(sa.func.sum(c.n), 0), *_WINDOW_READ).where(
+            c.kind.in_(kinds), day, region_clause(region_code, c.desa_code, c.kecamatan_code))
+        total, first_day, last_day = session.execute(query).one()
+        seen = None if first_day is None else CounterWindow(_as_date(first_day), _as_date(last_day))
+        if seen == window:
+            return int(total)
+        window = _last_window[bind] = seen
+        if window is None:
+            return None
+    return None  # rebuilt twice while asked: as if not built (the callers count directly)
+
+
+#: the counters' window last read through each database (engine): :func:`wajib_sum`'s guess
+_last_window: WeakKeyDictionary[Any, CounterWindow | None] = WeakKeyDictionary()
+_WINDOW_ROW = WindowRow.__table__.c
+#: the window, as two scalar subqueries of the statement that sums under it
+_WINDOW_READ = (
+    sa.select(_WINDOW_ROW.first_day).where(_WINDOW_ROW.id == _WINDOW_ID).scalar_subquery().label("window_first"),
+    sa.select(_WINDOW_ROW.last_day).where(_WINDOW_ROW.id == _WINDOW_ID).scalar_subquery().label("window_last"),
+)
 
 
 #: The "newly 17" rows of :func:`per_desa`'s cells (not a kind of the table).

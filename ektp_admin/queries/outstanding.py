@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -219,12 +220,16 @@ def outstanding_totals(
     if starts is None:
         starts = campaign_starts(session, on, region_code)
     if not direct and counted.usable_window(session, on, starts) is not None:
-        cells = counted.per_desa(region_code, on, starts)
-        query = sa.select(*(sa.func.coalesce(sa.func.sum(cells.c[name]), 0).label(name) for name in _COUNT_FIELDS))
-        row = session.execute(query).one()
+        row = session.execute(_totals_of(counted.per_desa(region_code, on, starts))).one()
     else:
         row = session.execute(outstanding_counts_select(session, region_code, on, starts=starts)).one()
     return OutstandingCounts(**_counts(row))
+
+
+@functools.lru_cache(maxsize=512)
+def _totals_of(cells: Any) -> Any:
+    """The sums of :func:`counted.per_desa`'s rows (built once for each of its statements)."""
+    return sa.select(*(sa.func.coalesce(sa.func.sum(cells.c[name]), 0).label(name) for name in _COUNT_FIELDS))
 
 
 def counted_outstanding(session: Any, region_code: str | None = None, on: dt.date | None = None) -> int | None:

@@ -90,25 +90,15 @@ def _rows(query: Any, order: Order, clauses: list[Any], skip: int, size: int, ke
     # columns an index in sort order carries (the outstanding: ix_ektp_resident_name_outstanding)
     # is checked there (PostgreSQL reads such an index alone only for a query of its
     # columns); the rows (and the joins their display needs) are then read for the
-    # page's keys only, in the page's order.
-    keys = [row[0] for row in query.with_entities(order.key).offset(skip).limit(size)]
-    if not keys:
-        return []
-    rows = (keys_first if keys_first is not None else query).order_by(None).filter(order.key.in_(keys))
-    return _in_order(rows, order.key, keys)
+    # page's keys only. One statement: the keys are a derived table the rows join.
+    keys = query.with_entities(order.key.label("key")).offset(skip).limit(size).subquery("page_keys")
+    rows = (keys_first if keys_first is not None else query).order_by(None)
+    return list(rows.join(keys, order.key == keys.c.key).order_by(*clauses))
 
 
 def rows_by_keys(session: Any, statement: Any, key: Any, *, limit: int, offset: int = 0) -> list[Any]:
     """One page of ``statement`` (a select of one model, ordered) with its keys read first:
     where an index carries the statement's filter and order, the keys come from the
     index alone and only the page's rows are read from the table (see :func:`_rows`)."""
-    keys = list(session.execute(statement.with_only_columns(key).limit(limit).offset(offset)).scalars())
-    if not keys:
-        return []
-    return _in_order(session.execute(statement.order_by(None).where(key.in_(keys))).scalars(), key, keys)
-
-
-def _in_order(rows: Any, key: Any, keys: list[Any]) -> list[Any]:
-    """``rows`` (read by ``key IN keys``, in no order) in the order of ``keys``."""
-    found = {getattr(row, key.key): row for row in rows}
-    return [found[k] for k in keys if k in found]
+    keys = statement.with_only_columns(key.label("key")).limit(limit).offset(offset).subquery("page_keys")
+    return list(session.execute(statement.join(keys, key == keys.c.key)).scalars())

@@ -25,6 +25,7 @@ from weakref import WeakKeyDictionary
 
 from flask import abort, current_app, request, url_for
 from flask_admin import BaseView
+from sqlalchemy.orm import joinedload
 
 from ..access import ALL, EXPORT, READ, EktpAccess, Reach
 from ..domain.enums import Role
@@ -127,7 +128,8 @@ class EktpReportView(EktpAccess, BaseView):
 
     def get_desa(self, code: str) -> Desa:
         """The desa ``code`` names, if the user reaches it; 404 otherwise."""
-        desa = self.session.get(Desa, code) if DESA_CODE.match(code or "") else None
+        # its kecamatan in the same query: every page of a desa names it
+        desa = self.session.get(Desa, code, options=[joinedload(Desa.kecamatan)]) if DESA_CODE.match(code or "") else None
         if desa is None or not self.reach.reaches(desa):
             abort(404, description=gettext("There is no desa with the code %(code)s.", code=code))
         return desa
