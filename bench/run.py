@@ -66,7 +66,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2016, help="demo generator seed")
     parser.add_argument("--reuse", action="store_true", help="never rebuild: measure whatever data is there")
     parser.add_argument("--rebuild", action="store_true", help="rebuild even when the size matches")
-    parser.add_argument("--runs", type=int, default=5, help="timed warm runs per cell (median reported)")
+    parser.add_argument("--runs", type=int, default=5, help="timed warm runs per cell and round (median reported)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="interleaved rounds: every cell measured once per round, the median over all (default 1)")
     parser.add_argument("--budget", type=float, default=180.0,
                         help="seconds one cell may take in total; slower baselines get fewer runs")
     parser.add_argument("--only", help="comma-separated operation keys (default: all)")
@@ -293,25 +295,48 @@ def same_rows(ops: list[Operation]) -> list[str]:
 
 def measure(args: argparse.Namespace, server: Server, ops: list[Operation],
             impls: list[str]) -> tuple[dict[tuple[str, str], Any], dict[tuple[str, str], int | None]]:
-    """Every cell, one at a time; exports also note the server worker's RSS peak while they ran."""
+    """Every cell, one at a time, in ``--rounds`` interleaved rounds (each round every
+    cell once: a slow spell of a shared machine falls on several cells a little rather
+    than on one a lot); exports also note the server worker's RSS peak while they ran."""
     results: dict[tuple[str, str], Any] = {}
     memory: dict[tuple[str, str], int | None] = {}
-    for op in ops:
-        for impl in impls:
-            target = getattr(op, impl)
-            if target is None:
-                continue
-            echo(f"  {op.key:18s} {IMPL_TITLES[impl]:18s} ...")
-            if op.kind == "export":
-                watched = impl != "raw" and server.reset_peak()
-                results[op.key, impl] = time_stream(target.stream, args.runs, max_seconds=args.budget)
-                if watched:
-                    memory[op.key, impl] = server.rss_peak()
-            else:
-                results[op.key, impl] = time_call(target.run, args.runs, max_seconds=args.budget)
-            cell = results[op.key, impl]
-            echo(f"    -> {cell.error or _cell_summary(cell)}")
+    for round_number in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            echo(f"Round {round_number} of {args.rounds}")
+        for op in ops:
+            for impl in impls:
+                target = getattr(op, impl)
+                if target is None:
+                    continue
+                echo(f"  {op.key:18s} {IMPL_TITLES[impl]:18s} ...")
+                if op.kind == "export":
+                    watched = impl != "raw" and server.reset_peak()
+                    cell = time_stream(target.stream, args.runs, max_seconds=args.budget)
+                    if watched:
+                        peak = server.rss_peak()
+                        memory[op.key, impl] = max(filter(None, (memory.get((op.key, impl)), peak)), default=None)
+                else:
+                    cell = time_call(target.run, args.runs, max_seconds=args.budget)
+                echo(f"    -> {cell.error or _cell_summary(cell)}")
+                results[op.key, impl] = _merged(results.get((op.key, impl)), cell, args.runs * args.rounds)
     return results, memory
+
+
+def _merged(before: Any, cell: Any, wanted: int) -> Any:
+    """A cell's runs of every round so far in one (its first error kept)."""
+    if before is None or before.error:
+        merged = before or cell
+    elif cell.error:
+        merged = cell
+    else:
+        merged = before
+        if isinstance(cell, StreamTiming):
+            merged.runs.extend(cell.runs)
+        else:
+            merged.samples.extend(cell.samples)
+    done = len(merged.runs if isinstance(merged, StreamTiming) else merged.samples)
+    merged.note = f"{done} run{'s' if done != 1 else ''}" if done < wanted else None
+    return merged
 
 
 def _cell_summary(cell: Any) -> str:
@@ -398,7 +423,8 @@ def render(args: argparse.Namespace, url: str, p: Params, ops: list[Operation], 
     lines += [
         f"- Data: {p.residents:,} residents, {p.desa_total} desa ({build_note}); database size "
         f"{report.fmt_mb(size) if size else '?'}; reference date {p.reference_date.isoformat()}",
-        f"- Each cell: median of {args.runs} warm run{'s' if args.runs != 1 else ''} after one untimed warm-up (fewer when noted, "
+        f"- Each cell: median of {args.runs} warm run{'s' if args.runs != 1 else ''} after one untimed warm-up"
+        f"{f' in each of {args.rounds} interleaved rounds (every cell once a round)' if args.rounds > 1 else ''} (fewer when noted, "
         f"when one run exceeds the {args.budget:.0f} s cell budget / {args.runs}). ektp-admin and stock Flask-Admin "
         "over HTTP from gunicorn (one sync worker) on loopback, the same client for both, body read to the last "
         "byte; raw SQL in the benchmark's process (no HTTP, no HTML): the floor. Memory: the server worker's "

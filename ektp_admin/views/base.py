@@ -55,7 +55,7 @@ from .forms import (
     plain_errors,
     require_csrf,
 )
-from .list_rows import RowWriter
+from .list_rows import RowWriter, column_value
 from .request_values import clean_text, key_candidates
 from .words import field_label, words
 
@@ -409,14 +409,9 @@ class EktpModelView(EktpAccess, ModelView):
     @pass_context
     def get_list_value(self, context: Any, model: Any, name: str) -> Any:
         # Flask-Admin's, with the type formatter found once per type rather than
-        # tried against every formatter's type for every cell.
-        formatter = self.column_formatters.get(name)
-        value = formatter(self, context, model, name) if formatter is not None else self._get_field_value(model, name)
-        choices = self._column_choices_map.get(name)
-        if choices:
-            return choices.get(value) or value
-        type_formatter = self._type_formatter(type(value))
-        return value if type_formatter is None else type_formatter(self, value, name)
+        # tried against every formatter's type for every cell (a list page looks the
+        # column up once: list_rows.cell_value).
+        return column_value(self, name)(context, model)
 
     def _type_formatter(self, kind: type) -> Any:
         cache = self.__dict__.setdefault("_ektp_type_formatters", {})

@@ -124,6 +124,11 @@ def cell_value(view: Any, column: str) -> Callable[[Any, Any], Any]:
 
     if type(view).get_list_value is not EktpModelView.get_list_value:
         return lambda context, row: view.get_list_value(context, row, column)
+    return column_value(view, column)
+
+
+def column_value(view: Any, column: str) -> Callable[[Any, Any], Any]:
+    """Flask-Admin's ``get_list_value`` of one column as a function of a row."""
     formatter = view.column_formatters.get(column)
     choices = view._column_choices_map.get(column)
     by_type: dict[type, Any] = {}
