@@ -280,9 +280,10 @@ def test_outside_the_window_the_summaries_count_directly(app: Any, people: dict[
 
 
 def test_a_list_total_sums_under_the_window_it_reads_in_the_same_statement(app: Any, people: dict[str, int]) -> None:
-    """``wajib_sum`` guesses the window last seen and reads the current one in its own
-    statement: after the counters are rebuilt around another day (and after they are
-    dropped), the totals are the direct counts, never a sum taken under the old window."""
+    """``counted.under_window`` guesses the window last seen and reads the current one in
+    the statement that sums: after the counters are rebuilt around another day (and after
+    they are dropped), the totals are the direct counts, never a sum taken under the old
+    window."""
     from ektp_admin import counters
     from ektp_admin.queries import counted
 
@@ -300,6 +301,13 @@ def test_a_list_total_sums_under_the_window_it_reads_in_the_same_statement(app: 
         assert counted._last_window[session.get_bind()] == old  # the guess is now stale
         assert queries.counted_outstanding(session, None, later) == direct(later)
         assert counted._last_window[session.get_bind()] != old
+        counters.rebuild(session.connection(), on=REFERENCE_DATE, recentre=True)  # back, behind the guess
+        session.commit()
+        assert queries.outstanding_totals(session, None, REFERENCE_DATE) == \
+            queries.outstanding_totals(session, None, REFERENCE_DATE, direct=True)
+        assert counted._last_window[session.get_bind()] == old  # the totals read the window they summed under
+        counters.rebuild(session.connection(), on=later, recentre=True)
+        session.commit()
         assert queries.counted_outstanding(session, None, REFERENCE_DATE) is None  # before the new window
         session.execute(sa.delete(models.CounterWindow))
         session.commit()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Any
+from typing import Any, Callable
 from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
@@ -48,12 +48,38 @@ def default_since(on: dt.date) -> dt.date:
 def usable_window(session: Any, on: dt.date, starts: list[tuple[str, dt.date]]) -> CounterWindow | None:
     """The window when the counters can answer for day ``on`` with these campaign starts, else None."""
     window = read_window(session)
-    if window is None or not window.covers(on):
-        return None
+    return window if window is not None and answers(window, on, starts) else None
+
+
+def answers(window: CounterWindow, on: dt.date, starts: list[tuple[str, dt.date]]) -> bool:
+    """Can the counters of ``window`` answer for day ``on`` with these campaign starts?"""
     sinces = [start for _scope, start in starts] + [default_since(on)]
-    if not all(window.covers_since(since) for since in sinces):
-        return None
-    return window
+    return window.covers(on) and all(window.covers_since(since) for since in sinces)
+
+
+def under_window(session: Any, usable: Callable[[CounterWindow], bool],
+                 build: Callable[[CounterWindow], Any]) -> Any | None:
+    """The one row of ``build(window)`` taken under the counters' current window when
+    ``usable(window)``; None when they were never built or cannot answer. ``build``
+    gives a select whose last two columns are :data:`WINDOW_COLUMNS`.
+
+    One statement rather than two: the window last seen through this database is a
+    guess, the statement reads the window it runs under beside its own columns, and
+    its row is taken only when the two agree (after the counters are rebuilt, the
+    first statement reads the new window and runs again under it)."""
+    bind = session.get_bind()
+    window = _last_window.get(bind)
+    for _attempt in range(3):
+        if window is None or not usable(window):  # the guess cannot answer: ask the database
+            window = _last_window[bind] = read_window(session)
+            if window is None or not usable(window):
+                return None
+        row = session.execute(build(window)).one()
+        seen = None if row[-2] is None else CounterWindow(_as_date(row[-2]), _as_date(row[-1]))
+        if seen == window:
+            return row
+        window = _last_window[bind] = seen
+    return None  # rebuilt again and again while asked: as if not built (the callers count directly)
 
 
 def counters_built(session: Any) -> bool:
@@ -124,48 +150,28 @@ def _per_desa(region_code: str | None, on: dt.date, starts: tuple[tuple[str, dt.
 def wajib_sum(session: Any, region_code: str | None, on: dt.date, kinds: tuple[str, ...], *,
               first_cell_only: bool = False) -> int | None:
     """Wajib residents of the region on ``on`` in the wajib ``kinds`` (a range sum over
-    one index), or None when the counters' window does not cover ``on``.
+    one index), or None when the counters' window does not cover ``on``. Every list
+    page asks this, in one statement (:func:`under_window`).
 
     ``first_cell_only``: only the window's first cell (everyone already 17 or married
-    when it opens), a lower bound read from one cell a desa.
+    when it opens), a lower bound read from one cell a desa."""
+    c = Counter.__table__.c
 
-    Every list page asks this: one statement rather than two. The window last seen
-    through this database is a guess, and the statement reads the window it sums
-    under along with the sum; the sum is taken only when they agree (after the
-    counters are rebuilt, the first sum reads the new window and sums again)."""
-    bind = session.get_bind()
-    window = _last_window.get(bind)
-    for _attempt in range(2):
-        if window is None:
-            window = _last_window[bind] = read_window(session)
-            if window is None:
-                return None
-        if not window.covers(on):
-            fresh = read_window(session)
-            if fresh == window:
-                return None
-            window = _last_window[bind] = fresh
-            continue
-        c = Counter.__table__.c
+    def build(window: CounterWindow) -> Any:
         first = window.bounds(WAJIB_KTP_AGE)[0]
         day = c.day == _lit(first) if first_cell_only else c.day <= _lit(birth_date_cutoff(on, WAJIB_KTP_AGE))
-        query = sa.select(sa.func.coalesce(sa.func.sum(c.n), 0), *_WINDOW_READ).where(
+        return sa.select(sa.func.coalesce(sa.func.sum(c.n), 0), *WINDOW_COLUMNS).where(
             c.kind.in_(kinds), day, region_clause(region_code, c.desa_code, c.kecamatan_code))
-        total, first_day, last_day = session.execute(query).one()
-        seen = None if first_day is None else CounterWindow(_as_date(first_day), _as_date(last_day))
-        if seen == window:
-            return int(total)
-        window = _last_window[bind] = seen
-        if window is None:
-            return None
-    return None  # rebuilt twice while asked: as if not built (the callers count directly)
+
+    row = under_window(session, lambda window: window.covers(on), build)
+    return None if row is None else int(row[0])
 
 
-#: the counters' window last read through each database (engine): :func:`wajib_sum`'s guess
+#: the counters' window last read through each database (engine): :func:`under_window`'s guess
 _last_window: WeakKeyDictionary[Any, CounterWindow | None] = WeakKeyDictionary()
 _WINDOW_ROW = WindowRow.__table__.c
-#: the window, as two scalar subqueries of the statement that sums under it
-_WINDOW_READ = (
+#: the window, as two scalar subqueries: the last columns of a statement run :func:`under_window`
+WINDOW_COLUMNS = (
     sa.select(_WINDOW_ROW.first_day).where(_WINDOW_ROW.id == _WINDOW_ID).scalar_subquery().label("window_first"),
     sa.select(_WINDOW_ROW.last_day).where(_WINDOW_ROW.id == _WINDOW_ID).scalar_subquery().label("window_last"),
 )

@@ -219,17 +219,20 @@ def outstanding_totals(
     on = on or reference_date()
     if starts is None:
         starts = campaign_starts(session, on, region_code)
-    if not direct and counted.usable_window(session, on, starts) is not None:
-        row = session.execute(_totals_of(counted.per_desa(region_code, on, starts))).one()
-    else:
+    row = None if direct else counted.under_window(
+        session, lambda window: counted.answers(window, on, starts),
+        lambda window: _totals_of(counted.per_desa(region_code, on, starts)))
+    if row is None:
         row = session.execute(outstanding_counts_select(session, region_code, on, starts=starts)).one()
     return OutstandingCounts(**_counts(row))
 
 
 @functools.lru_cache(maxsize=512)
 def _totals_of(cells: Any) -> Any:
-    """The sums of :func:`counted.per_desa`'s rows (built once for each of its statements)."""
-    return sa.select(*(sa.func.coalesce(sa.func.sum(cells.c[name]), 0).label(name) for name in _COUNT_FIELDS))
+    """The sums of :func:`counted.per_desa`'s rows and the counters' window (built once
+    for each of its statements; run by :func:`counted.under_window`)."""
+    return sa.select(*(sa.func.coalesce(sa.func.sum(cells.c[name]), 0).label(name) for name in _COUNT_FIELDS),
+                     *counted.WINDOW_COLUMNS)
 
 
 def counted_outstanding(session: Any, region_code: str | None = None, on: dt.date | None = None) -> int | None:
