@@ -295,17 +295,18 @@ def test_a_list_total_sums_under_the_window_it_reads_in_the_same_statement(app: 
         session = models.db.session
         assert queries.counted_outstanding(session, None, REFERENCE_DATE) == direct(REFERENCE_DATE)
         assert queries.counted_outstanding(session, None, later) is None  # outside the window
-        old = counted._last_window[session.get_bind()]
+        old = counted._last_window[session.get_bind(models.Counter)]
         counters.rebuild(session.connection(), on=later, recentre=True)
         session.commit()
-        assert counted._last_window[session.get_bind()] == old  # the guess is now stale
+        assert counted._last_window[session.get_bind(models.Counter)] == old  # the guess is now stale
         assert queries.counted_outstanding(session, None, later) == direct(later)
-        assert counted._last_window[session.get_bind()] != old
+        assert counted._last_window[session.get_bind(models.Counter)] != old
+        assert queries.counted_outstanding(session.connection(), None, later) == direct(later)  # a Connection too
         counters.rebuild(session.connection(), on=REFERENCE_DATE, recentre=True)  # back, behind the guess
         session.commit()
         assert queries.outstanding_totals(session, None, REFERENCE_DATE) == \
             queries.outstanding_totals(session, None, REFERENCE_DATE, direct=True)
-        assert counted._last_window[session.get_bind()] == old  # the totals read the window they summed under
+        assert counted._last_window[session.get_bind(models.Counter)] == old  # the totals read the window they summed under
         counters.rebuild(session.connection(), on=later, recentre=True)
         session.commit()
         assert queries.counted_outstanding(session, None, REFERENCE_DATE) is None  # before the new window

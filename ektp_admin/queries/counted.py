@@ -67,7 +67,7 @@ def under_window(session: Any, usable: Callable[[CounterWindow], bool],
     guess, the statement reads the window it runs under beside its own columns, and
     its row is taken only when the two agree (after the counters are rebuilt, the
     first statement reads the new window and runs again under it)."""
-    bind = session.get_bind()
+    bind = session.get_bind(Counter) if hasattr(session, "get_bind") else session.engine  # a Session or a Connection
     window = _last_window.get(bind)
     for _attempt in range(3):
         if window is None or not usable(window):  # the guess cannot answer: ask the database
