@@ -118,6 +118,11 @@ def test_clerk_day(page: Page) -> None:
     # The desa's page: the printable sheet and the CSV for the village head.
     page.get_by_role("link", name=DESA_NAME, exact=True).click()
     expect(page).to_have_url(re.compile(rf"/admin/outstanding/{re.escape(DESA)}/$"))
+    # a name in the desa's list opens that resident's record
+    page.locator("table.ektp-outstanding-residents").get_by_role("link", name=SITI[0], exact=True).click()
+    expect(page).to_have_url(re.compile(r"/admin/residents/details/\?id=\d+$"))
+    expect(page.get_by_text(SITI[0]).first).to_be_visible()
+    page.go_back()
     page.get_by_role("link", name=ID["printable"]).click()
     expect(page).to_have_url(re.compile(rf"/admin/outstanding/{re.escape(DESA)}/print/$"))
     expect(page.get_by_text(SITI[0])).to_be_visible()
