@@ -165,10 +165,11 @@ class OutstandingView(EktpReportView):
         on = queries.reference_date()
         session = self.session
         visits = queries.next_visits(session, desa.code, on)
+        starts = queries.campaign_starts(session, on, desa.code)
         context = dict(
             desa=desa,
             kecamatan=desa.kecamatan,
-            counts=queries.outstanding_totals(session, desa.code, on),
+            counts=queries.outstanding_totals(session, desa.code, on, starts=starts),
             visits=visits,
             # the one to read out at the mosque or the meeting (what outreach announces)
             next_visit=visits[0] if visits else None,
@@ -181,7 +182,7 @@ class OutstandingView(EktpReportView):
             ngettext=ngettext,
             back_url=self.get_url(".desa", desa_code=desa.code),
         )
-        since = queries.newly_17_since(session, desa.code, on)
+        since = queries.since_for_region(desa.code, starts, on)
         # Everything else is loaded first: while the residents stream, no other
         # query may run on the connection (MariaDB cannot).
         statement = queries.outstanding_residents(session, desa.code, on).execution_options(yield_per=500)

@@ -240,10 +240,9 @@ def resident_list_links(admin: Any, *, outstanding: bool = True) -> Callable[[st
     view = next((v for v in getattr(admin, "_views", []) if v.endpoint == "ektp_residents"), None)
     if view is None or not view.is_accessible():
         return lambda desa_code: None
-    args = _LIST_LINK_ARGS.get(view, {})
+    args = _LIST_LINK_ARGS.setdefault(view, {})
     if outstanding not in args:
         args[outstanding] = _list_link_args(view, outstanding)
-        _LIST_LINK_ARGS[view] = args
     desa_arg, outstanding_arg = args[outstanding]
     if desa_arg is None:
         return lambda desa_code: None
