@@ -62,8 +62,10 @@ def bench_user() -> EktpUser:
 
 def serve() -> Flask:
     """The app gunicorn runs (``bench_app:serve()``), configured from the environment."""
-    return create_bench_app(os.environ["EKTP_BENCH_DATABASE_URL"],
-                            dt.date.fromisoformat(os.environ["EKTP_BENCH_REFERENCE_DATE"]))
+    from probe import install  # the worker's own times, when run.py --probe asks
+
+    return install(create_bench_app(os.environ["EKTP_BENCH_DATABASE_URL"],
+                                    dt.date.fromisoformat(os.environ["EKTP_BENCH_REFERENCE_DATE"])))
 
 
 def create_bench_app(database_url: str, reference_date: dt.date, current_user: Any = None) -> Flask:

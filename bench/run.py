@@ -78,6 +78,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-analyze", action="store_true", help="do not refresh planner statistics after a build")
     parser.add_argument("--reference-date", type=dt.date.fromisoformat, default=None)
     parser.add_argument("--output", type=Path, help="report path (default bench/results/<db>-<n>.md)")
+    parser.add_argument("--probe", type=Path,
+                        help="the server worker writes its own time per request here (python bench/probe.py FILE sums it up)")
     parser.add_argument("--json", type=Path, help="also write each cell's median here (bench/scale.py reads it)")
     return parser.parse_args(argv)
 
@@ -224,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     raw_engine = sa.create_engine(url)
     echo("Reading parameters from the data ...")
     params = discover(raw_engine, reference_date)
-    server = Server(url, reference_date.isoformat(), RESULTS / "bench-server.log")
+    server = Server(url, reference_date.isoformat(), RESULTS / "bench-server.log", probe=args.probe)
     try:
         bench = Bench(app, server.base, raw_engine, params)
         bench.warmup()

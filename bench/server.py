@@ -40,13 +40,17 @@ def _status_kb(pid: int, name: str) -> int | None:
 class Server:
     """gunicorn serving ``bench_app:serve()`` on a free loopback port."""
 
-    def __init__(self, database_url: str, reference_date: str, log: Path, *, timeout: int = 600) -> None:
+    def __init__(self, database_url: str, reference_date: str, log: Path, *, timeout: int = 600,
+                 probe: Path | None = None) -> None:
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
         if not gunicorn:
             raise SystemExit("gunicorn is not installed: pip install -e '.[bench]'")
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ, EKTP_BENCH_DATABASE_URL=database_url, EKTP_BENCH_REFERENCE_DATE=reference_date)
+        if probe is not None:  # bench/probe.py: the worker's own time per request
+            probe.unlink(missing_ok=True)
+            env["EKTP_BENCH_PROBE"] = str(probe.resolve())
         # A long timeout so stock Flask-Admin's whole-table export can finish and be timed;
         # ektp-admin's exports are held to gunicorn's default 30 s in the table.
         command = [gunicorn, "--workers", "1", "--bind", f"127.0.0.1:{self.port}", "--timeout", str(timeout),

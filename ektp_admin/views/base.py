@@ -569,7 +569,8 @@ class EktpModelView(EktpAccess, ModelView):
         filters, sort and the reach clause all kept), formatted by writers compiled once."""
         from ..queries import reference_date
 
-        exprs, positions = selected(columns)
+        dialect = query.session.get_bind(mapper=self.model.__mapper__).dialect
+        exprs, positions, converters = selected(columns, dialect)
         statement = query.with_entities(*exprs).statement
         try:
             stream = stream_tuples(self.db.session, statement, self.model, lookups(columns), self.export_batch_size)
@@ -592,7 +593,7 @@ class EktpModelView(EktpAccess, ModelView):
                 query.session.close()
 
         if export_type == "xlsx":
-            write = compile_row(columns, positions, context, for_csv=False)
+            write = compile_row(columns, positions, context, for_csv=False, converters=converters)
 
             def rows() -> Iterator[list[Any]]:
                 for batch in batches():
@@ -602,7 +603,8 @@ class EktpModelView(EktpAccess, ModelView):
             response = xlsx_response(f"{self.export_basename}.xlsx", header, rows(), sheet_name=self.export_basename)
         else:
             delimiter = chosen_delimiter()
-            write = compile_row(columns, positions, context, for_csv=True, delimiter=delimiter)
+            write = compile_row(columns, positions, context, for_csv=True, delimiter=delimiter,
+                                converters=converters)
             body = csv_batches(header, batches(), write, bom=current_app.config["EKTP_ADMIN_CSV_BOM"],
                                delimiter=delimiter, counter=counter)
             response = csv_response(f"{self.export_basename}.csv", header, (), body=body)

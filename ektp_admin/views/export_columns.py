@@ -31,6 +31,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+import sqlalchemy as sa
+
 from ..formatting import fmt_day
 from .csv_export import neutralise_cell, quote_cell
 
@@ -101,21 +103,40 @@ def declared(spec: Iterable[Any]) -> bool:
     return bool(spec) and all(isinstance(c, ExportColumn) for c in spec)
 
 
-def selected(columns: list[ExportColumn]) -> tuple[list[Any], list[tuple[int, ...]]]:
-    """The distinct SQL expressions to select, and each column's positions among them."""
+def selected(columns: list[ExportColumn], dialect: Any = None) -> tuple[list[Any], list[tuple[int, ...]], dict[int, Any]]:
+    """The distinct SQL expressions to select, each column's positions among them, and
+    the converters of the positions read as the driver gives them.
+
+    With a ``dialect``, an expression whose type converts every value the driver
+    returns (SQLite's dates come as ``'1990-05-17'``, its booleans as 0/1) is selected
+    untyped, and its converter (the type's own result processor) runs once per
+    distinct value instead of once per row: ``{position: processor}``."""
     exprs: list[Any] = []
     keys: dict[Any, int] = {}
     positions = []
+    converters: dict[int, Any] = {}
     for column in columns:
         places = []
         for expr in column.sources:
             key = _expr_key(expr)
             if key not in keys:
                 keys[key] = len(exprs)
+                processor = _processor(expr, dialect) if dialect is not None else None
+                if processor is not None:
+                    converters[len(exprs)] = processor
+                    expr = sa.type_coerce(expr, sa.types.NullType()).label(getattr(expr, "key", None))
                 exprs.append(expr)
             places.append(keys[key])
         positions.append(tuple(places))
-    return exprs, positions
+    return exprs, positions, converters
+
+
+def _processor(expr: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """The result processor ``expr``'s type applies to each value on ``dialect``, if any."""
+    try:
+        return expr.type.dialect_impl(dialect).result_processor(dialect, None)
+    except (AttributeError, NotImplementedError):
+        return None
 
 
 def lookups(columns: list[ExportColumn]) -> list[Any]:
@@ -164,7 +185,7 @@ def _day_cell(value: Any) -> str:
 def _writer(column: ExportColumn, context: ExportContext, *, for_csv: bool) -> tuple[str, Any]:
     """How one column is written: ``("text", None)`` (inlined), ``("value", None)`` (the
     value as it is), ``("memo", m)`` (``m[value]``, computed once per distinct value) or
-    ``("call", f)`` (``f(*values)``)."""
+    ``("call", (f, m))`` (``m[f(*values)]``)."""
     finish = csv_cell if for_csv else (lambda v: v)
     kind = column.kind
     if kind == TEXT or (not for_csv and kind in (NUMBER, DAY)):
@@ -196,31 +217,110 @@ def _writer(column: ExportColumn, context: ExportContext, *, for_csv: bool) -> t
             return "memo", _Memo(lambda v: finish(fn(v)))
         # Several inputs: the function is called per row (make it cheap, e.g. a table
         # of its few outcomes); its result is finished once per distinct result.
-        done = _Memo(finish)
-        return "call", lambda *values: done[fn(*values)]
+        return "call", (fn, _Memo(finish))
     raise ValueError(f"unknown export column kind {kind!r}")
 
 
 def compile_row(columns: list[ExportColumn], positions: list[tuple[int, ...]], context: ExportContext, *,
-                for_csv: bool, delimiter: str = ",") -> Callable[[Any], Any]:
+                for_csv: bool, delimiter: str = ",", converters: dict[int, Any] | None = None) -> Callable[[Any], Any]:
     """One function per download that turns a selected row into a CSV line (without
     its line break) or into the XLSX cells' values: the column writers called in a
-    straight line, no loop over the columns per row."""
-    namespace: dict[str, Any] = {"D": delimiter, "S": str, "C": _CAREFUL, "T": _text_cell}
-    cells = []
+    straight line, no loop over the columns per row.
+
+    What is remembered per distinct value is looked up once per row and position: a
+    position read by several memo columns (a birth date: the date, the age) or
+    converted for a computed column gets one memo of all its results.
+    ``converters`` (:func:`selected`): positions read untyped, converted once per
+    distinct value inside those memos. A CSV row's text cells are checked with one
+    search over them all: in the usual row none holds a careful character and they
+    are written as they are; else (or when one is not text) each goes the careful
+    way, as before."""
+    converters = converters or {}
+    namespace: dict[str, Any] = {"D": delimiter, "C": _CAREFUL, "T": _text_cell, "J": "".join, "E": ""}
+    width = 1 + max((p for places in positions for p in places), default=-1)
+    # Each cell, before the names are given: ("text", place), ("value", place),
+    # ("use", place, fn) (fn(value), remembered) or ("call", index, places) (see _writer).
+    uses: dict[int, list[Callable[[Any], Any]]] = {}
+
+    def use(place: int, fn: Callable[[Any], Any]) -> tuple[str, int, int]:
+        found = uses.setdefault(place, [])
+        if fn not in found:
+            found.append(fn)
+        return ("use", place, found.index(fn))
+
+    def read(place: int) -> Any:  # a value as the column's type gives it
+        return use(place, _same) if place in converters else ("value", place)
+
+    cells: list[Any] = []
     for index, (column, places) in enumerate(zip(columns, positions)):
         how, writer = _writer(column, context, for_csv=for_csv)
-        name, first = f"w{index}", f"row[{places[0]}]"
-        namespace[name] = writer
-        if how == "text":  # the common case inline: plain text passes, anything else is made safe
-            cells.append(f"(x if (x := {first}).__class__ is S and not C(x) else T(x))")
+        if how == "text":
+            cells.append(("text", places[0]))
         elif how == "value":
-            cells.append(first)
+            cells.append(read(places[0]))
         elif how == "memo":
-            cells.append(f"{name}[{first}]")
+            cells.append(use(places[0], writer.fn))
         else:
-            cells.append(f"{name}({', '.join(f'row[{p}]' for p in places)})")
-    body = f"D.join(({', '.join(cells)},))" if for_csv else f"[{', '.join(cells)}]"
-    exec(f"def write(row):\n    return {body}\n", namespace)  # noqa: S102 - built from our own column list
+            namespace[f"f{index}"], namespace[f"w{index}"] = writer
+            cells.append(("call", index, [read(p) for p in places]))
+
+    lines = [f"({''.join(f'r{p}, ' for p in range(width))}) = row"]
+    for place, fns in uses.items():
+        namespace[f"M{place}"] = _Memo(_results(fns, converters.get(place)))
+        if len(fns) > 1:  # one lookup for all of them
+            lines.append(f"m{place} = M{place}[r{place}]")
+
+    def expr(cell: Any) -> str:
+        if cell[0] == "value":
+            return f"r{cell[1]}"
+        if cell[0] == "use":
+            place, number = cell[1], cell[2]
+            return f"M{place}[r{place}]" if len(uses[place]) == 1 else f"m{place}[{number}]"
+        if cell[0] == "call":
+            return f"w{cell[1]}[f{cell[1]}({', '.join(expr(arg) for arg in cell[2])})]"
+        return f"t{cell[1]}"
+
+    texts = list(dict.fromkeys(cell[1] for cell in cells if cell[0] == "text"))
+    if not for_csv:
+        lines.append(f"return [{', '.join(expr(c) if c[0] != 'text' else f'r{c[1]}' for c in cells)}]")
+    else:
+        for place in texts:
+            value = expr(read(place))
+            lines.append(f"t{place} = E if {value} is None else {value}" if value == f"r{place}"
+                         else f"t{place} = E if (x := {value}) is None else x")
+        plain = ", ".join(expr(c) for c in cells)
+        if texts:
+            lines += [
+                "try:",
+                f"    if not C(J(({''.join(f't{place}, ' for place in texts)}))):",
+                f"        return D.join(({plain},))",
+                "except TypeError:  # a text column holding a number: the careful way",
+                "    pass",
+            ]
+        careful = ", ".join(f"T(t{c[1]})" if c[0] == "text" else expr(c) for c in cells)
+        lines.append(f"return D.join(({careful},))")
+    source = "def write(row):\n" + "".join(f"    {line}\n" for line in lines)
+    exec(source, namespace)  # noqa: S102 - built from our own column list
     write: Callable[[Any], Any] = namespace["write"]
     return write
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _results(fns: list[Callable[[Any], Any]], convert: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    """What a memo of one position computes for a value it has not seen: the value
+    converted (once), then each of ``fns`` of it (a tuple of them when several)."""
+    if len(fns) == 1:
+        fn = fns[0]
+        return fn if convert is None else (lambda raw: fn(convert(raw)))
+    many = tuple(fns)
+    if convert is None:
+        return lambda value: tuple(fn(value) for fn in many)
+
+    def results(raw: Any) -> tuple[Any, ...]:
+        value = convert(raw)
+        return tuple(fn(value) for fn in many)
+
+    return results
