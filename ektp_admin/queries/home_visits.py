@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, Sequence
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ import sqlalchemy as sa
 from ..models import Resident
 from . import counted
 from .clauses import lansia_clause, outstanding_clause, reference_date, region_clause, region_covers
-from .outstanding import rt_rw_order
+from .outstanding import outstanding_residents, rt_rw_order
 from .paging import rows_by_keys
 
 # ------------------------------------------------------------------ home visits
@@ -142,19 +143,32 @@ def residents_in_reach(session: Any, reach: Any, ids: Sequence[int]) -> list[Res
     return [found[i] for i in wanted if i in found]
 
 
-def home_visit_group_rows(session: Any, desa_code: str, on: dt.date | None = None, limit: int = 500) -> list[Any]:
-    """A desa's residents to record at home, in list order (RW/RT, name), at most ``limit``:
-    the desa page proposes its record actions from them. Rows of what the groups show and
-    split by (id, name, RW/RT, age, the least mobile first), no more: the keys are read
-    from the desa's outstanding index alone (a derived table), the rows joined to them."""
-    keys = home_visit_residents(session, desa_code, on).with_only_columns(Resident.id).limit(limit).subquery("keys")
-    statement = (
-        sa.select(Resident.id, Resident.name, Resident.rw, Resident.rt, Resident.birth_date,
-                  Resident.seriously_ill, Resident.disabled)
-        .join(keys, keys.c.id == Resident.id)
-        .order_by(*rt_rw_order(), Resident.name_key, Resident.id)
-    )
-    return list(session.execute(statement))
+def desa_outstanding_keys(session: Any, desa_code: str, on: dt.date | None = None) -> list[tuple[int, bool]]:
+    """The ids of a desa's outstanding residents in list order (RW/RT, name: the order of
+    :func:`outstanding_residents`), each with whether they are to be recorded at home.
+
+    One read of the desa's outstanding index gives both the page's residents and its
+    home-visit groups (they are a part of the same list, in the same order); the rule
+    for "at home" is :func:`home_visit_clause`, evaluated by the database."""
+    statement = _desa_outstanding_keys(desa_code, on or reference_date())
+    return [(key, bool(at_home)) for key, at_home in session.execute(statement)]
+
+
+@functools.lru_cache(maxsize=256)
+def _desa_outstanding_keys(desa_code: str, on: dt.date) -> Any:
+    at_home = sa.case((home_visit_clause(on), 1), else_=0)
+    return outstanding_residents(None, desa_code, on).with_only_columns(Resident.id, at_home.label("at_home"))
+
+
+def home_visit_rows(session: Any, keys: Sequence[int]) -> list[Any]:
+    """What the home-visit groups show of the residents ``keys`` (id, name, RW/RT, birth
+    date, seriously ill, disabled), in the order of ``keys``."""
+    if not keys:
+        return []
+    statement = sa.select(Resident.id, Resident.name, Resident.rw, Resident.rt, Resident.birth_date,
+                          Resident.seriously_ill, Resident.disabled).where(Resident.id.in_(list(keys)))
+    found = {row.id: row for row in session.execute(statement)}
+    return [found[key] for key in keys if key in found]
 
 
 def still_to_visit(session: Any, ids: Sequence[int], on: dt.date | None = None) -> set[int]:

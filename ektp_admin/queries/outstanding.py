@@ -324,7 +324,13 @@ def rt_rw_order(model: Any = Resident) -> list[Any]:
 
 def outstanding_residents(session: Any, desa_code: str, on: dt.date | None = None) -> Any:
     """The outstanding residents of one desa, by RW/RT then name: a statement to page or stream."""
-    on = on or reference_date()
+    return _outstanding_residents(desa_code, on or reference_date())
+
+
+@functools.lru_cache(maxsize=256)
+def _outstanding_residents(desa_code: str, on: dt.date) -> Any:
+    # Built once per desa and day (a statement is immutable; building it is a good
+    # part of a desa page's time).
     return (
         sa.select(Resident)
         .where(Resident.desa_code == desa_code, outstanding_clause(on))

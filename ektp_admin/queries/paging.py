@@ -102,3 +102,13 @@ def rows_by_keys(session: Any, statement: Any, key: Any, *, limit: int, offset: 
     index alone and only the page's rows are read from the table (see :func:`_rows`)."""
     keys = statement.with_only_columns(key.label("key")).limit(limit).offset(offset).subquery("page_keys")
     return list(session.execute(statement.join(keys, key == keys.c.key)).scalars())
+
+
+def rows_by_ids(session: Any, model: Any, ids: list[Any]) -> list[Any]:
+    """The rows of ``model`` whose primary key is in ``ids`` (a page's keys, already read
+    in order), in the order of ``ids``; a row deleted meanwhile is left out."""
+    if not ids:
+        return []
+    key = model.__mapper__.primary_key[0]
+    found = {getattr(row, key.key): row for row in session.execute(sa.select(model).where(key.in_(ids))).scalars()}
+    return [found[i] for i in ids if i in found]

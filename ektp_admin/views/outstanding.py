@@ -31,8 +31,8 @@ from ..domain.messages import N_
 from ..formatting import fmt_day, fmt_long_date, fmt_num, fmt_time
 from ..i18n import label, ngettext
 from ..models import Desa, Kecamatan, Resident, Visit
-from ..queries.home_visits import home_visit_group_rows
-from ..queries.paging import rows_by_keys
+from ..queries.home_visits import desa_outstanding_keys, home_visit_rows
+from ..queries.paging import rows_by_ids
 from .home_visits import record_actions
 from .reasons import outstanding_reason
 from .reports import REPORT_GRANTS, EktpReportView, resident_list_links, resident_list_url
@@ -43,6 +43,8 @@ SUMMARY_HEADER = [
     N_("Recorded"), N_("Outstanding"), N_("Done (%)"), N_("Lansia (60+)"), N_("Disabled or seriously ill"),
     N_("Away (migrant worker)"), N_("Newly 17"), N_("Newly 17 since"),
 ]
+#: The desa page proposes home visits for at most this many residents (in list order).
+HOME_GROUPS_LIMIT = 500
 #: Columns of one desa's residents CSV.
 RESIDENTS_HEADER = [
     "NIK", N_("Name"), N_("Sex"), N_("Age"), "RW", "RT", N_("Address"), N_("Phone"), N_("KTP-el status"),
@@ -112,16 +114,20 @@ class OutstandingView(EktpReportView):
         starts = queries.campaign_starts(session, on, desa.code)
         counts = queries.outstanding_totals(session, desa.code, on, starts=starts)
         page = self.page(counts.outstanding)
-        statement = queries.outstanding_residents(session, desa.code, on)
         since = queries.since_for_region(desa.code, starts, on)
+        # The desa's list in order, each resident marked "at home" or not: the page's
+        # residents and (on the first page) its home-visit groups from one read.
+        keys = desa_outstanding_keys(session, desa.code, on)
         residents = [
             (resident, outstanding_reason(resident, on, since))
-            for resident in rows_by_keys(session, statement, Resident.id, limit=page.size, offset=page.offset)
+            for resident in rows_by_ids(session, Resident,
+                                        [key for key, _ in keys[page.offset : page.offset + page.size]])
         ]
+        at_home = [key for key, home in keys if home][:HOME_GROUPS_LIMIT] if page.number == 1 else []
         return self.render(
             "ektp_admin/outstanding/desa.html",
             desa=desa,
-            home_groups=self._home_groups(desa.code, on) if page.number == 1 else [],
+            home_groups=self._home_groups(home_visit_rows(session, at_home)),
             home_visits_url=self.admin_url("ektp_home_visits.index", kecamatan=desa.kecamatan_code, desa=desa.code),
             migrants_url=self.admin_url("ektp_migrants.index", kecamatan=desa.kecamatan_code, desa=desa.code),
             counts=counts,
@@ -133,10 +139,9 @@ class OutstandingView(EktpReportView):
             resident_list_url=resident_list_url(self.admin, desa.code),
         )
 
-    def _home_groups(self, desa_code: str, on: Any) -> list[dict[str, Any]]:
-        """The desa's residents to record at home by RW/RT, each part of a group with
-        its record action, its residents host first."""
-        rows = home_visit_group_rows(self.session, desa_code, on)
+    def _home_groups(self, rows: list[Any]) -> list[dict[str, Any]]:
+        """The desa's residents to record at home (:func:`home_visit_rows`, in list order)
+        by RW/RT, each part of a group with its record action, its residents host first."""
         by_id = {r.id: r for r in rows}
         here = request.full_path
         groups = []
