@@ -425,3 +425,46 @@ def test_screens_use_the_plugins_own_stylesheet(as_user: Any, client: Any, url: 
     for href in hrefs:
         with client.get(href) as response:
             assert response.status_code == 200, href
+
+
+def test_a_desa_page_lists_and_groups_what_the_lists_and_a_direct_query_name(as_user: Any, make_resident: Any,
+                                                                            app: Any) -> None:
+    """The desa page reads its residents and its home-visit groups in one pass (each
+    marked "at home" or not): every page together names the desa's outstanding
+    residents in list order, and the groups name the home-visit list's residents of
+    the desa - both checked against queries of their own."""
+    from ektp_admin import queries
+    from ektp_admin.models import Resident
+
+    for i in range(70):  # RW/RT "01"/"1" sort as numbers; lansia, ill, disabled, away, back, married minors
+        make_resident(f"WARGA {i:02d}", birth_date=dt.date(1940 + i % 70, 1 + i % 12, 1 + i % 27),
+                      rw=("01", "1", "2", "")[i % 4], rt=str(1 + i % 3), seriously_ill=i % 7 == 0,
+                      disabled=i % 11 == 0, away=i % 9 == 0,
+                      away_until=dt.date(2016, 1, 1) if i % 18 == 0 else None,
+                      marital_status=MaritalStatus.MARRIED.value if i % 5 == 0 else MaritalStatus.SINGLE.value,
+                      status=KtpStatus.RECORDED if i % 13 == 0 else KtpStatus.NOT_RECORDED)
+    with app.app_context():
+        on = queries.reference_date()
+        session = models.db.session
+        listed = [r.name for r in session.execute(queries.outstanding_residents(session, DESA_A, on)).scalars()]
+        at_home = [r.name for r in session.execute(
+            queries.home_visit_residents(session, DESA_A, on).where(Resident.desa_code == DESA_A)).scalars()]
+    assert len(listed) > 50 and 0 < len(at_home) < len(listed)
+
+    client = as_user("clerk")
+    shown: list[str] = []
+    url = f"{URL}{DESA_A}/"
+    for page_number in range(1, 10):  # the pages one after the other by their "Next" link, to the last
+        page = text(client.get(url))
+        table = page[page.index("ektp-outstanding-residents"):]
+        shown += re.findall(r"WARGA \d\d", table[: table.index("</table>")])
+        if page_number == 1:
+            groups = page[page.index("ektp-home-groups"):]
+            grouped = re.findall(r"WARGA \d\d", groups[: groups.index("</table>")])
+        else:
+            assert "ektp-home-groups" not in page
+        url = html.unescape(re.findall(r'<a class="page-link" href="([^"]+)">Next', page)[0])
+        if url == "#":
+            break
+    assert shown == listed
+    assert sorted(grouped) == sorted(at_home) and len(grouped) == len(at_home)  # each group shows its host first
