@@ -170,3 +170,29 @@ def test_lists_and_details_show_yes_no_and_days(app: Any, client: Any, make_resi
     assert re.search(r"Kelurahan (Yes|No)\b", desa) and "True" not in desa and "False" not in desa
     campaigns = _clean(text(client.get("/admin/campaigns/")))
     assert "07-09-2016" in campaigns and "2016-09-07" not in campaigns
+
+
+def test_a_catalogue_kept_for_a_request_follows_a_language_switched_within_it(app: Any) -> None:
+    """The plugin's catalogues are looked up once a request (i18n.RequestDomain); a
+    language switched within the request (force_locale, refresh) is still honoured."""
+    from flask import session
+    from flask_babel import force_locale, refresh
+
+    from ektp_admin.i18n import LANG_SESSION_KEY, WTFormsTranslations, gettext
+
+    with app.test_request_context("/admin/?lang=id"):
+        assert gettext("Name") == "Nama" and gettext("Name") == "Nama"
+        with force_locale("en"):
+            assert gettext("Name") == "Name"
+            assert WTFormsTranslations().gettext("This field is required.") == "This field is required."
+        assert gettext("Name") == "Nama"
+        assert WTFormsTranslations().gettext("This field is required.") != "This field is required."
+        session[LANG_SESSION_KEY] = "en"
+        with app.test_request_context("/admin/"):  # another request: its own choice
+            assert gettext("Name") == "Nama"
+    with app.test_request_context("/admin/?lang=en"):
+        assert gettext("Name") == "Name"
+        refresh()
+        assert gettext("Name") == "Name"
+    with app.app_context():  # outside a request: the default language
+        assert gettext("Name") == "Nama"
