@@ -103,6 +103,11 @@ class RowWriter:
             parts += start, str(escape(value)), "</td>"
         return Markup("".join(parts))
 
+    @pass_context
+    def draw_rows(self, context: Any, rows: Any) -> Markup:
+        """Every row of the page, each in its ``<tr>``: one call from list.html."""
+        return Markup("".join(f"<tr>{self.draw(context, row)}</tr>\n" for row in rows))
+
     @staticmethod
     def _editable(context: Any, row_id: Any, column: str, value: Any) -> Any:
         """Flask-Admin's in-place editor of the cell (x-editable), with the CSRF token."""

@@ -81,3 +81,29 @@ def test_the_reused_links_are_the_ones_drawn_each_time(app, client, login_as):
     strip = lambda html: re.sub(r'value="[^"]{40,}"', "", html)  # noqa: E731 (CSRF tokens differ)
     assert strip(first) == strip(reused) == strip(drawn)
     assert drawn.count("<script") == reused.count("<script") > 5
+
+
+def test_a_list_draws_a_row_per_record_in_reach_and_says_when_there_is_none(app, login_as, make_resident):
+    """The table's rows are drawn in one call (list_rows.RowWriter.draw_rows), not
+    through Flask-Admin's per-row block: every record the clerk may see, each in its
+    row with its cells and its link; none for a search that finds nothing."""
+    import sqlalchemy as sa
+
+    from conftest import DESA_B
+    from ektp_admin import models
+
+    for name in ("SATU", "DUA", "TIGA"):
+        make_resident(f"WARGA {name}")
+    make_resident("WARGA LAIN", desa=DESA_B)  # another kecamatan: out of the clerk's reach
+    client = login_as("clerk")
+    page = client.get("/admin/residents/?lang=en").get_data(as_text=True)
+    body = page[page.index("</thead>"): page.index("</table>", page.index("</thead>"))]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    with app.app_context():
+        names = set(models.db.session.scalars(
+            sa.select(models.Resident.name).where(models.Resident.kecamatan_code == KEC_A)))
+    assert len(rows) == len(names) and "WARGA LAIN" not in body
+    assert {re.search(r'<td class="col-name">([^<]*)</td>', row).group(1) for row in rows} == names
+    assert all('class="list-buttons-column"' in row and "/admin/residents/" in row for row in rows)
+    empty = client.get("/admin/residents/?lang=en&search=ZZZZZZ").get_data(as_text=True)
+    assert "There are no items in the table." in empty and "<td class=\"col-name\">" not in empty
