@@ -18,7 +18,6 @@ TRANSLATIONS_DIR = os.path.join(os.path.dirname(__file__), "translations")
 LANG_SESSION_KEY = "ektp_admin_lang"
 
 
-
 class RequestDomain(Domain):
     """A gettext domain whose catalogue is found once per request and language.
 

@@ -11,7 +11,7 @@ from ..models import Resident
 from . import counted
 from .clauses import lansia_clause, outstanding_clause, reference_date, region_clause, region_covers
 from .outstanding import outstanding_residents, rt_rw_order
-from .paging import rows_by_keys
+from .paging import rows_by_keys, rows_in_order
 
 # ------------------------------------------------------------------ home visits
 
@@ -133,14 +133,8 @@ def residents_in_reach(session: Any, reach: Any, ids: Sequence[int]) -> list[Res
     """The residents ``ids`` that ``reach`` (an :class:`ektp_admin.access.Reach`) lets the
     user see, in the order asked; an id out of reach or unknown is simply missing, so a
     caller compares lengths to refuse the whole request."""
-    wanted = list(dict.fromkeys(ids))
-    if not wanted:
-        return []
-    found = {
-        r.id: r
-        for r in session.execute(sa.select(Resident).where(Resident.id.in_(wanted), reach.clause(Resident))).scalars()
-    }
-    return [found[i] for i in wanted if i in found]
+    return rows_in_order(session, sa.select(Resident).where(reach.clause(Resident)), Resident.id,
+                         list(dict.fromkeys(ids)), scalars=True)
 
 
 def desa_outstanding_keys(session: Any, desa_code: str, on: dt.date | None = None) -> list[tuple[int, bool]]:
@@ -163,12 +157,9 @@ def _desa_outstanding_keys(desa_code: str, on: dt.date) -> Any:
 def home_visit_rows(session: Any, keys: Sequence[int]) -> list[Any]:
     """What the home-visit groups show of the residents ``keys`` (id, name, RW/RT, birth
     date, seriously ill, disabled), in the order of ``keys``."""
-    if not keys:
-        return []
     statement = sa.select(Resident.id, Resident.name, Resident.rw, Resident.rt, Resident.birth_date,
-                          Resident.seriously_ill, Resident.disabled).where(Resident.id.in_(list(keys)))
-    found = {row.id: row for row in session.execute(statement)}
-    return [found[key] for key in keys if key in found]
+                          Resident.seriously_ill, Resident.disabled)
+    return rows_in_order(session, statement, Resident.id, list(keys))
 
 
 def still_to_visit(session: Any, ids: Sequence[int], on: dt.date | None = None) -> set[int]:

@@ -104,11 +104,13 @@ def rows_by_keys(session: Any, statement: Any, key: Any, *, limit: int, offset: 
     return list(session.execute(statement.join(keys, key == keys.c.key)).scalars())
 
 
-def rows_by_ids(session: Any, model: Any, ids: list[Any]) -> list[Any]:
-    """The rows of ``model`` whose primary key is in ``ids`` (a page's keys, already read
-    in order), in the order of ``ids``; a row deleted meanwhile is left out."""
+
+def rows_in_order(session: Any, statement: Any, key: Any, ids: list[Any], *, scalars: bool = False) -> list[Any]:
+    """The rows of ``statement`` whose ``key`` is in ``ids`` (keys already read in
+    order), in the order of ``ids``; a key without a row (deleted meanwhile, out of
+    reach) is left out. ``scalars``: ``statement`` selects a model, give its objects."""
     if not ids:
         return []
-    key = model.__mapper__.primary_key[0]
-    found = {getattr(row, key.key): row for row in session.execute(sa.select(model).where(key.in_(ids))).scalars()}
+    result = session.execute(statement.where(key.in_(ids)))
+    found = {getattr(row, key.key): row for row in (result.scalars() if scalars else result)}
     return [found[i] for i in ids if i in found]

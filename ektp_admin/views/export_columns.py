@@ -184,16 +184,16 @@ def _day_cell(value: Any) -> str:
 
 def _writer(column: ExportColumn, context: ExportContext, *, for_csv: bool) -> tuple[str, Any]:
     """How one column is written: ``("text", None)`` (inlined), ``("value", None)`` (the
-    value as it is), ``("memo", m)`` (``m[value]``, computed once per distinct value) or
-    ``("call", (f, m))`` (``m[f(*values)]``)."""
+    value as it is), ``("memo", f)`` (``f(value)``, remembered per distinct value by
+    :func:`compile_row`) or ``("call", (f, m))`` (``m[f(*values)]``)."""
     finish = csv_cell if for_csv else (lambda v: v)
     kind = column.kind
     if kind == TEXT or (not for_csv and kind in (NUMBER, DAY)):
         return ("text" if for_csv else "value"), None
     if kind == NUMBER:
-        return "memo", _Memo(csv_cell)
+        return "memo", csv_cell
     if kind == DAY:  # dd-mm-yyyy in a CSV (as the per-object path), a date cell in an XLSX
-        return "memo", _Memo(_day_cell)
+        return "memo", _day_cell
     if kind == LABEL:
         enum, gettext = column.enum, context.gettext
 
@@ -206,15 +206,15 @@ def _writer(column: ExportColumn, context: ExportContext, *, for_csv: bool) -> t
                 return finish(str(code))
             return finish(gettext(member.label))
 
-        return "memo", _Memo(label)
+        return "memo", label
     if kind == NAME:
         table = context.names[column.names]
-        return "memo", _Memo(lambda code: finish(table.get(code, "") if code is not None else ""))
+        return "memo", lambda code: finish(table.get(code, "") if code is not None else "")
     if kind == DERIVED:
         assert column.derive is not None
         fn = column.derive(context)
         if len(column.sources) == 1:
-            return "memo", _Memo(lambda v: finish(fn(v)))
+            return "memo", lambda v: finish(fn(v))
         # Several inputs: the function is called per row (make it cheap, e.g. a table
         # of its few outcomes); its result is finished once per distinct result.
         return "call", (fn, _Memo(finish))
@@ -259,7 +259,7 @@ def compile_row(columns: list[ExportColumn], positions: list[tuple[int, ...]], c
         elif how == "value":
             cells.append(read(places[0]))
         elif how == "memo":
-            cells.append(use(places[0], writer.fn))
+            cells.append(use(places[0], writer))
         else:
             namespace[f"f{index}"], namespace[f"w{index}"] = writer
             cells.append(("call", index, [read(p) for p in places]))

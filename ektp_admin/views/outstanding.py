@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 from typing import Any, Iterator
 
+import sqlalchemy as sa
 from flask import render_template, request, url_for
 from flask_admin import expose
 
@@ -32,7 +33,7 @@ from ..formatting import fmt_day, fmt_long_date, fmt_num, fmt_time
 from ..i18n import label, ngettext
 from ..models import Desa, Kecamatan, Resident, Visit
 from ..queries.home_visits import desa_outstanding_keys, home_visit_rows
-from ..queries.paging import rows_by_ids
+from ..queries.paging import rows_in_order
 from .home_visits import record_actions
 from .reasons import outstanding_reason
 from .reports import REPORT_GRANTS, EktpReportView, resident_list_links, resident_list_url
@@ -120,8 +121,9 @@ class OutstandingView(EktpReportView):
         keys = desa_outstanding_keys(session, desa.code, on)
         residents = [
             (resident, outstanding_reason(resident, on, since))
-            for resident in rows_by_ids(session, Resident,
-                                        [key for key, _ in keys[page.offset : page.offset + page.size]])
+            for resident in rows_in_order(session, sa.select(Resident), Resident.id,
+                                          [key for key, _ in keys[page.offset : page.offset + page.size]],
+                                          scalars=True)
         ]
         at_home = [key for key, home in keys if home][:HOME_GROUPS_LIMIT] if page.number == 1 else []
         return self.render(
