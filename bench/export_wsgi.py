@@ -15,13 +15,14 @@ import os
 from typing import Any, Iterator
 
 import sqlalchemy as sa
-from flask import Response, request
-
 from bench_app import bench_user, create_bench_app
+from flask import Response, request
+from ops import OUTSTANDING_SQL
+
 from ektp_admin import EktpUser, Role
 from ektp_admin.domain.eligibility import WAJIB_KTP_AGE, birth_date_cutoff
 from ektp_admin.domain.enums import Citizenship, MaritalStatus
-from ops import OUTSTANDING_SQL
+from ektp_admin.engines import read_to_the_end
 
 #: The exported columns, as raw values (codes, ISO dates), the residents export's order.
 RAW_COLUMNS = (
@@ -57,6 +58,7 @@ def build() -> Any:
             buffer = io.StringIO()
             writer = csv.writer(buffer)
             with raw.connect() as conn:
+                read_to_the_end(conn)  # the planner told every row is read, as the plugin's exports do
                 result = conn.execution_options(stream_results=True, yield_per=2000).execute(statement, params)
                 writer.writerow(list(result.keys()))
                 for batch in result.partitions(2000):

@@ -28,6 +28,7 @@ from measure import Stream, consume
 
 from ektp_admin.domain.eligibility import LANSIA_AGE, OUTSTANDING_STATUSES, WAJIB_KTP_AGE, birth_date_cutoff
 from ektp_admin.domain.enums import Citizenship, MaritalStatus
+from ektp_admin.engines import read_to_the_end
 
 OUTSTANDING = tuple(sorted(s.value for s in OUTSTANDING_STATUSES))
 
@@ -238,6 +239,7 @@ class Bench:
         def lines() -> Any:
             writer = csv.writer(Echo())
             with self.raw.connect() as conn:
+                read_to_the_end(conn)  # the planner told every row is read, as the plugin's exports do
                 result = conn.execution_options(stream_results=True, yield_per=2000).execute(
                     sa.text(sql), {**sql_params(self.p), **params}
                 )

@@ -7,6 +7,7 @@ writer instead of failing at once with "database is locked". PostgreSQL and
 MariaDB need nothing of the kind.
 
 :func:`snapshot` opens a connection reading one consistent snapshot, for exports;
+:func:`read_to_the_end` tells the planner a streamed read fetches every row;
 :func:`refresh_statistics` gives the planner fresh statistics after a bulk write.
 """
 from __future__ import annotations
@@ -67,6 +68,8 @@ def snapshot(engine: sa.Engine) -> Iterator[sa.Connection]:
     WITH CONSISTENT SNAPSHOT at once). SQLite: an explicit deferred transaction, whose
     first read fixes its snapshot; in WAL mode writers go on meanwhile. The
     transaction ends (rolled back) when the block ends.
+
+    Its reader (an export) reads every row of its cursor (:func:`read_to_the_end`).
     """
     conn = engine.connect()
     try:
@@ -74,6 +77,7 @@ def snapshot(engine: sa.Engine) -> Iterator[sa.Connection]:
         if dialect == "postgresql":
             conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
             conn.begin()
+            read_to_the_end(conn)
         elif dialect in ("mysql", "mariadb"):
             conn.execution_options(isolation_level="REPEATABLE READ")
             conn.begin()
@@ -87,6 +91,20 @@ def snapshot(engine: sa.Engine) -> Iterator[sa.Connection]:
         yield conn
     finally:
         conn.close()
+
+
+def read_to_the_end(conn: sa.Connection) -> None:
+    """The streamed reads (server-side cursors) of ``conn``'s transaction fetch every
+    row: on PostgreSQL the planner is told so (``cursor_tuple_fraction = 1``, for this
+    transaction only); the other databases plan a cursor as any query.
+
+    PostgreSQL plans a cursor for its first tenth by default: for the outstanding
+    residents in name order that means walking the whole name index rather than
+    sorting the 40,000 rows the status index finds, 4.2 s instead of 0.26 s at
+    Banyuwangi's size. Call it in the transaction that runs the streamed statement.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1")
 
 
 def refresh_statistics(engine: sa.Engine, tables: Iterable[str]) -> bool:

@@ -134,13 +134,13 @@ class HomeVisitView(EktpReportView):
         on = queries.reference_date()
         session = self.session
         starts = queries.campaign_starts(session, on, region)
-        statement = queries.home_visit_residents(session, region, on).execution_options(yield_per=1000)
+        statement = queries.home_visit_residents(session, region, on)
         # Names looked up before streaming: no query may run while the rows stream
         # (MariaDB cannot, on the same connection).
         kecamatan_names = queries.kecamatan_names(session, region[:8] if region else None)
 
         def rows() -> Iterator[list[Any]]:
-            for r in session.execute(statement).scalars():
+            for r in self.streamed(statement):
                 since = queries.since_for_region(r.desa_code, starts, on)
                 yield [
                     kecamatan_names.get(r.kecamatan_code, r.kecamatan_code), r.desa.name, r.rw, r.rt, r.name, r.nik, label(r.sex, Sex),

@@ -89,10 +89,10 @@ class MigrantView(EktpReportView):
         on = queries.reference_date()
         session = self.session
         names = queries.kecamatan_names(session, kecamatan.code if kecamatan else None)
-        statement = away_residents(on, self.reach.clause(Resident), region, month).execution_options(yield_per=1000)
+        statement = away_residents(on, self.reach.clause(Resident), region, month)
 
         def rows() -> Iterator[list[Any]]:
-            for r in session.execute(statement).scalars():
+            for r in self.streamed(statement):
                 yield [names.get(r.kecamatan_code, r.kecamatan_code), r.desa.name, r.rw, r.rt, r.name, r.nik,
                        r.address, r.phone, r.away_location, r.away_until]
 

@@ -192,12 +192,12 @@ class OutstandingView(EktpReportView):
         since = queries.since_for_region(desa.code, starts, on)
         # Everything else is loaded first: while the residents stream, no other
         # query may run on the connection (MariaDB cannot).
-        statement = queries.outstanding_residents(session, desa.code, on).execution_options(yield_per=500)
+        statement = queries.outstanding_residents(session, desa.code, on)
         desa_code, kecamatan_code = desa.code, desa.kecamatan_code
         shown = itertools.count()
-        result = session.execute(statement)
+        result = self.streamed(statement, 500)
         try:
-            residents = (r for r, _ in zip(result.scalars(), shown))
+            residents = (r for r, _ in zip(result, shown))
             # A standalone page: no admin layout, so nothing but the sheet is printed.
             page = render_template("ektp_admin/outstanding/print.html", groups=_groups_by_rt(residents, on, since),
                                    **context)
@@ -219,13 +219,13 @@ class OutstandingView(EktpReportView):
         on = queries.reference_date()
         session = self.session
         since = queries.newly_17_since(session, desa.code, on)
-        statement = queries.outstanding_residents(session, desa.code, on).execution_options(yield_per=1000)
+        statement = queries.outstanding_residents(session, desa.code, on)
         # Plain strings: the export's audit entry commits (expiring ORM objects)
         # and no query may run while the rows stream.
         desa_name, kecamatan_name = desa.name, desa.kecamatan.name
 
         def rows() -> Iterator[list[Any]]:
-            for r in session.execute(statement).scalars():
+            for r in self.streamed(statement):
                 yield [
                     r.nik, r.name, label(r.sex, Sex), age_on(r.birth_date, on), r.rw, r.rt, r.address,
                     r.phone, label(r.ktp_status, KtpStatus), outstanding_reason(r, on, since),

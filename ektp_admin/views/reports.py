@@ -29,6 +29,7 @@ from sqlalchemy.orm import joinedload
 
 from ..access import ALL, EXPORT, READ, EktpAccess, Reach
 from ..domain.enums import Role
+from ..engines import read_to_the_end
 from ..formatting import fmt_day, fmt_dec, fmt_long_date, fmt_num, fmt_pct, fmt_time
 from ..i18n import gettext, label, ngettext
 from ..models import Desa, Kecamatan
@@ -97,6 +98,14 @@ class EktpReportView(EktpAccess, BaseView):
     @property
     def session(self) -> Any:
         return db_session()
+
+    def streamed(self, statement: Any, size: int = 1000) -> Any:
+        """The objects ``statement`` selects, streamed ``size`` at a time (a server-side
+        cursor, read to its end: :func:`~ektp_admin.engines.read_to_the_end`). No other
+        query may run on the session while they stream (MariaDB cannot)."""
+        session = self.session
+        read_to_the_end(session.connection(bind_arguments={"clause": statement}))
+        return session.execute(statement.execution_options(yield_per=size)).scalars()
 
     # ------------------------------------------------------------------ scoping
     def kecamatan_from_args(self, arg: str = "kecamatan") -> Kecamatan | None:

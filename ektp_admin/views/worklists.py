@@ -70,10 +70,10 @@ class WorklistView(EktpReportView):
         session = self.session
         on = queries.reference_date()
         names = queries.kecamatan_names(session, code)
-        statement = worklist_residents(kind, self.reach.clause(Resident), code).execution_options(yield_per=1000)
+        statement = worklist_residents(kind, self.reach.clause(Resident), code)
 
         def rows() -> Iterator[list[Any]]:
-            for r in session.execute(statement).scalars():
+            for r in self.streamed(statement):
                 yield [names.get(r.kecamatan_code, r.kecamatan_code), r.desa.name, r.rw, r.rt, r.name, r.nik,
                        label(r.sex, Sex), age_on(r.birth_date, on), r.address, r.phone,
                        r.ktp_status_changed_on]
