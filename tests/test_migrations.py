@@ -19,17 +19,16 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.script import ScriptDirectory
+from conftest import PASSWORD, REFERENCE_DATE, ScratchDatabase, login, make_nik
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from schema_support import assert_same_schema, schema
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from werkzeug.security import generate_password_hash
 
 from ektp_admin import EktpAdmin, EktpUser, Role, models
 from ektp_admin.migrations import BRANCH, VERSION_TABLE, VERSIONS_DIR, include_ektp_branch, runner
-
-from conftest import PASSWORD, REFERENCE_DATE, ScratchDatabase, login, make_nik
-from schema_support import assert_same_schema, schema
 
 DATA = Path(__file__).with_name("data")
 RECORDED_VISIT_KEY = ("fk_ektp_resident_recorded_visit_id_ektp_visit", ("recorded_visit_id",), "ektp_visit", ("id",),

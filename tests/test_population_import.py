@@ -21,12 +21,11 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from conftest import KEC_A, REFERENCE_DATE, login
 
 from ektp_admin import counters, models, queries
 from ektp_admin.domain.enums import KtpStatus
 from ektp_admin.population.sample import write_residents
-
-from conftest import KEC_A, REFERENCE_DATE, login
 
 DATA = Path(__file__).resolve().parent / "data"
 ROOT = Path(__file__).resolve().parents[1]

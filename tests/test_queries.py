@@ -9,10 +9,10 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, KEC_B, REFERENCE_DATE
 
-from ektp_admin.access import Reach
-from ektp_admin.views.reasons import outstanding_reason
 from ektp_admin import models, queries
+from ektp_admin.access import Reach
 from ektp_admin.domain.enums import (
     Citizenship,
     DeviceOwnerKind,
@@ -23,7 +23,7 @@ from ektp_admin.domain.enums import (
     VisitKind,
     VisitState,
 )
-from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, KEC_B, REFERENCE_DATE
+from ektp_admin.views.reasons import outstanding_reason
 
 ON = REFERENCE_DATE
 S = KtpStatus

@@ -1,13 +1,14 @@
 """A first-class extension: state per app, effects on the host only where asked."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
-import csv
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from conftest import DESA_A, DESA_B, KEC_A, make_nik
 from flask import Flask, session
 from flask_admin import Admin
 from flask_admin.contrib.sqla import ModelView
@@ -16,8 +17,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from ektp_admin import NO_EKTP_ROLE, EktpAdmin, EktpUser, Role, get_state, models
 from ektp_admin.config import ConfigError
-
-from conftest import DESA_A, DESA_B, KEC_A, make_nik
 
 
 class PortalBase(DeclarativeBase):

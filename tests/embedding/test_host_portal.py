@@ -7,6 +7,7 @@ from typing import Any, Iterator
 
 import pytest
 import sqlalchemy as sa
+from conftest import csrf_token, make_nik
 from flask import Blueprint, Flask, jsonify, request, session
 from flask_admin import Admin
 from flask_admin.contrib.sqla import ModelView
@@ -15,8 +16,6 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ektp_admin import EktpAdmin, EktpUser, Role
 from ektp_admin.regions import load_regions
-
-from conftest import csrf_token, make_nik
 
 
 class HostBase(DeclarativeBase):

@@ -12,18 +12,17 @@ from typing import Any, Iterator
 
 import pytest
 import sqlalchemy as sa
+from conftest import KEC_A, ScratchDatabase
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
+from schema_support import assert_same_schema, schema
+from security.ektp_support import flashes, post_form, resident_form, text
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.naming import conv
 
 from ektp_admin import EktpAdmin, EktpUser, Role, models
 from ektp_admin.regions import load_regions
 from ektp_admin.views.errors import CONSTRAINT_MESSAGES
-
-from conftest import KEC_A, ScratchDatabase
-from schema_support import assert_same_schema, schema
-from security.ektp_support import flashes, post_form, resident_form, text
 
 CONVENTIONS = {
     # names as PostgreSQL would choose them: uq_ektp_resident_nik would become ektp_resident_nik_key

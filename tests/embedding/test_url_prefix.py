@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import PASSWORD, csrf_token
 from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import Client
 from werkzeug.wrappers import Response
-
-from conftest import PASSWORD, csrf_token
 
 
 def _not_found(environ: Any, start_response: Any) -> Any:
@@ -51,9 +50,9 @@ def test_mounted_with_a_dispatcher(app: Flask) -> None:
 def test_behind_a_proxy_that_sends_the_prefix(app: Flask, database_url: str, tmp_path: Any,  # app: the users
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EKTP_ADMIN_PROXIES", "1")
-    from ektp_admin.standalone import create_app
-
     from conftest import REFERENCE_DATE
+
+    from ektp_admin.standalone import create_app
 
     app = create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": database_url,
                       "SESSION_COOKIE_SECURE": False, "EKTP_ADMIN_REFERENCE_DATE": REFERENCE_DATE},

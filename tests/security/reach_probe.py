@@ -29,11 +29,10 @@ from typing import Any, Iterator
 
 import sqlalchemy as sa
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from security.ektp_support import DESA_A, DESA_B, KEC_A, KEC_B, add, make_nik, sign_in, token_for
 
 from ektp_admin import get_state, models
 from ektp_admin.access import RULES, ByRoleOnly, EktpAccess, Reach, rule_for
-
-from security.ektp_support import DESA_A, DESA_B, KEC_A, KEC_B, add, make_nik, sign_in, token_for
 
 MARKER = "ASING"
 ROLES = ("admin", "supervisor", "clerk", None)

@@ -20,9 +20,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-
-from ektp_admin import models
-
 from security.ektp_support import (
     DESA_A,
     KEC_A,
@@ -40,6 +37,8 @@ from security.ektp_support import (
     text,
     token_for,
 )
+
+from ektp_admin import models
 
 A, S, C = "admin", "supervisor", "clerk"
 ALL = {A, S, C}
@@ -220,9 +219,8 @@ def test_a_clerk_without_a_kecamatan_reaches_nothing(app: Any, client: Any) -> N
 
 
 def _hash() -> str:
-    from werkzeug.security import generate_password_hash
-
     from security.ektp_support import PASSWORD
+    from werkzeug.security import generate_password_hash
 
     return generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
@@ -256,12 +254,11 @@ def test_a_model_view_that_grants_nothing_is_closed_to_every_role(app: Any) -> N
 def test_a_report_view_that_grants_nothing_is_closed_to_every_role(app: Any) -> None:
     """The same rule for the custom (non-model) screens' base."""
     from flask import g
+    from flask_admin import expose
 
     from ektp_admin.access import EktpUser
     from ektp_admin.domain.enums import Role
     from ektp_admin.views.reports import EktpReportView
-
-    from flask_admin import expose
 
     class NewReport(EktpReportView):  # says nothing about who may use it
         @expose("/")

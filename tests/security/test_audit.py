@@ -13,10 +13,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import g
-
-from ektp_admin import EktpUser, Role, models
-from ektp_admin.views import base as base_view
-
 from security.ektp_support import (
     DESA_A,
     DESA_A2,
@@ -36,6 +32,9 @@ from security.ektp_support import (
     text,
     token_for,
 )
+
+from ektp_admin import EktpUser, Role, models
+from ektp_admin.views import base as base_view
 
 
 def _id_of(app: Any, model: Any, **where: Any) -> Any:

@@ -13,9 +13,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
-from ektp_admin import models
-
 from security.ektp_support import (
     DESA_A,
     DESA_A2,
@@ -30,6 +27,8 @@ from security.ektp_support import (
     submit,
     text,
 )
+
+from ektp_admin import models
 
 
 @pytest.fixture

@@ -10,20 +10,19 @@ overlapping bookings, on whichever database the suite runs against.
 """
 from __future__ import annotations
 
-import os
 import datetime as dt
+import os
 import threading
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from security.ektp_support import DESA_A, KEC_A, PASSWORD, add, csrf_token, flashes
+from security.live_server import Browser, live_server
 from sqlalchemy.orm import aliased
 from werkzeug.security import generate_password_hash
 
 from ektp_admin import models
-
-from security.ektp_support import DESA_A, KEC_A, PASSWORD, add, csrf_token, flashes
-from security.live_server import Browser, live_server
 
 PAIRS = 24
 FIRST_DAY = dt.date(2016, 9, 1)
@@ -141,8 +140,9 @@ def test_a_save_that_cannot_get_the_lock_is_refused_readably(app: Any) -> None:
     """SQLite: another writer holds the database past the busy timeout."""
     import sqlite3
 
-    from ektp_admin.engines import configure_sqlite
     from security.ektp_support import sign_in, text
+
+    from ektp_admin.engines import configure_sqlite
 
     with app.app_context():
         engine = models.db.engine

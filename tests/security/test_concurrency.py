@@ -12,10 +12,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
-
-from ektp_admin import models
-
 from security.ektp_support import (
     KEC_A,
     PASSWORD,
@@ -33,6 +29,9 @@ from security.ektp_support import (
     submit,
     text,
 )
+from werkzeug.security import generate_password_hash
+
+from ektp_admin import models
 
 STALE = "Someone else saved this record after you opened it, so your changes were not saved."
 

@@ -23,10 +23,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
-from ektp_admin import models
-from ektp_admin.views import base as base_view
-
 from security.ektp_support import (
     DESA_A,
     KEC_A,
@@ -45,6 +41,9 @@ from security.ektp_support import (
     submit,
     text,
 )
+
+from ektp_admin import models
+from ektp_admin.views import base as base_view
 
 
 def test_a_forged_sex_on_resident_create_is_refused_readably(app: Any, client: Any) -> None:

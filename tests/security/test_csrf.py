@@ -13,13 +13,10 @@ import datetime as dt
 from typing import Any, Callable
 
 import pytest
-
-from ektp_admin import EktpUser, Role, models
-
 from security.ektp_support import (
-    close_app,
     DESA_A,
     KEC_A,
+    close_app,
     csrf_token,
     fetch,
     flashes,
@@ -30,6 +27,8 @@ from security.ektp_support import (
     text,
     token_for,
 )
+
+from ektp_admin import EktpUser, Role, models
 
 REFUSAL = "security token is missing or has expired"
 

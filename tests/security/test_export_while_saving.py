@@ -11,22 +11,21 @@ side) in the middle of its rows while a clerk saves residents through the forms.
 """
 from __future__ import annotations
 
-import os
 import csv
 import datetime as dt
 import io
 import json
+import os
 import threading
 import time
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
-from ektp_admin import get_state, models
-
 from security.ektp_support import DESA_A, KEC_A, csrf_token, flashes, form_fields, resident_form
 from security.live_server import Browser, live_server
+
+from ektp_admin import get_state, models
 
 ROWS = 400
 BATCH = 50

@@ -26,11 +26,6 @@ from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
-from werkzeug.datastructures import MultiDict
-
-from ektp_admin import get_state, models
-from ektp_admin.views.base import EktpModelView
-
 from security.ektp_support import (
     DESA_A,
     DESA_B,
@@ -49,6 +44,10 @@ from security.ektp_support import (
     sign_in,
     text,
 )
+from werkzeug.datastructures import MultiDict
+
+from ektp_admin import get_state, models
+from ektp_admin.views.base import EktpModelView
 
 pytestmark = pytest.mark.slow
 

@@ -17,10 +17,6 @@ from html.parser import HTMLParser
 from typing import Any
 
 import pytest
-
-from ektp_admin import EktpUser, Role, models
-from ektp_admin.http_policy import DEFAULT_CSP
-
 from security.ektp_support import (
     DESA_A,
     KEC_A,
@@ -36,6 +32,9 @@ from security.ektp_support import (
     sign_in,
     text,
 )
+
+from ektp_admin import EktpUser, Role, models
+from ektp_admin.http_policy import DEFAULT_CSP
 
 
 class InlineCode(HTMLParser):

@@ -18,15 +18,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.security import check_password_hash, generate_password_hash
-
-from ektp_admin import models, throttle
-from ektp_admin.throttle import ACCOUNT_FREE, ACCOUNT_MAX_DELAY, ADDRESS_FREE, ADDRESS_MAX_DELAY, WINDOW
-
 from security.ektp_support import (
-    close_app,
     KEC_A,
     PASSWORD,
+    close_app,
     csrf_token,
     fetch,
     field_errors,
@@ -36,6 +31,10 @@ from security.ektp_support import (
     text,
     token_for,
 )
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ektp_admin import models, throttle
+from ektp_admin.throttle import ACCOUNT_FREE, ACCOUNT_MAX_DELAY, ADDRESS_FREE, ADDRESS_MAX_DELAY, WINDOW
 
 WRONG = "Wrong username or password."
 

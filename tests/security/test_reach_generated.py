@@ -11,14 +11,13 @@ from typing import Any
 
 import pytest
 from flask_admin import expose
+from security.reach_probe import endpoints, probe, seed
 
 from ektp_admin import get_state, models
 from ektp_admin.access import ALL, EXPORT, READ, RULES, ByRoleOnly, Through
 from ektp_admin.views import unguarded
 from ektp_admin.views.base import EktpModelView
 from ektp_admin.views.reports import EktpReportView
-
-from security.reach_probe import endpoints, probe, seed
 
 
 @pytest.fixture

@@ -16,13 +16,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from flask import Flask, request
-from wtforms import FieldList, HiddenField, PasswordField, StringField
-from wtforms.validators import Length
-
-from ektp_admin import EktpUser, Role, get_state, models
-from ektp_admin.http_policy import accepts_upload
-from ektp_admin.views.forms import MODEL_ATTRIBUTE, column_text_limit
-
 from security.ektp_support import (
     KEC_A,
     close_app,
@@ -36,6 +29,12 @@ from security.ektp_support import (
     sign_in,
     text,
 )
+from wtforms import FieldList, HiddenField, PasswordField, StringField
+from wtforms.validators import Length
+
+from ektp_admin import EktpUser, Role, get_state, models
+from ektp_admin.http_policy import accepts_upload
+from ektp_admin.views.forms import MODEL_ATTRIBUTE, column_text_limit
 
 MB = 1024 * 1024
 HIDDEN = (HiddenField, PasswordField)

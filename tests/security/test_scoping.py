@@ -16,21 +16,18 @@ from typing import Any, Iterator
 
 import pytest
 from flask import Flask
-
-from ektp_admin import EktpAdmin, EktpUser, Role, models
-
 from security.ektp_support import (
-    close_app,
     DESA_A,
     DESA_A2,
     DESA_B,
     KEC_A,
     KEC_B,
+    close_app,
     csrf_token,
     fetch,
     field_errors,
-    make_host,
     flashes,
+    make_host,
     make_nik,
     make_outreach,
     make_visit,
@@ -40,6 +37,8 @@ from security.ektp_support import (
     text,
     token_for,
 )
+
+from ektp_admin import EktpAdmin, EktpUser, Role, models
 
 
 @pytest.fixture

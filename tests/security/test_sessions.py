@@ -11,9 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-
-from ektp_admin import models
-
 from security.ektp_support import (
     KEC_A,
     PASSWORD,
@@ -26,6 +23,8 @@ from security.ektp_support import (
     text,
     token_for,
 )
+
+from ektp_admin import models
 
 
 def signed_in(client: Any) -> bool:

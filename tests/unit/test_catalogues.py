@@ -15,15 +15,14 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import flask_admin
 import pytest
+import wtforms
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
-
-import flask_admin
-import wtforms
 
 TRANSLATIONS = Path(__file__).parents[2] / "ektp_admin" / "translations"
 LC_MESSAGES = TRANSLATIONS / "id" / "LC_MESSAGES"

@@ -9,8 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 
 ROOT = Path(__file__).parents[2]

@@ -30,9 +30,9 @@ from ektp_admin.domain.visits import (  # noqa: E402
     check_visit_schedule,
     check_visit_time,
     overlaps,
-    visit_kecamatan_code,
     status_after_recording,
     status_after_removing_recording,
+    visit_kecamatan_code,
 )
 
 FRIDAY = date(2016, 9, 16)

@@ -8,9 +8,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-
-from ektp_admin import models
-
 from security.ektp_support import (
     count,
     fetch,
@@ -23,6 +20,8 @@ from security.ektp_support import (
     submit,
     text,
 )
+
+from ektp_admin import models
 
 TOO_EARLY = [dt.date(1899, 12, 31), dt.date(1800, 1, 1), dt.date(1, 1, 1)]
 

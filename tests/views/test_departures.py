@@ -11,13 +11,12 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from conftest import DESA_A, REFERENCE_DATE, csrf_token
+from security.ektp_support import audit_entries, fetch, flashes, resident_form, text
+from views.test_visits import create, edit, result_rows, sign_in, visit_ids  # noqa: F401 - fixtures
 
 from ektp_admin import models, queries
 from ektp_admin.domain.enums import Departure
-from conftest import DESA_A, REFERENCE_DATE, csrf_token
-
-from security.ektp_support import audit_entries, fetch, flashes, resident_form, text
-from views.test_visits import create, edit, result_rows, sign_in, visit_ids  # noqa: F401 - fixtures
 
 __all__ = ["sign_in"]
 

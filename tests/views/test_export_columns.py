@@ -9,6 +9,7 @@ import io
 from typing import Any
 
 import pytest
+from conftest import DESA_A, KEC_A
 from openpyxl import load_workbook
 
 from ektp_admin import get_state, models, queries
@@ -18,8 +19,6 @@ from ektp_admin.domain.enums import Departure, KtpStatus, Sex
 from ektp_admin.i18n import label
 from ektp_admin.views.export_columns import declared
 from ektp_admin.views.residents import resident_needs
-
-from conftest import DESA_A, KEC_A
 
 #: The residents export as it was declared before (ORM getters): the yardstick.
 LEGACY = [

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from conftest import DESA_A, KEC_A
 from openpyxl import load_workbook
 
 from ektp_admin import models
-from conftest import DESA_A, KEC_A
 
 
 def _xlsx(response: Any) -> list[tuple[Any, ...]]:

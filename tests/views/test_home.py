@@ -6,12 +6,11 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
+from conftest import DESA_A, DESA_B, KEC_A, REFERENCE_DATE
+from security.ektp_support import add, make_device
 
 from ektp_admin import models
 from ektp_admin.domain.enums import KtpStatus
-from conftest import DESA_A, DESA_B, KEC_A, REFERENCE_DATE
-
-from security.ektp_support import add, make_device
 
 
 def figures(page: str) -> dict[str, str]:

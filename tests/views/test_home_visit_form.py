@@ -15,9 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, REFERENCE_DATE, csrf_token
 
 from ektp_admin import models
-from conftest import DESA_A, DESA_A2, DESA_B, KEC_A, REFERENCE_DATE, csrf_token
 
 HOME_VISITS = "/admin/home-visits/"
 VISITS = "/admin/visits/"

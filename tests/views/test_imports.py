@@ -17,13 +17,12 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from conftest import DESA_A, DESA_B, KEC_A, KEC_B
+from security.ektp_support import flashes, sign_in, text, token_for
 
 from ektp_admin import models
 from ektp_admin.domain.enums import KtpStatus
 from ektp_admin.population import jobs
-from security.ektp_support import flashes, sign_in, text, token_for
-
-from conftest import DESA_A, DESA_B, KEC_A, KEC_B
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 RESIDENTS = "/admin/import-residents/"

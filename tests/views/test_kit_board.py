@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from conftest import DESA_A, DESA_B, KEC_A, KEC_B, REFERENCE_DATE, csrf_token
 
 from ektp_admin import models
 from ektp_admin.domain.enums import DeviceRole
-from conftest import DESA_A, DESA_B, KEC_A, KEC_B, REFERENCE_DATE, csrf_token
 
 URL = "/admin/kits/"
 TODAY = REFERENCE_DATE

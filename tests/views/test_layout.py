@@ -88,8 +88,8 @@ def test_a_list_draws_a_row_per_record_in_reach_and_says_when_there_is_none(app,
     through Flask-Admin's per-row block: every record the clerk may see, each in its
     row with its cells and its link; none for a search that finds nothing."""
     import sqlalchemy as sa
-
     from conftest import DESA_B
+
     from ektp_admin import models
 
     for name in ("SATU", "DUA", "TIGA"):

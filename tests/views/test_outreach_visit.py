@@ -7,10 +7,9 @@ import json
 from typing import Any
 
 import sqlalchemy as sa
+from security.ektp_support import DESA_A, DESA_A2, DESA_B, field_errors, post_form, sign_in, text
 
 from ektp_admin import models
-
-from security.ektp_support import DESA_A, DESA_A2, DESA_B, field_errors, post_form, sign_in, text
 
 FORM = {"desa": DESA_A, "channel": "mosque", "held_on": "19-09-2016", "by_whom": "Takmir Masjid Al-Ikhlas"}
 

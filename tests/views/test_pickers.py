@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ektp_admin import models
 from conftest import DESA_A, DESA_B
+
+from ektp_admin import models
 
 
 def test_desa_of_the_same_name_are_told_apart_by_their_kecamatan(app: Any, login_as: Any) -> None:

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from security.ektp_support import DESA_A, DESA_B, KEC_A, filter_arg, sign_in, text
 
 from ektp_admin import list_marks, models
 from ektp_admin.queries.residents import resident_search_clause
-
-from security.ektp_support import DESA_A, DESA_B, KEC_A, filter_arg, sign_in, text
 
 GIVEN = ["AGUS", "SITI", "BUDI", "DEWI", "EKO", "NUR", "WAYAN"]
 SURNAMES = ["HARIYANTO", "LESTARI", "SANTOSO", "RAHAYU", "WIBOWO"]

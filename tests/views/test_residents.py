@@ -11,12 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
-from ektp_admin import models
-from ektp_admin.domain.enums import KtpStatus
-
 from conftest import REFERENCE_DATE
-
 from security.ektp_support import (
     DESA_A,
     DESA_A2,
@@ -40,6 +35,9 @@ from security.ektp_support import (
     submit,
     text,
 )
+
+from ektp_admin import models
+from ektp_admin.domain.enums import KtpStatus
 
 
 def names_listed(page: str) -> set[str]:

@@ -9,9 +9,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
-from ektp_admin import models
-
 from security.ektp_support import (
     DESA_A,
     DESA_A2,
@@ -35,6 +32,8 @@ from security.ektp_support import (
     text,
     token_for,
 )
+
+from ektp_admin import models
 
 
 def delete(client: Any, screen: str, id: Any) -> Any:

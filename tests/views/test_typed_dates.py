@@ -11,9 +11,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
-from ektp_admin import models
-
 from security.ektp_support import (
     DESA_A,
     add,
@@ -27,6 +24,8 @@ from security.ektp_support import (
     sign_in,
     text,
 )
+
+from ektp_admin import models
 
 
 def cells(page: str, column: str) -> list[str]:

@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from conftest import DESA_A, DESA_B, KEC_A, KEC_B, csrf_token
 
 from ektp_admin import models, services
 from ektp_admin.domain.enums import KtpStatus, VisitState
-from conftest import DESA_A, DESA_B, KEC_A, KEC_B, csrf_token
 
 URL = "/admin/visits/"
 TUESDAY = dt.date(2016, 9, 20)

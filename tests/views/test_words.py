@@ -12,10 +12,6 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-
-from ektp_admin import models
-from ektp_admin.domain.enums import ResultKind, VisitKind, VisitState
-
 from security.ektp_support import (
     DESA_A,
     KEC_A,
@@ -31,6 +27,9 @@ from security.ektp_support import (
     submit,
     text,
 )
+
+from ektp_admin import models
+from ektp_admin.domain.enums import ResultKind, VisitKind, VisitState
 
 
 def _clean(page: str) -> str:
