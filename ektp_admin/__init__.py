@@ -56,6 +56,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     # Sent with every page of the plugin; None leaves the header to the host.
     "EKTP_ADMIN_CONTENT_SECURITY_POLICY": DEFAULT_CSP,
     "EKTP_ADMIN_IMPORT_FOLDER": None,
+    # Days an import's report (its bad rows, with NIKs and names) is kept in that folder.
+    "EKTP_ADMIN_IMPORT_REPORT_DAYS": 30,
     # The office's time zone: timestamps are stored in UTC and shown in it ("14:05 WIB").
     "EKTP_ADMIN_TIMEZONE": "Asia/Jakarta",
 }

@@ -185,6 +185,7 @@ CHECKS: dict[str, Check] = {
     "EKTP_ADMIN_MAX_TEXT_CHARS": _count(1, 1_000_000),
     "EKTP_ADMIN_CONTENT_SECURITY_POLICY": _endpoint_or_none,
     "EKTP_ADMIN_IMPORT_FOLDER": _folder_or_none,
+    "EKTP_ADMIN_IMPORT_REPORT_DAYS": _count(1, 3650),
     "EKTP_ADMIN_TIMEZONE": _zone,
 }
 

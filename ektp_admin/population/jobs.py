@@ -12,6 +12,11 @@ poll, since the state lives in the database and the folder, not the process.
 A process that dies mid-import (a restart, a kill) leaves its transaction
 uncommitted, so the database is as it was; the job then stops reporting
 progress and the screen shows it as interrupted after :data:`STALE_AFTER`.
+
+A report names residents (each bad row's NIK, the residents absent from a full
+refresh): it is kept ``EKTP_ADMIN_IMPORT_REPORT_DAYS`` after its import ended,
+then removed (:func:`remove_old_reports`, whenever the import screen is opened or
+a file uploaded); the job's row and its summary stay.
 """
 from __future__ import annotations
 
@@ -167,5 +172,31 @@ def _remove_upload(path: str) -> None:
         pass
 
 
-def remove_folder(job_id: int, app: Flask | None = None) -> None:
-    shutil.rmtree(job_folder(job_id, app), ignore_errors=True)
+def report_kept(job: ImportJob, app: Flask | None = None) -> bool:
+    """Is the finished job's report still there (not yet removed as too old)?"""
+    return os.path.isdir(job_folder(job.id, app))
+
+
+def remove_old_reports(session: Any, app: Flask | None = None, now: dt.datetime | None = None) -> list[int]:
+    """Remove the folders of imports that ended more than ``EKTP_ADMIN_IMPORT_REPORT_DAYS``
+    ago (their reports and anything an interrupted import left); the ids removed.
+
+    A job without an end (interrupted: a job runs minutes, not days) counts from its
+    start; a folder without a job row is left alone.
+    """
+    app = app or current_app
+    root = import_folder(app)
+    try:
+        ids = sorted(int(name) for name in os.listdir(root) if name.isdigit())
+    except OSError:  # no import yet
+        return []
+    if not ids:
+        return []
+    days = app.config["EKTP_ADMIN_IMPORT_REPORT_DAYS"]
+    before = (now or utcnow()) - dt.timedelta(days=days)
+    table = ImportJob.__table__
+    ended = sa.func.coalesce(table.c.finished_at, table.c.started_at)
+    old = session.execute(sa.select(table.c.id).where(table.c.id.in_(ids), ended < before)).scalars().all()
+    for job_id in old:
+        shutil.rmtree(os.path.join(root, str(job_id)), ignore_errors=True)
+    return list(old)

@@ -62,6 +62,7 @@ class ImportView(EktpReportView):
     @expose("/")
     def index(self) -> Any:
         session = self.session
+        jobs.remove_old_reports(session)
         recent = session.execute(
             sa.select(ImportJob).where(ImportJob.kind == self.kind, self.reach.clause(ImportJob))
             .order_by(ImportJob.id.desc()).limit(RECENT)).scalars().all()
@@ -97,6 +98,7 @@ class ImportView(EktpReportView):
             if kecamatan_code not in known or not self.reach.reaches_kecamatan(kecamatan_code):
                 return self._refuse(gettext("There is no kecamatan with the code %(code)s.", code=kecamatan_code))
         session = self.session
+        jobs.remove_old_reports(session)
         running = jobs.running_job(session)
         if running is not None:
             flash(gettext("Another import is running; start this one when it has finished."), "error")
@@ -131,6 +133,7 @@ class ImportView(EktpReportView):
         outcome = view.outcome
         folder = jobs.job_folder(view.job.id)
         finished = view.finished
+        removed = finished and not jobs.report_kept(view.job)
         return self.render(
             "ektp_admin/imports/job.html",
             kind=self.kind,
@@ -147,6 +150,8 @@ class ImportView(EktpReportView):
             phases={k: gettext(v) for k, v in PHASES.items()},
             progress_url=url_for(".progress", id=view.job.id),
             fmt_moment=fmt_moment,
+            report_removed=removed and (outcome.bad_rows + outcome.warning_rows > 0 or outcome.absent),
+            report_days=current_app.config["EKTP_ADMIN_IMPORT_REPORT_DAYS"],
         )
 
     @expose("/progress")
@@ -167,7 +172,7 @@ class ImportView(EktpReportView):
     @requires(EXPORT)
     def report_csv(self) -> Any:
         job = self._job()
-        folder = jobs.job_folder(job.id)
+        folder = self._report_folder(job)
         return self.csv(f"laporan-impor-{job.id}", REPORT_HEADER, issue_rows(folder, translate, gettext),
                         {"job": job.id, "file": job.file_name})
 
@@ -175,7 +180,7 @@ class ImportView(EktpReportView):
     @requires(EXPORT)
     def absent_csv(self) -> Any:
         job = self._job()
-        folder = jobs.job_folder(job.id)
+        folder = self._report_folder(job)
         return self.csv(f"tidak-ada-di-berkas-{job.id}", ABSENT_HEADER, absent_rows(folder),
                         {"job": job.id, "file": job.file_name})
 
@@ -194,6 +199,16 @@ class ImportView(EktpReportView):
         if job is None or job.kind != self.kind or not self.reach.reaches(job):
             abort(404, description=gettext("There is no import with the number %(id)s.", id=raw or ""))
         return job
+
+    def _report_folder(self, job: ImportJob) -> str:
+        """The job's report folder; a report removed as too old is a 404 that says so
+        (never an empty file that reads as "no problems")."""
+        if not jobs.report_kept(job):
+            abort(404, description=gettext(
+                "The report of import %(id)s was removed %(days)s days after the import ended: it named "
+                "residents. The summary stays on the import's page.",
+                id=job.id, days=current_app.config["EKTP_ADMIN_IMPORT_REPORT_DAYS"]))
+        return jobs.job_folder(job.id)
 
     def _job_url(self, job: ImportJob) -> str:
         endpoint = "ektp_import_residents" if job.kind == RESIDENTS else "ektp_import_statuses"

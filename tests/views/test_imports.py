@@ -273,3 +273,38 @@ def test_a_full_refresh_from_the_screen_lists_who_is_missing(app: Any, client: A
     rows = read_csv(client.get(job_url.replace("/job?", "/absent.csv?")))
     assert rows[0] == ["NIK", "Name", "Desa code"] and [r[1] for r in rows[1:]] == ["SUDAH PINDAH"]
     assert count(app, models.Resident, models.Resident.name == "SUDAH PINDAH") == 1
+
+
+def test_a_report_is_removed_after_the_days_it_is_kept_and_its_page_says_so(app: Any, client: Any) -> None:
+    """A report names residents: kept EKTP_ADMIN_IMPORT_REPORT_DAYS after its import
+    ended, then removed when the screen is next opened; the summary stays, and the
+    report's CSV says it is gone (never an empty file that reads as "no problems")."""
+    sign_in(client, "admin")
+    old_url = upload(client, RESIDENTS, DATA / "residents_bad_rows.csv").headers["Location"]
+    assert wait(client, old_url)["state"] == "refused"
+    new_url = upload(client, RESIDENTS, DATA / "residents_bad_rows.csv").headers["Location"]
+    assert wait(client, new_url)["state"] == "refused"
+    days = app.config["EKTP_ADMIN_IMPORT_REPORT_DAYS"]
+    assert days == 30
+    with app.app_context():
+        old_id, new_id = models.db.session.execute(
+            sa.select(models.ImportJob.id).order_by(models.ImportJob.id)).scalars().all()
+        table = models.ImportJob.__table__
+        ended = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(days=days)
+        with models.db.engine.begin() as conn:  # the first ended just over the days kept, the other just inside
+            conn.execute(table.update().where(table.c.id == old_id).values(finished_at=ended - dt.timedelta(minutes=1)))
+            conn.execute(table.update().where(table.c.id == new_id).values(finished_at=ended + dt.timedelta(minutes=5)))
+        old_folder, new_folder = jobs.job_folder(old_id), jobs.job_folder(new_id)
+    assert os.path.isdir(old_folder) and os.path.isdir(new_folder)
+    assert "residents_bad_rows.csv" in text(client.get(RESIDENTS))  # the screen opened: the old report goes
+    assert not os.path.exists(old_folder) and os.path.isdir(new_folder)
+
+    page = text(client.get(old_url))
+    assert "Nothing was written: 19 of 21 rows are not valid." in page  # the summary stays
+    assert f"removed {days} days after the import ended" in page and "X is not a known Sex" not in page
+    gone = client.get(old_url.replace("/job?", "/report.csv?"))
+    assert gone.status_code == 404 and f"The report of import {old_id} was removed" in text(gone)
+
+    page = text(client.get(new_url))
+    assert "X is not a known Sex" in page and "removed" not in page
+    assert ["3", "NIK", "", "error", "NIK is empty."] in read_csv(client.get(new_url.replace("/job?", "/report.csv?")))
