@@ -104,7 +104,6 @@ def rows_by_keys(session: Any, statement: Any, key: Any, *, limit: int, offset: 
     return list(session.execute(statement.join(keys, key == keys.c.key)).scalars())
 
 
-
 def rows_in_order(session: Any, statement: Any, key: Any, ids: list[Any], *, scalars: bool = False) -> list[Any]:
     """The rows of ``statement`` whose ``key`` is in ``ids`` (keys already read in
     order), in the order of ``ids``; a key without a row (deleted meanwhile, out of

@@ -133,7 +133,9 @@ class ImportView(EktpReportView):
         outcome = view.outcome
         folder = jobs.job_folder(view.job.id)
         finished = view.finished
-        removed = finished and not jobs.report_kept(view.job)
+        # a report there was (problems, or residents absent), removed as too old
+        report_removed = (finished and (outcome.bad_rows + outcome.warning_rows > 0 or bool(outcome.absent))
+                          and not jobs.report_kept(view.job))
         return self.render(
             "ektp_admin/imports/job.html",
             kind=self.kind,
@@ -150,7 +152,7 @@ class ImportView(EktpReportView):
             phases={k: gettext(v) for k, v in PHASES.items()},
             progress_url=url_for(".progress", id=view.job.id),
             fmt_moment=fmt_moment,
-            report_removed=removed and (outcome.bad_rows + outcome.warning_rows > 0 or outcome.absent),
+            report_removed=report_removed,
             report_days=current_app.config["EKTP_ADMIN_IMPORT_REPORT_DAYS"],
         )
 
